@@ -1,0 +1,174 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  primaryKey,
+  smallint,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+export const PIPELINE_STAGES = [
+  'new_lead',
+  'follow_up',
+  'quote_in_progress',
+  'quoted',
+  'closed_won',
+  'closed_lost',
+] as const;
+export type PipelineStage = (typeof PIPELINE_STAGES)[number];
+
+export const AI_STATUSES = ['new', 'hot', 'warm', 'cold'] as const;
+export type AiStatus = (typeof AI_STATUSES)[number];
+
+const timestamps = {
+  createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+};
+
+export const companies = pgTable('companies', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull(),
+  // ISO 3166 alpha-2: the country a national phone number is read in.
+  country: text('country').notNull().default('AU'),
+  smsCredits: integer('sms_credits').notNull().default(0),
+  // A Twilio number routes inbound messages, so it belongs to one company only.
+  twilioNumber: text('twilio_number').unique(),
+  ...timestamps,
+});
+
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    companyId: uuid('company_id')
+      .notNull()
+      .references(() => companies.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    // SHA-256 hex of the whole token; the token itself is never stored.
+    tokenHash: text('token_hash').notNull().unique(),
+    prefix: text('prefix').notNull(),
+    scopes: text('scopes').array().notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, precision: 3 }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, precision: 3 }),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true, precision: 3 }),
+    createdAt: timestamps.createdAt,
+  },
+  (t) => [index('api_tokens_company_idx').on(t.companyId, t.createdAt)],
+);
+
+export const leads = pgTable(
+  'leads',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    companyId: uuid('company_id')
+      .notNull()
+      .references(() => companies.id, { onDelete: 'cascade' }),
+    name: text('name'),
+    firstName: text('first_name'),
+    lastName: text('last_name'),
+    email: text('email'),
+    phone: text('phone'),
+    pipelineStage: text('pipeline_stage', { enum: PIPELINE_STAGES }).notNull().default('new_lead'),
+    aiStatus: text('ai_status', { enum: AI_STATUSES }).notNull().default('new'),
+    aiScore: smallint('ai_score').notNull().default(0),
+    aiSummary: text('ai_summary'),
+    aiEnabled: boolean('ai_enabled').notNull().default(true),
+    source: text('source'),
+    serviceType: text('service_type'),
+    notes: text('notes'),
+    address: text('address'),
+    postcode: text('postcode'),
+    // Money is exact: numeric, never a float column.
+    value: numeric('value', { precision: 14, scale: 2 }),
+    customData: jsonb('custom_data').$type<Record<string, unknown>>().notNull().default({}),
+    metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
+    smsOptedOut: boolean('sms_opted_out').notNull().default(false),
+    // What `search` matches: name, email and the phone's digits, lower-cased, for one trigram index.
+    searchText: text('search_text').generatedAlwaysAs(
+      sql`lower(coalesce(name, '') || ' ' || coalesce(email, '') || ' ' || regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g'))`,
+    ),
+    ...timestamps,
+  },
+  (t) => [
+    // One index per list order: newest first, alone or under a stage / AI status filter.
+    index('leads_company_created_idx').on(t.companyId, t.createdAt.desc(), t.id.desc()),
+    index('leads_company_stage_created_idx').on(t.companyId, t.pipelineStage, t.createdAt.desc(), t.id.desc()),
+    index('leads_company_ai_status_created_idx').on(t.companyId, t.aiStatus, t.createdAt.desc(), t.id.desc()),
+    index('leads_company_phone_idx').on(t.companyId, t.phone),
+    index('leads_search_trgm_idx').using('gin', t.searchText.op('gin_trgm_ops')),
+  ],
+);
+
+/**
+ * Lead counts per company, stage and AI status, kept by statement triggers on `leads` (see the
+ * migration). `GET /v1/pipeline` and the `total` of unsearched lead lists read these instead of
+ * counting rows. Each statement adds to a random one of 8 slots so that concurrent inserts into one
+ * company do not queue on a single counter row.
+ */
+export const leadCounters = pgTable(
+  'lead_counters',
+  {
+    companyId: uuid('company_id')
+      .notNull()
+      .references(() => companies.id, { onDelete: 'cascade' }),
+    pipelineStage: text('pipeline_stage').notNull(),
+    aiStatus: text('ai_status').notNull(),
+    slot: smallint('slot').notNull(),
+    count: bigint('n', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.companyId, t.pipelineStage, t.aiStatus, t.slot] })],
+);
+
+/**
+ * The transactional outbox: an event is written in the same transaction as the change that caused
+ * it. Workers claim due rows with FOR UPDATE SKIP LOCKED and hold them by a lease (`claimed_until`),
+ * so a crashed worker's rows come back to the queue.
+ */
+export const outboxEvents = pgTable(
+  'outbox_events',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    companyId: uuid('company_id')
+      .notNull()
+      .references(() => companies.id, { onDelete: 'cascade' }),
+    eventType: text('event_type').notNull(),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+    previous: jsonb('previous').$type<Record<string, unknown>>(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    availableAt: timestamp('available_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    claimedUntil: timestamp('claimed_until', { withTimezone: true, precision: 3 }),
+    attempts: integer('attempts').notNull().default(0),
+    processedAt: timestamp('processed_at', { withTimezone: true, precision: 3 }),
+  },
+  (t) => [
+    index('outbox_events_due_idx')
+      .on(t.availableAt)
+      .where(sql`processed_at is null`),
+    index('outbox_events_company_idx').on(t.companyId, t.occurredAt),
+  ],
+);
+
+/** Stored first answers of POSTs that carried an Idempotency-Key (B2). */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    companyId: uuid('company_id')
+      .notNull()
+      .references(() => companies.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    // null while the first request is still running.
+    statusCode: smallint('status_code'),
+    responseBody: text('response_body'),
+    lockedAt: timestamp('locked_at', { withTimezone: true, precision: 3 }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.companyId, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
+);

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import type { Db } from '../../db/client.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors.js';
+import { normalizePhone } from '../../lib/phone.js';
+import { uniqueViolation } from '../../db/errors.js';
+import { findCompany, insertCompany, updateCompany, type CompanyRow } from './companies.repo.js';
+
+const companyFields = z.object({
+  name: z.string().trim().min(1, "'name' must not be empty").max(500, "'name' must be at most 500 characters"),
+  country: z
+    .string()
+    .regex(/^[A-Za-z]{2}$/, "'country' must be a two-letter ISO 3166 code, e.g. AU")
+    .transform((c) => c.toUpperCase()),
+  smsCredits: z.number().int("'sms-credits' must be a whole number").min(0, "'sms-credits' must not be negative"),
+  twilioNumber: z.string().nullable(),
+});
+
+export type CompanyInput = z.input<typeof companyFields>;
+
+export function companyView(row: CompanyRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    country: row.country,
+    sms_credits: row.smsCredits,
+    twilio_number: row.twilioNumber,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
+}
+
+function parse<T>(schema: z.ZodType<T>, input: unknown): T {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new ValidationError(result.error.issues[0].message);
+  return result.data;
+}
+
+function normalizeTwilioNumber(value: string | null | undefined, country: string): string | null | undefined {
+  if (value === undefined || value === null || value === '') return value === '' ? null : value;
+  const phone = normalizePhone(value, country);
+  if (!phone) throw new ValidationError(`'twilio-number' is not a valid phone number: ${value}`);
+  return phone;
+}
+
+export async function createCompany(db: Db, input: CompanyInput) {
+  const values = parse(companyFields.partial({ country: true, smsCredits: true, twilioNumber: true }), input);
+  const country = values.country ?? 'AU';
+  try {
+    const row = await insertCompany(db, {
+      name: values.name,
+      country,
+      smsCredits: values.smsCredits ?? 0,
+      twilioNumber: normalizeTwilioNumber(values.twilioNumber, country) ?? null,
+    });
+    return companyView(row);
+  } catch (err) {
+    if (uniqueViolation(err)) throw new ConflictError('That Twilio number already belongs to another company');
+    throw err;
+  }
+}
+
+export async function changeCompany(db: Db, companyId: string, input: Partial<CompanyInput>) {
+  const values = parse(companyFields.partial(), input);
+  const current = await findCompany(db, companyId);
+  if (!current) throw new NotFoundError('Company not found');
+  const country = values.country ?? current.country;
+  try {
+    const row = await updateCompany(db, companyId, {
+      ...(values.name !== undefined && { name: values.name }),
+      ...(values.country !== undefined && { country }),
+      ...(values.smsCredits !== undefined && { smsCredits: values.smsCredits }),
+      ...(values.twilioNumber !== undefined && { twilioNumber: normalizeTwilioNumber(values.twilioNumber, country) }),
+    });
+    if (!row) throw new NotFoundError('Company not found');
+    return companyView(row);
+  } catch (err) {
+    if (uniqueViolation(err)) throw new ConflictError('That Twilio number already belongs to another company');
+    throw err;
+  }
+}
+
+export async function getCompany(db: Db, companyId: string) {
+  const row = await findCompany(db, companyId);
+  if (!row) throw new NotFoundError('Company not found');
+  return companyView(row);
+}

@@ -1,0 +1,32 @@
+import type { Db } from '../../db/client.js';
+import { outboxEvents } from '../../db/schema.js';
+
+/** Every event a webhook endpoint can subscribe to (A10 and B6). */
+export const EVENT_TYPES = [
+  'lead.created',
+  'lead.updated',
+  'lead.deleted',
+  'sale.completed',
+  'quote.sent',
+  'quote.viewed',
+  'quote.accepted',
+  'quote.declined',
+  'appointment.booked',
+  'appointment.updated',
+  'sms.received',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/**
+ * Records an event in the outbox. Call it with the transaction that makes the change, so that a
+ * committed change always has its event and a rolled-back one never does (B6).
+ */
+export async function recordEvent(
+  tx: Db,
+  companyId: string,
+  eventType: EventType,
+  data: Record<string, unknown>,
+  previous?: Record<string, unknown>,
+): Promise<void> {
+  await tx.insert(outboxEvents).values({ companyId, eventType, data, previous: previous ?? null });
+}

@@ -1,0 +1,74 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Db } from '../../db/client.js';
+import { errorResponses } from '../../http/openapi.js';
+import { paginated } from '../../http/pagination.js';
+import { createLeadBody, lead, leadIdParams, listLeadsQuery, updateLeadBody } from './leads.schemas.js';
+import { createLead, getLead, listLeads, updateLead } from './leads.service.js';
+
+export function leadsRoutes(deps: { db: Db }): FastifyPluginAsyncZod {
+  const { db } = deps;
+  return async (app) => {
+    app.get(
+      '/v1/leads',
+      {
+        config: { scope: 'leads:read' },
+        schema: {
+          tags: ['Leads'],
+          summary: 'List leads, newest first',
+          querystring: listLeadsQuery,
+          response: { 200: paginated(lead), ...errorResponses },
+        },
+      },
+      (request) => listLeads(db, request.principal, request.query),
+    );
+
+    app.post(
+      '/v1/leads',
+      {
+        config: { scope: 'leads:write' },
+        schema: {
+          tags: ['Leads'],
+          summary: 'Create a lead (fires lead.created)',
+          description: "At least a name (given, or derived from first_name and last_name) or a phone is required. Unknown fields are ignored.",
+          body: createLeadBody,
+          response: { 201: z.object({ data: lead }), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const data = await createLead(db, request.principal, request.body);
+        return reply.code(201).send({ data });
+      },
+    );
+
+    app.get(
+      '/v1/leads/:id',
+      {
+        config: { scope: 'leads:read' },
+        schema: {
+          tags: ['Leads'],
+          summary: 'Get a lead',
+          params: leadIdParams,
+          response: { 200: z.object({ data: lead }), ...errorResponses },
+        },
+      },
+      async (request) => ({ data: await getLead(db, request.principal, request.params.id) }),
+    );
+
+    app.patch(
+      '/v1/leads/:id',
+      {
+        config: { scope: 'leads:write' },
+        schema: {
+          tags: ['Leads'],
+          summary: 'Update a lead (fires lead.updated; sale.completed on entering closed_won)',
+          description: 'Only the fields sent change; null clears a field; custom_data and metadata are replaced whole.',
+          params: leadIdParams,
+          body: updateLeadBody,
+          response: { 200: z.object({ data: lead }), ...errorResponses },
+        },
+      },
+      async (request) => ({ data: await updateLead(db, request.principal, request.params.id, request.body) }),
+    );
+  };
+}

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { AI_STATUSES, PIPELINE_STAGES } from '../../db/schema.js';
+import { paginationQuery } from '../../http/pagination.js';
+
+export const STRING_LIMITS = { name: 500, email: 254, notes: 10_000, search: 100, phone: 50 } as const;
+const JSON_OBJECT_LIMIT = 16 * 1024;
+
+export const pipelineStage = z.enum(PIPELINE_STAGES);
+export const aiStatus = z.enum(AI_STATUSES);
+
+/** An optional text field: trimmed, an empty string reads as null, `null` clears it. */
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .nullable()
+    .optional()
+    .transform((v) => (v === '' ? null : v));
+
+const jsonObject = z
+  .record(z.string(), z.unknown())
+  .refine((o) => Buffer.byteLength(JSON.stringify(o)) <= JSON_OBJECT_LIMIT, {
+    message: `must be at most ${JSON_OBJECT_LIMIT / 1024} KiB as JSON`,
+  });
+
+const money = z
+  .number()
+  .min(0)
+  .max(999_999_999_999.99)
+  .refine((n) => Math.abs(Math.round(n * 100) - n * 100) < 1e-6, { message: 'must have at most 2 decimal places' });
+
+const leadFields = {
+  name: text(STRING_LIMITS.name),
+  first_name: text(STRING_LIMITS.name),
+  last_name: text(STRING_LIMITS.name),
+  email: z
+    .string()
+    .trim()
+    .max(STRING_LIMITS.email)
+    .nullable()
+    .optional()
+    .transform((v) => (v === '' ? null : v))
+    .pipe(z.email({ message: 'must be a valid email address' }).toLowerCase().nullable().optional()),
+  phone: text(STRING_LIMITS.phone).meta({ description: 'Normalised to E.164; a national number is read in the company country' }),
+  pipeline_stage: pipelineStage.optional(),
+  source: text(STRING_LIMITS.name),
+  service_type: text(STRING_LIMITS.name),
+  notes: text(STRING_LIMITS.notes),
+  address: text(STRING_LIMITS.name),
+  postcode: text(STRING_LIMITS.name),
+  value: money.nullable().optional(),
+  custom_data: jsonObject.optional(),
+  metadata: jsonObject.optional(),
+};
+
+// Unknown keys are dropped, not refused: real clients send extra fields (lead_type, company_id…).
+export const createLeadBody = z.object(leadFields);
+export const updateLeadBody = z.object({ ...leadFields, ai_enabled: z.boolean().optional() });
+export type CreateLeadInput = z.output<typeof createLeadBody>;
+export type UpdateLeadInput = z.output<typeof updateLeadBody>;
+
+export const listLeadsQuery = paginationQuery.extend({
+  stage: pipelineStage.optional().meta({ description: 'Only leads in this pipeline stage' }),
+  ai_status: aiStatus.optional().meta({ description: 'Only leads with this AI status' }),
+  search: z
+    .string()
+    .trim()
+    .max(STRING_LIMITS.search)
+    .optional()
+    .meta({ description: 'Case-insensitive part of the name, email or phone (any phone format)' }),
+});
+export type ListLeadsQuery = z.output<typeof listLeadsQuery>;
+
+export const leadIdParams = z.object({ id: z.string() });
+
+const timestamp = z.string().meta({ format: 'date-time', example: '2026-04-03T10:30:00.000Z' });
+
+export const lead = z
+  .object({
+    id: z.uuid(),
+    name: z.string().nullable(),
+    first_name: z.string().nullable(),
+    last_name: z.string().nullable(),
+    email: z.string().nullable(),
+    phone: z.string().nullable().meta({ example: '+61412345678' }),
+    pipeline_stage: pipelineStage,
+    ai_status: aiStatus,
+    ai_score: z.number().int().min(0).max(100),
+    ai_summary: z.string().nullable(),
+    ai_enabled: z.boolean(),
+    source: z.string().nullable(),
+    service_type: z.string().nullable(),
+    notes: z.string().nullable(),
+    address: z.string().nullable(),
+    postcode: z.string().nullable(),
+    value: z.number().nullable(),
+    custom_data: z.record(z.string(), z.unknown()),
+    metadata: z.record(z.string(), z.unknown()),
+    sms_opted_out: z.boolean(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'Lead' });
+export type Lead = z.infer<typeof lead>;

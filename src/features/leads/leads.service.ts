@@ -1,0 +1,156 @@
+import { sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db } from '../../db/client.js';
+import { NotFoundError, ValidationError } from '../../lib/errors.js';
+import { normalizePhone } from '../../lib/phone.js';
+import { recordEvent } from '../events/events.js';
+import type { Principal } from '../tokens/tokens.service.js';
+import { offsetOf, type Page } from '../../http/pagination.js';
+import type { CreateLeadInput, Lead, ListLeadsQuery, UpdateLeadInput } from './leads.schemas.js';
+import {
+  countLeads,
+  findLead,
+  findLeadForUpdate,
+  insertLead,
+  listLeadRows,
+  updateLeadRow,
+  type LeadInsert,
+  type LeadRow,
+} from './leads.repo.js';
+
+type Tenant = Pick<Principal, 'companyId' | 'country'>;
+
+export function leadView(row: LeadRow): Lead {
+  return {
+    id: row.id,
+    name: row.name,
+    first_name: row.firstName,
+    last_name: row.lastName,
+    email: row.email,
+    phone: row.phone,
+    pipeline_stage: row.pipelineStage,
+    ai_status: row.aiStatus,
+    ai_score: row.aiScore,
+    ai_summary: row.aiSummary,
+    ai_enabled: row.aiEnabled,
+    source: row.source,
+    service_type: row.serviceType,
+    notes: row.notes,
+    address: row.address,
+    postcode: row.postcode,
+    value: row.value === null ? null : Number(row.value),
+    custom_data: row.customData,
+    metadata: row.metadata,
+    sms_opted_out: row.smsOptedOut,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
+}
+
+const derivedName = (first: string | null | undefined, last: string | null | undefined) =>
+  [first, last].filter(Boolean).join(' ') || null;
+
+function phoneOf(input: string | null | undefined, country: string): string | null | undefined {
+  if (input === undefined || input === null) return input;
+  const phone = normalizePhone(input, country);
+  if (!phone) throw new ValidationError(`'phone' is not a valid phone number: ${input}`, [{ field: 'phone', message: 'not a valid phone number' }]);
+  return phone;
+}
+
+/** API field names → columns, for the fields a client may write. */
+function columnsOf(input: UpdateLeadInput, country: string): Partial<LeadInsert> {
+  const c: Partial<LeadInsert> = {};
+  if (input.name !== undefined) c.name = input.name;
+  if (input.first_name !== undefined) c.firstName = input.first_name;
+  if (input.last_name !== undefined) c.lastName = input.last_name;
+  if (input.email !== undefined) c.email = input.email;
+  if (input.phone !== undefined) c.phone = phoneOf(input.phone, country);
+  if (input.pipeline_stage !== undefined) c.pipelineStage = input.pipeline_stage;
+  if (input.source !== undefined) c.source = input.source;
+  if (input.service_type !== undefined) c.serviceType = input.service_type;
+  if (input.notes !== undefined) c.notes = input.notes;
+  if (input.address !== undefined) c.address = input.address;
+  if (input.postcode !== undefined) c.postcode = input.postcode;
+  if (input.value !== undefined) c.value = input.value === null ? null : input.value.toFixed(2);
+  if (input.custom_data !== undefined) c.customData = input.custom_data;
+  if (input.metadata !== undefined) c.metadata = input.metadata;
+  if (input.ai_enabled !== undefined) c.aiEnabled = input.ai_enabled;
+  return c;
+}
+
+export async function listLeads(db: Db, tenant: Tenant, query: ListLeadsQuery & Page) {
+  const filters = { stage: query.stage, aiStatus: query.ai_status, search: query.search || undefined };
+  const [rows, total] = await Promise.all([
+    listLeadRows(db, tenant.companyId, filters, { limit: query.per_page, offset: offsetOf(query) }),
+    countLeads(db, tenant.companyId, filters),
+  ]);
+  return { data: rows.map(leadView), meta: { page: query.page, per_page: query.per_page, total } };
+}
+
+const isUuid = (id: string) => z.uuid().safeParse(id).success;
+
+export async function getLead(db: Db, tenant: Tenant, leadId: string): Promise<Lead> {
+  const row = isUuid(leadId) ? await findLead(db, tenant.companyId, leadId) : undefined;
+  if (!row) throw new NotFoundError('Lead not found');
+  return leadView(row);
+}
+
+export async function createLead(db: Db, tenant: Tenant, input: CreateLeadInput): Promise<Lead> {
+  const values = columnsOf(input, tenant.country);
+  values.name ??= derivedName(values.firstName, values.lastName);
+  if (!values.name && !values.phone) {
+    throw new ValidationError("At least a 'name' (or 'first_name'/'last_name') or a 'phone' is required", [
+      { field: 'name', message: 'name or phone is required' },
+    ]);
+  }
+  return db.transaction(async (tx) => {
+    const lead = leadView(await insertLead(tx, { ...values, companyId: tenant.companyId }));
+    await recordEvent(tx, tenant.companyId, 'lead.created', lead);
+    return lead;
+  });
+}
+
+const UNCHANGING = new Set(['id', 'created_at', 'updated_at']);
+
+function changedFields(before: Lead, after: Lead): Record<string, unknown> {
+  const previous: Record<string, unknown> = {};
+  for (const key of Object.keys(before) as (keyof Lead)[]) {
+    if (UNCHANGING.has(key)) continue;
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) previous[key] = before[key];
+  }
+  return previous;
+}
+
+export async function updateLead(db: Db, tenant: Tenant, leadId: string, input: UpdateLeadInput): Promise<Lead> {
+  const patch = columnsOf(input, tenant.country);
+  if (Object.keys(patch).length === 0) throw new ValidationError('No valid fields to update');
+  if (!isUuid(leadId)) throw new NotFoundError('Lead not found');
+
+  return db.transaction(async (tx) => {
+    // Locked so that two concurrent PATCHes compute their `previous` values in turn.
+    const current = await findLeadForUpdate(tx, tenant.companyId, leadId);
+    if (!current) throw new NotFoundError('Lead not found');
+    // A name that was only derived follows its parts; a name someone typed stays.
+    if (patch.name === undefined && ('firstName' in patch || 'lastName' in patch)) {
+      if (current.name === null || current.name === derivedName(current.firstName, current.lastName)) {
+        patch.name = derivedName(patch.firstName ?? current.firstName, patch.lastName ?? current.lastName);
+      }
+    }
+    const before = leadView(current);
+    const candidate = leadView({ ...current, ...patch } as LeadRow);
+    const previous = changedFields(before, candidate);
+    if (Object.keys(previous).length === 0) return before;
+    if (!candidate.name && !candidate.phone) {
+      throw new ValidationError("A lead needs a 'name' or a 'phone'; this change would remove both");
+    }
+
+    const row = await updateLeadRow(tx, tenant.companyId, leadId, { ...patch, updatedAt: sql`now()` as never });
+    if (!row) throw new NotFoundError('Lead not found');
+    const lead = leadView(row);
+    await recordEvent(tx, tenant.companyId, 'lead.updated', lead, previous);
+    if (lead.pipeline_stage === 'closed_won' && before.pipeline_stage !== 'closed_won') {
+      await recordEvent(tx, tenant.companyId, 'sale.completed', lead);
+    }
+    return lead;
+  });
+}

@@ -1,0 +1,52 @@
+import { and, desc, eq, isNull, lt, or } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { apiTokens, companies } from '../../db/schema.js';
+
+export type TokenRow = typeof apiTokens.$inferSelect;
+
+export async function insertToken(db: Db, values: typeof apiTokens.$inferInsert): Promise<TokenRow> {
+  const [row] = await db.insert(apiTokens).values(values).returning();
+  return row;
+}
+
+/** Authentication looks a token up by digest before any company is known, so no tenant filter. */
+export async function findTokenForAuthentication(db: Db, digest: string) {
+  const [row] = await db
+    .select({
+      id: apiTokens.id,
+      companyId: apiTokens.companyId,
+      scopes: apiTokens.scopes,
+      expiresAt: apiTokens.expiresAt,
+      revokedAt: apiTokens.revokedAt,
+      country: companies.country,
+    })
+    .from(apiTokens)
+    .innerJoin(companies, eq(companies.id, apiTokens.companyId))
+    .where(eq(apiTokens.tokenHash, digest));
+  return row;
+}
+
+/** The operator's command revokes by token id alone; it acts for the platform, not a tenant. */
+export async function revokeTokenById(db: Db, tokenId: string, at: Date): Promise<TokenRow | undefined> {
+  const [row] = await db
+    .update(apiTokens)
+    .set({ revokedAt: at })
+    .where(and(eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)))
+    .returning();
+  if (row) return row;
+  const [existing] = await db.select().from(apiTokens).where(eq(apiTokens.id, tokenId));
+  return existing;
+}
+
+export async function listTokens(db: Db, companyId: string): Promise<TokenRow[]> {
+  return db.select().from(apiTokens).where(eq(apiTokens.companyId, companyId)).orderBy(desc(apiTokens.createdAt));
+}
+
+/** Records use at most once a minute per token, whatever the number of instances. */
+export async function touchTokenLastUsed(db: Db, tokenId: string, at: Date): Promise<void> {
+  const aMinuteAgo = new Date(at.getTime() - 60_000);
+  await db
+    .update(apiTokens)
+    .set({ lastUsedAt: at })
+    .where(and(eq(apiTokens.id, tokenId), or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, aMinuteAgo))));
+}

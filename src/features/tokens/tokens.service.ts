@@ -1,0 +1,151 @@
+import { z } from 'zod';
+import type { Db } from '../../db/client.js';
+import type { Clock } from '../../lib/clock.js';
+import { ConflictError, NotFoundError, UnauthorizedError, ValidationError } from '../../lib/errors.js';
+import { digestToken, generateToken, isPlausibleToken } from '../../lib/tokens.js';
+import { uniqueViolation } from '../../db/errors.js';
+import { findCompany } from '../companies/companies.repo.js';
+import { DEFAULT_SCOPES, isScope, SCOPES, type Scope } from './scopes.js';
+import {
+  findTokenForAuthentication,
+  insertToken,
+  listTokens,
+  revokeTokenById,
+  touchTokenLastUsed,
+  type TokenRow,
+} from './tokens.repo.js';
+
+export type Principal = { tokenId: string; companyId: string; scopes: readonly string[]; country: string };
+
+export function tokenView(row: TokenRow) {
+  return {
+    id: row.id,
+    company_id: row.companyId,
+    name: row.name,
+    prefix: row.prefix,
+    scopes: row.scopes,
+    expires_at: row.expiresAt?.toISOString() ?? null,
+    revoked_at: row.revokedAt?.toISOString() ?? null,
+    last_used_at: row.lastUsedAt?.toISOString() ?? null,
+    created_at: row.createdAt.toISOString(),
+  };
+}
+
+function parseScopes(scopes: string[] | undefined): Scope[] {
+  if (scopes === undefined) return DEFAULT_SCOPES;
+  const unknown = scopes.filter((s) => !isScope(s));
+  if (unknown.length) {
+    throw new ValidationError(`Unknown scope '${unknown[0]}'; scopes are: ${Object.keys(SCOPES).join(', ')}`);
+  }
+  if (scopes.length === 0) throw new ValidationError('A token needs at least one scope');
+  return [...new Set(scopes)] as Scope[];
+}
+
+function parseExpiry(expiresAt: string | undefined, clock: Clock): Date | null {
+  if (expiresAt === undefined) return null;
+  const parsed = z.iso.datetime({ offset: true }).safeParse(expiresAt);
+  if (!parsed.success) throw new ValidationError(`'expires-at' must be an ISO 8601 date-time, e.g. 2027-01-31T00:00:00Z`);
+  const date = new Date(expiresAt);
+  if (date.getTime() <= clock.now()) throw new ValidationError(`'expires-at' must be in the future`);
+  return date;
+}
+
+async function requireCompany(db: Db, companyId: string) {
+  if (!z.uuid().safeParse(companyId).success || !(await findCompany(db, companyId))) {
+    throw new NotFoundError(`Company not found: ${companyId}`);
+  }
+}
+
+export async function issueToken(
+  db: Db,
+  clock: Clock,
+  input: { companyId: string; name?: string; scopes?: string[]; expiresAt?: string },
+) {
+  const scopes = parseScopes(input.scopes);
+  const expiresAt = parseExpiry(input.expiresAt, clock);
+  await requireCompany(db, input.companyId);
+  const { token, digest, prefix } = generateToken();
+  const row = await insertToken(db, {
+    companyId: input.companyId,
+    name: input.name?.trim() || 'API token',
+    tokenHash: digest,
+    prefix,
+    scopes,
+    expiresAt,
+  });
+  // The raw token leaves the server here, once.
+  return { ...tokenView(row), token };
+}
+
+/** Brings over a token of the original service by its digest, so the integration keeps its key. */
+export async function importToken(
+  db: Db,
+  clock: Clock,
+  input: { companyId: string; sha256: string; prefix: string; name?: string; scopes?: string[]; expiresAt?: string },
+) {
+  if (!/^[0-9a-fA-F]{64}$/.test(input.sha256)) throw new ValidationError("'sha256' must be 64 hexadecimal characters");
+  if (!/^qlhq_[0-9a-f]{7}$/.test(input.prefix)) {
+    throw new ValidationError("'prefix' must be the token's first 12 characters, e.g. qlhq_1a2b3c4");
+  }
+  const scopes = parseScopes(input.scopes);
+  const expiresAt = parseExpiry(input.expiresAt, clock);
+  await requireCompany(db, input.companyId);
+  try {
+    const row = await insertToken(db, {
+      companyId: input.companyId,
+      name: input.name?.trim() || 'Imported token',
+      tokenHash: input.sha256.toLowerCase(),
+      prefix: input.prefix,
+      scopes,
+      expiresAt,
+    });
+    return tokenView(row);
+  } catch (err) {
+    if (uniqueViolation(err)) throw new ConflictError('A token with that digest already exists');
+    throw err;
+  }
+}
+
+export async function revokeToken(db: Db, clock: Clock, tokenId: string) {
+  const row = z.uuid().safeParse(tokenId).success ? await revokeTokenById(db, tokenId, new Date(clock.now())) : undefined;
+  if (!row) throw new NotFoundError(`Token not found: ${tokenId}`);
+  return tokenView(row);
+}
+
+export async function listCompanyTokens(db: Db, companyId: string) {
+  await requireCompany(db, companyId);
+  return (await listTokens(db, companyId)).map(tokenView);
+}
+
+const BEARER = /^Bearer(?:\s+(.*))?$/i;
+
+/**
+ * A1: resolves the Authorization header to a principal or throws the exact 401 of each case.
+ * No cache: every request reads the token row, so a revocation holds at once on every instance.
+ */
+export function createAuthenticator(deps: { db: Db; clock: Clock; onTouchError?: (err: unknown) => void }) {
+  const { db, clock } = deps;
+  // The last time this process wrote last_used_at per token; the SQL guard covers other instances.
+  const lastTouched = new Map<string, number>();
+
+  return async function authenticate(header: string | undefined): Promise<Principal> {
+    const match = header === undefined ? null : BEARER.exec(header.trim());
+    if (!match) throw new UnauthorizedError('Missing or invalid Authorization header. Use: Bearer <api_token>');
+    const token = (match[1] ?? '').trim();
+    if (!token) throw new UnauthorizedError('Empty bearer token');
+    if (!isPlausibleToken(token)) throw new UnauthorizedError('Invalid API token');
+    const row = await findTokenForAuthentication(db, digestToken(token));
+    if (!row) throw new UnauthorizedError('Invalid API token');
+    if (row.revokedAt) throw new UnauthorizedError('API token has been revoked');
+    const now = clock.now();
+    if (row.expiresAt && row.expiresAt.getTime() <= now) throw new UnauthorizedError('API token has expired');
+
+    if (now - (lastTouched.get(row.id) ?? -Infinity) >= 60_000) {
+      lastTouched.set(row.id, now);
+      if (lastTouched.size > 100_000) lastTouched.clear();
+      // Bookkeeping only: never make the request wait for it or fail because of it.
+      touchTokenLastUsed(db, row.id, new Date(now)).catch((err) => deps.onTouchError?.(err));
+    }
+    return { tokenId: row.id, companyId: row.companyId, scopes: row.scopes, country: row.country };
+  };
+}

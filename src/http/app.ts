@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import cors from '@fastify/cors';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Config } from '../config.js';
+import type { Database } from '../db/client.js';
+import type { Clock } from '../lib/clock.js';
+import type { RateLimiter } from '../lib/rate-limiter.js';
+import { createAuthenticator } from '../features/tokens/tokens.service.js';
+import { leadsRoutes } from '../features/leads/leads.routes.js';
+import { pipelineRoutes } from '../features/pipeline/pipeline.routes.js';
+import { registerAuth } from './auth.js';
+import { registerErrorHandling } from './errors.js';
+import { healthRoutes } from './health.routes.js';
+import { registerIdempotency } from './idempotency.js';
+import { registerOpenApi } from './openapi.js';
+
+export type AppDeps = {
+  config: Config;
+  database: Database;
+  limiter: RateLimiter;
+  clock: Clock;
+};
+
+const ONE_MIB = 1024 * 1024;
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, database, limiter, clock } = deps;
+  const db = database.db;
+  const app = Fastify({
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    genReqId: () => randomUUID(),
+    bodyLimit: ONE_MIB,
+    trustProxy: config.trustProxy,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+  });
+  registerErrorHandling(app);
+
+  // Bearer tokens, never cookies: any origin may call the API from a browser (A11).
+  await app.register(cors, {
+    origin: '*',
+    methods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'],
+    exposedHeaders: [
+      'X-Request-Id',
+      'RateLimit',
+      'RateLimit-Policy',
+      'X-RateLimit-Limit',
+      'X-RateLimit-Remaining',
+      'X-RateLimit-Reset',
+      'Retry-After',
+    ],
+    maxAge: 86_400,
+  });
+
+  registerAuth(app, {
+    authenticate: createAuthenticator({ db, clock, onTouchError: (err) => app.log.warn({ err }, 'last_used_at not recorded') }),
+    limiter,
+    now: () => clock.now(),
+  });
+  registerIdempotency(app, { db, now: () => clock.now() });
+  await registerOpenApi(app, config.publicUrl);
+
+  await app.register(healthRoutes({ database, limiter }));
+  await app.register(leadsRoutes({ db }));
+  await app.register(pipelineRoutes({ db }));
+  return app;
+}

@@ -1,0 +1,144 @@
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { and, eq, isNull, lt } from 'drizzle-orm';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Db } from '../db/client.js';
+import { idempotencyKeys } from '../db/schema.js';
+import { canonicalJson } from '../lib/canonical-json.js';
+import { ConflictError, UnprocessableError, ValidationError } from '../lib/errors.js';
+
+// B2. The first answer to a POST with an Idempotency-Key is kept for a day per company and key; a
+// retry gets it back without the work being done again.
+const RETENTION_MS = 24 * 60 * 60 * 1000;
+// A first request that never finished (its process died) stops blocking the key after this long.
+const ABANDONED_MS = 60_000;
+// How long a concurrent duplicate waits for the first request before it is told 409.
+const WAIT_FOR_FIRST_MS = 5_000;
+const MAX_KEY_LENGTH = 255;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    idempotencyKey: string | null;
+  }
+}
+
+type KeyRow = typeof idempotencyKeys.$inferSelect;
+
+function requestHash(request: FastifyRequest): string {
+  const path = request.url.split('?')[0];
+  return createHash('sha256')
+    .update(`${request.method} ${path}\n${canonicalJson(request.body ?? null)}`)
+    .digest('hex');
+}
+
+async function claimKey(db: Db, companyId: string, key: string, hash: string, now: Date): Promise<boolean> {
+  const inserted = await db
+    .insert(idempotencyKeys)
+    .values({ companyId, key, requestHash: hash, lockedAt: now, createdAt: now })
+    .onConflictDoNothing()
+    .returning({ key: idempotencyKeys.key });
+  return inserted.length === 1;
+}
+
+async function findKey(db: Db, companyId: string, key: string): Promise<KeyRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.companyId, companyId), eq(idempotencyKeys.key, key)));
+  return row;
+}
+
+/** Takes over a key whose record expired or whose first request was abandoned; false if someone else did. */
+async function takeOver(db: Db, row: KeyRow, hash: string, now: Date, fresh: boolean): Promise<boolean> {
+  const taken = await db
+    .update(idempotencyKeys)
+    .set({
+      requestHash: hash,
+      lockedAt: now,
+      ...(fresh && { createdAt: now, statusCode: null, responseBody: null }),
+    })
+    .where(
+      and(
+        eq(idempotencyKeys.companyId, row.companyId),
+        eq(idempotencyKeys.key, row.key),
+        eq(idempotencyKeys.lockedAt, row.lockedAt),
+      ),
+    )
+    .returning({ key: idempotencyKeys.key });
+  return taken.length === 1;
+}
+
+export function registerIdempotency(app: FastifyInstance, deps: { db: Db; now: () => number }) {
+  const { db } = deps;
+  app.decorateRequest('idempotencyKey', null);
+
+  // After authentication, rate limit and scope (onRequest), before validation: a retried 400 replays too.
+  app.addHook('preValidation', async (request, reply) => {
+    if (request.method !== 'POST' || !request.principal) return;
+    const key = request.headers['idempotency-key'];
+    if (key === undefined) return;
+    if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) {
+      throw new ValidationError(`Idempotency-Key must be 1 to ${MAX_KEY_LENGTH} characters`);
+    }
+    const { companyId } = request.principal;
+    const hash = requestHash(request);
+    const started = deps.now();
+
+    for (;;) {
+      const now = new Date(deps.now());
+      if (await claimKey(db, companyId, key, hash, now)) break;
+      const row = await findKey(db, companyId, key);
+      if (!row) continue; // removed between the two statements: claim again
+      if (row.createdAt.getTime() <= now.getTime() - RETENTION_MS) {
+        if (await takeOver(db, row, hash, now, true)) break;
+        continue;
+      }
+      if (row.requestHash !== hash) throw new UnprocessableError('Idempotency-Key reused with a different request', 'idempotency_key_reused');
+      if (row.statusCode !== null) {
+        return reply
+          .code(row.statusCode)
+          .header('content-type', 'application/json; charset=utf-8')
+          .header('idempotent-replayed', 'true')
+          .send(row.responseBody ?? '');
+      }
+      if (row.lockedAt.getTime() <= now.getTime() - ABANDONED_MS) {
+        if (await takeOver(db, row, hash, now, false)) break;
+        continue;
+      }
+      if (deps.now() - started >= WAIT_FOR_FIRST_MS) {
+        throw new ConflictError('A request with this Idempotency-Key is still in progress', { 'Retry-After': '1' });
+      }
+      await sleep(50);
+    }
+    request.idempotencyKey = key;
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const key = request.idempotencyKey;
+    if (key === null) return payload;
+    request.idempotencyKey = null;
+    const status = reply.statusCode;
+    const where = and(eq(idempotencyKeys.companyId, request.principal.companyId), eq(idempotencyKeys.key, key));
+    // A 5xx (a refunded provider failure, say) is not kept, so a retry really retries; nor are 409/429.
+    if (status >= 500 || status === 409 || status === 429) {
+      await db.delete(idempotencyKeys).where(and(where, isNull(idempotencyKeys.statusCode)));
+    } else {
+      await db
+        .update(idempotencyKeys)
+        .set({ statusCode: status, responseBody: typeof payload === 'string' ? payload : '' })
+        .where(where);
+    }
+    return payload;
+  });
+
+  // Expired records are dropped now and then; lookups already ignore them.
+  const sweep = setInterval(() => {
+    const cutoff = new Date(deps.now() - RETENTION_MS);
+    db.delete(idempotencyKeys)
+      .where(lt(idempotencyKeys.createdAt, cutoff))
+      .catch((err) => app.log.warn({ err }, 'idempotency sweep failed'));
+  }, 10 * 60_000);
+  sweep.unref();
+  app.addHook('onClose', async () => clearInterval(sweep));
+}
+

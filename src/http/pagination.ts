@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+// A4: paging values are corrected, not refused, like the original service; `meta` says what was served.
+function pagingNumber(fallback: number, min: number, max: number) {
+  return z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform((raw) => {
+      const text = Array.isArray(raw) ? raw[0] : raw;
+      const n = text === undefined || text.trim() === '' ? NaN : Number(text);
+      if (!Number.isFinite(n)) return fallback;
+      return Math.min(max, Math.max(min, Math.floor(n)));
+    });
+}
+
+export const MAX_PER_PAGE = 100;
+
+export const paginationQuery = z.object({
+  page: pagingNumber(1, 1, Number.MAX_SAFE_INTEGER).meta({ description: 'Page number, from 1 (default 1)' }),
+  per_page: pagingNumber(25, 1, MAX_PER_PAGE).meta({ description: 'Rows per page, 1 to 100 (default 25)' }),
+});
+
+export const paginationMeta = z.object({
+  page: z.number().int(),
+  per_page: z.number().int(),
+  total: z.number().int().meta({ description: 'Every row that matches the filters' }),
+});
+
+export function paginated<T extends z.ZodType>(item: T) {
+  return z.object({ data: z.array(item), meta: paginationMeta });
+}
+
+export type Page = { page: number; per_page: number };
+export const offsetOf = (p: Page) => (p.page - 1) * p.per_page;
