@@ -32,9 +32,14 @@ export type Config = Readonly<{
   trustProxy: boolean;
 }>;
 
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+/** `overrides` win over the environment (tests and the benchmark set a few values this way). */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  overrides: Record<string, string | undefined> = {},
+): Config {
   // An empty variable means "not set", as in most deployment tools.
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const merged = { ...env, ...overrides };
+  const present = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(present);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');

@@ -82,7 +82,7 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db; now: (
     }
     const { companyId } = request.principal;
     const hash = requestHash(request);
-    const started = deps.now();
+    const waitUntil = performance.now() + WAIT_FOR_FIRST_MS;
 
     for (;;) {
       const now = new Date(deps.now());
@@ -105,7 +105,7 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db; now: (
         if (await takeOver(db, row, hash, now, false)) break;
         continue;
       }
-      if (deps.now() - started >= WAIT_FOR_FIRST_MS) {
+      if (performance.now() >= waitUntil) {
         throw new ConflictError('A request with this Idempotency-Key is still in progress', { 'Retry-After': '1' });
       }
       await sleep(50);

@@ -15,7 +15,7 @@ const companyFields = z.object({
   twilioNumber: z.string().nullable(),
 });
 
-export type CompanyInput = z.input<typeof companyFields>;
+export type CompanyInput = { name: string; country?: string; smsCredits?: number; twilioNumber?: string | null };
 
 export function companyView(row: CompanyRow) {
   return {

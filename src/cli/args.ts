@@ -1,0 +1,159 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from '../lib/errors.js';
+
+// What the operator typed, checked for shape only; the services check the values. A parsed command is
+// plain JSON, so it can be handed to a running server over the admin socket.
+export type Command =
+  | { kind: 'serve'; worker: boolean }
+  | { kind: 'migrate' }
+  | { kind: 'company create'; name: string; country?: string; smsCredits?: number; twilioNumber?: string }
+  | { kind: 'company update'; id: string; name?: string; country?: string; smsCredits?: number; twilioNumber?: string }
+  | { kind: 'token create'; companyId: string; name?: string; scopes?: string[]; expiresAt?: string }
+  | { kind: 'token revoke'; id: string }
+  | { kind: 'token list'; companyId: string }
+  | {
+      kind: 'token import';
+      companyId: string;
+      sha256: string;
+      prefix: string;
+      name?: string;
+      scopes?: string[];
+      expiresAt?: string;
+    };
+
+export type Invocation = { command: Command; json: boolean };
+
+export const USAGE = `Usage: quoteleads <command> [options]
+
+  serve                                   start the API server (PORT, HOST)
+  migrate                                 apply database migrations
+  company create --name <name> [--country AU] [--sms-credits N] [--twilio-number +61…]
+  company update <company-id> [--name …] [--country …] [--sms-credits N] [--twilio-number …]
+  token create --company <company-id> [--name ci] [--scopes leads:read,leads:write] [--expires-at <ISO 8601>]
+  token revoke <token-id>
+  token list --company <company-id>
+  token import --company <company-id> --sha256 <hex digest> --prefix <first 12 chars> [--name …] [--scopes …]
+
+Every command takes --json: its last line of output is then one JSON object.`;
+
+type Spec = Record<string, { type: 'string' | 'boolean' }>;
+const str = { type: 'string' } as const;
+const companyOptions: Spec = { name: str, country: str, 'sms-credits': str, 'twilio-number': str };
+const tokenOptions: Spec = { company: str, name: str, scopes: str, 'expires-at': str };
+
+function parse(args: string[], options: Spec, positionals: number) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { ...options, json: { type: 'boolean' } }, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message.split('\n')[0]);
+  }
+  if (parsed.positionals.length !== positionals) {
+    throw new UsageError(
+      positionals ? `expected ${positionals} argument(s), got ${parsed.positionals.length}` : `unexpected argument '${parsed.positionals[0]}'`,
+    );
+  }
+  return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals };
+}
+
+function required(values: Record<string, unknown>, name: string): string {
+  const v = values[name];
+  if (typeof v !== 'string' || v.trim() === '') throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+const optional = (values: Record<string, unknown>, name: string) => values[name] as string | undefined;
+
+function credits(values: Record<string, unknown>): number | undefined {
+  const v = optional(values, 'sms-credits');
+  if (v === undefined) return undefined;
+  if (!/^\d{1,9}$/.test(v)) throw new UsageError(`--sms-credits must be a whole number, got '${v}'`);
+  return Number(v);
+}
+
+function scopes(values: Record<string, unknown>): string[] | undefined {
+  const v = optional(values, 'scopes');
+  return v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+export function parseInvocation(argv: string[]): Invocation {
+  const [first, second, ...rest] = argv;
+  if (!first || first === '--help' || first === 'help') throw new UsageError(USAGE);
+  const group = `${first} ${second ?? ''}`.trim();
+  switch (first) {
+    case 'serve': {
+      const { values } = parse(argv.slice(1), { 'no-worker': { type: 'boolean' } }, 0);
+      return { command: { kind: 'serve', worker: !values['no-worker'] }, json: !!values.json };
+    }
+    case 'migrate': {
+      const { values } = parse(argv.slice(1), {}, 0);
+      return { command: { kind: 'migrate' }, json: !!values.json };
+    }
+  }
+  switch (group) {
+    case 'company create': {
+      const { values } = parse(rest, companyOptions, 0);
+      return {
+        command: {
+          kind: 'company create',
+          name: required(values, 'name'),
+          country: optional(values, 'country'),
+          smsCredits: credits(values),
+          twilioNumber: optional(values, 'twilio-number'),
+        },
+        json: !!values.json,
+      };
+    }
+    case 'company update': {
+      const { values, positionals } = parse(rest, companyOptions, 1);
+      return {
+        command: {
+          kind: 'company update',
+          id: positionals[0],
+          name: optional(values, 'name'),
+          country: optional(values, 'country'),
+          smsCredits: credits(values),
+          twilioNumber: optional(values, 'twilio-number'),
+        },
+        json: !!values.json,
+      };
+    }
+    case 'token create': {
+      const { values } = parse(rest, tokenOptions, 0);
+      return {
+        command: {
+          kind: 'token create',
+          companyId: required(values, 'company'),
+          name: optional(values, 'name'),
+          scopes: scopes(values),
+          expiresAt: optional(values, 'expires-at'),
+        },
+        json: !!values.json,
+      };
+    }
+    case 'token revoke': {
+      const { values, positionals } = parse(rest, {}, 1);
+      return { command: { kind: 'token revoke', id: positionals[0] }, json: !!values.json };
+    }
+    case 'token list': {
+      const { values } = parse(rest, { company: str }, 0);
+      return { command: { kind: 'token list', companyId: required(values, 'company') }, json: !!values.json };
+    }
+    case 'token import': {
+      const { values } = parse(rest, { ...tokenOptions, sha256: str, prefix: str }, 0);
+      return {
+        command: {
+          kind: 'token import',
+          companyId: required(values, 'company'),
+          sha256: required(values, 'sha256'),
+          prefix: required(values, 'prefix'),
+          name: optional(values, 'name'),
+          scopes: scopes(values),
+          expiresAt: optional(values, 'expires-at'),
+        },
+        json: !!values.json,
+      };
+    }
+  }
+  throw new UsageError(`unknown command '${group}'; run 'quoteleads --help'`);
+}

@@ -1,0 +1,57 @@
+import type { Db } from '../db/client.js';
+import type { Clock } from '../lib/clock.js';
+import { changeCompany, createCompany } from '../features/companies/companies.service.js';
+import { importToken, issueToken, listCompanyTokens, revokeToken } from '../features/tokens/tokens.service.js';
+import type { Command } from './args.js';
+
+export type CommandContext = { db: Db; clock: Clock };
+export type DataCommand = Exclude<Command, { kind: 'serve' } | { kind: 'migrate' }>;
+
+/** Runs a command against an open database: in the command's own process, or inside a running server. */
+export async function runDataCommand(ctx: CommandContext, c: DataCommand): Promise<Record<string, unknown>> {
+  switch (c.kind) {
+    case 'company create':
+      return createCompany(ctx.db, { name: c.name, country: c.country, smsCredits: c.smsCredits, twilioNumber: c.twilioNumber });
+    case 'company update':
+      return changeCompany(ctx.db, c.id, { name: c.name, country: c.country, smsCredits: c.smsCredits, twilioNumber: c.twilioNumber });
+    case 'token create':
+      return issueToken(ctx.db, ctx.clock, c);
+    case 'token revoke':
+      return revokeToken(ctx.db, ctx.clock, c.id);
+    case 'token list':
+      return { tokens: await listCompanyTokens(ctx.db, c.companyId) };
+    case 'token import':
+      return importToken(ctx.db, ctx.clock, c);
+  }
+}
+
+/** What a person reads; --json prints the object itself instead. */
+export function describeResult(c: DataCommand, result: Record<string, unknown>): string {
+  switch (c.kind) {
+    case 'company create':
+    case 'company update':
+      return `Company ${result.name} (${result.id}), country ${result.country}, ${result.sms_credits} SMS credits${
+        result.twilio_number ? `, Twilio number ${result.twilio_number}` : ''
+      }`;
+    case 'token create':
+      return [
+        `Token ${result.name} (${result.id}) with scopes ${(result.scopes as string[]).join(', ')}`,
+        `  ${result.token}`,
+        'Copy it now: it is shown only this once.',
+      ].join('\n');
+    case 'token revoke':
+      return `Token ${result.id} revoked at ${result.revoked_at}`;
+    case 'token import':
+      return `Imported token ${result.prefix}… (${result.id}) with scopes ${(result.scopes as string[]).join(', ')}`;
+    case 'token list': {
+      const tokens = result.tokens as Array<Record<string, unknown>>;
+      if (!tokens.length) return 'No tokens.';
+      return tokens
+        .map((t) => {
+          const state = t.revoked_at ? 'revoked' : t.expires_at && Date.parse(String(t.expires_at)) < Date.now() ? 'expired' : 'active';
+          return `${t.id}  ${t.prefix}…  ${state.padEnd(7)}  ${String(t.name).padEnd(20)}  ${(t.scopes as string[]).join(',')}  last used ${t.last_used_at ?? 'never'}`;
+        })
+        .join('\n');
+    }
+  }
+}

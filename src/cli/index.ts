@@ -1,0 +1,90 @@
+import { loadConfig, ConfigError, type Config } from '../config.js';
+import { DataDirBusyError, dataDirHolder } from '../db/data-dir-lock.js';
+import { AppError, UsageError } from '../lib/errors.js';
+import { systemClock } from '../lib/clock.js';
+import { openConfiguredDatabase, serve } from '../main.js';
+import { sendAdminRequest } from './admin-socket.js';
+import { parseInvocation, type Invocation } from './args.js';
+import { describeResult, runDataCommand, type DataCommand } from './commands.js';
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`quoteleads: ${message.split('\n')[0]}\n`);
+  process.exit(code);
+}
+
+function print(inv: Invocation, human: string, result: object) {
+  process.stdout.write(inv.json ? JSON.stringify(result) + '\n' : human + '\n');
+}
+
+async function runServe(config: Config) {
+  const server = await serve(config);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    server.app.log.info({ signal }, 'shutting down');
+    await server.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+async function runLocally(config: Config, inv: Invocation) {
+  const { database, lock } = await openConfiguredDatabase(config);
+  try {
+    await database.migrate();
+    if (inv.command.kind === 'migrate') return print(inv, 'Migrations applied.', { migrated: true });
+    const command = inv.command as DataCommand;
+    const result = await runDataCommand({ db: database.db, clock: systemClock }, command);
+    print(inv, describeResult(command, result), result);
+  } finally {
+    await database.close();
+    lock?.release();
+  }
+}
+
+async function main() {
+  let inv: Invocation;
+  try {
+    inv = parseInvocation(process.argv.slice(2));
+  } catch (err) {
+    if (err instanceof UsageError) {
+      if (process.argv.length <= 2 || ['--help', 'help'].includes(process.argv[2])) {
+        process.stdout.write(err.message + '\n');
+        process.exit(process.argv.length <= 2 ? 2 : 0);
+      }
+      fail(err.message, 2);
+    }
+    throw err;
+  }
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message, 2);
+    throw err;
+  }
+
+  try {
+    if (inv.command.kind === 'serve') return await runServe(config);
+    // Embedded database held by a running server: never open it twice; ask the server to do it.
+    if (!config.databaseUrl && dataDirHolder(config.dataDir) !== null && inv.command.kind !== 'migrate') {
+      const command = inv.command as DataCommand;
+      const answer = await sendAdminRequest(config.dataDir, command);
+      if (!answer.ok) fail(answer.error, answer.exitCode);
+      const result = answer.result as Record<string, unknown>;
+      return print(inv, describeResult(command, result), result);
+    }
+    if (!config.databaseUrl && inv.command.kind === 'migrate' && dataDirHolder(config.dataDir) !== null) {
+      return print(inv, 'A running server holds the data directory; it migrated at start.', { migrated: true });
+    }
+    await runLocally(config, inv);
+  } catch (err) {
+    if (err instanceof AppError) fail(err.message, err.status === 409 ? 1 : 2);
+    if (err instanceof DataDirBusyError) fail(err.message, 1);
+    throw err;
+  }
+}
+
+await main();

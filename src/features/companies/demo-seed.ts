@@ -1,0 +1,63 @@
+import type { Db } from '../../db/client.js';
+import type { Clock } from '../../lib/clock.js';
+import { leads, type AiStatus, type PipelineStage } from '../../db/schema.js';
+import { ALL_SCOPES } from '../tokens/scopes.js';
+import { issueToken } from '../tokens/tokens.service.js';
+import { countCompanies } from './companies.repo.js';
+import { createCompany } from './companies.service.js';
+
+type Sample = [first: string, last: string, phone: string, stage: PipelineStage, ai: AiStatus, score: number, service: string, suburb: string, value: number | null];
+
+// A roofing business's month: enough leads in every stage for the pipeline and filters to mean something.
+const SAMPLES: Sample[] = [
+  ['Olivia', 'Nguyen', '+61412345601', 'new_lead', 'hot', 88, 'Roof restoration', 'Parramatta NSW 2150', 14500],
+  ['Jack', 'Thompson', '+61412345602', 'new_lead', 'new', 0, 'Gutter replacement', 'Penrith NSW 2750', null],
+  ['Charlotte', 'Wilson', '+61412345603', 'new_lead', 'warm', 61, 'Leak repair', 'Blacktown NSW 2148', 850],
+  ['Liam', 'Patel', '+61412345604', 'new_lead', 'cold', 22, 'Roof inspection', 'Ryde NSW 2112', 350],
+  ['Amelia', 'Brown', '+61412345605', 'follow_up', 'warm', 57, 'Colorbond re-roof', 'Hornsby NSW 2077', 28000],
+  ['Noah', 'Kelly', '+61412345606', 'follow_up', 'hot', 79, 'Skylight install', 'Castle Hill NSW 2154', 3200],
+  ['Isla', 'Martin', '+61412345607', 'follow_up', 'cold', 18, 'Gutter guard', 'Epping NSW 2121', 1900],
+  ['William', "O'Brien", '+61412345608', 'quote_in_progress', 'hot', 92, 'Roof restoration', 'Chatswood NSW 2067', 16800],
+  ['Mia', 'Chen', '+61412345609', 'quote_in_progress', 'warm', 64, 'Solar-ready re-roof', 'Manly NSW 2095', 31000],
+  ['Henry', 'Walker', '+61412345610', 'quoted', 'hot', 85, 'Ridge capping repoint', 'Bondi NSW 2026', 4700],
+  ['Grace', 'Singh', '+61412345611', 'quoted', 'warm', 55, 'Box gutter replacement', 'Newtown NSW 2042', 6200],
+  ['Oliver', 'Harris', '+61412345612', 'quoted', 'cold', 30, 'Roof painting', 'Liverpool NSW 2170', 9400],
+  ['Ava', 'Robinson', '+61412345613', 'closed_won', 'hot', 97, 'Full re-roof', 'Cronulla NSW 2230', 42000],
+  ['Thomas', 'Lee', '+61412345614', 'closed_won', 'hot', 90, 'Leak repair', 'Hurstville NSW 2220', 1200],
+  ['Sophie', 'Clarke', '+61412345615', 'closed_won', 'warm', 70, 'Gutter replacement', 'Kogarah NSW 2217', 5400],
+  ['Lucas', 'Taylor', '+61412345616', 'closed_lost', 'cold', 12, 'Roof restoration', 'Campbelltown NSW 2560', 13900],
+  ['Zoe', 'Anderson', '+61412345617', 'closed_lost', 'cold', 25, 'Skylight install', 'Camden NSW 2570', 2800],
+];
+
+/**
+ * The first start on an empty embedded database creates a demo company with sample leads and one
+ * full-scope token, so `npm start` has something to show. Returns null when there is data already.
+ */
+export async function seedDemoIfEmpty(db: Db, clock: Clock) {
+  if ((await countCompanies(db)) > 0) return null;
+  const company = await createCompany(db, { name: 'Demo Roofing Co', country: 'AU', smsCredits: 100 });
+  const now = clock.now();
+  await db.insert(leads).values(
+    SAMPLES.map(([first, last, phone, stage, ai, score, service, suburb, value], i) => ({
+      companyId: company.id,
+      name: `${first} ${last}`,
+      firstName: first,
+      lastName: last,
+      email: `${first}.${last}`.toLowerCase().replace(/'/g, '') + '@example.com',
+      phone,
+      pipelineStage: stage,
+      aiStatus: ai,
+      aiScore: score,
+      source: ['website', 'facebook', 'zapier', 'google_ads'][i % 4],
+      serviceType: service,
+      address: suburb,
+      postcode: suburb.slice(-4),
+      value: value === null ? null : value.toFixed(2),
+      // Spread over the last three weeks, newest first in the list.
+      createdAt: new Date(now - (SAMPLES.length - i) * 29 * 3600_000),
+      updatedAt: new Date(now - (SAMPLES.length - i) * 29 * 3600_000),
+    })),
+  );
+  const token = await issueToken(db, clock, { companyId: company.id, name: 'Demo token', scopes: ALL_SCOPES });
+  return { company, token: token.token, leads: SAMPLES.length };
+}

@@ -1,0 +1,95 @@
+import fs from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import { openDatabase, pgliteDirOf, type Database } from './db/client.js';
+import { acquireDataDirLock, type DataDirLock } from './db/data-dir-lock.js';
+import { systemClock, type Clock } from './lib/clock.js';
+import { AppError } from './lib/errors.js';
+import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from './lib/rate-limiter.js';
+import { buildApp } from './http/app.js';
+import { startAdminSocket } from './cli/admin-socket.js';
+import { runDataCommand, type DataCommand } from './cli/commands.js';
+import { seedDemoIfEmpty } from './features/companies/demo-seed.js';
+
+const WINDOW_MS = 60_000;
+
+/** Opens the configured database; on the embedded engine, first takes the data-directory lock. */
+export async function openConfiguredDatabase(config: Config): Promise<{ database: Database; lock: DataDirLock | null }> {
+  if (config.databaseUrl) {
+    return { database: await openDatabase({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize }), lock: null };
+  }
+  const lock = acquireDataDirLock(config.dataDir);
+  try {
+    return { database: await openDatabase({ pgliteDir: pgliteDirOf(config.dataDir) }), lock };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+export type Logger = { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
+
+export function createRateLimiter(config: Config, clock: Clock, logger: Logger): RateLimiter {
+  const opts = { limit: config.rateLimitPerMinute, windowMs: WINDOW_MS, clock };
+  if (!config.redisUrl) return createMemoryRateLimiter(opts);
+  return createRedisRateLimiter({
+    ...opts,
+    url: config.redisUrl,
+    logger,
+  });
+}
+
+export type RunningServer = { app: FastifyInstance; url: string; stop(): Promise<void> };
+
+/** `quoteleads serve`: database, migrations, first-run demo, HTTP, and the admin socket. */
+export async function serve(config: Config, clock: Clock = systemClock): Promise<RunningServer> {
+  const { database, lock } = await openConfiguredDatabase(config);
+  await database.migrate();
+  // The limiter logs through the app's logger, which exists only once the app does.
+  const log: Logger = { warn: (o, m) => app.log.warn(o, m), info: (o, m) => app.log.info(o, m) };
+  const limiter = createRateLimiter(config, clock, log);
+  const app: FastifyInstance = await buildApp({ config, database, limiter, clock });
+
+  const demo = database.engine === 'pglite' ? await seedDemoIfEmpty(database.db, clock) : null;
+  const admin =
+    database.engine === 'pglite'
+      ? await startAdminSocket(config.dataDir, async (request) => {
+          try {
+            return { ok: true, result: await runDataCommand({ db: database.db, clock }, request as DataCommand) };
+          } catch (err) {
+            if (err instanceof AppError) return { ok: false, error: err.message, exitCode: err.status === 409 ? 1 : 2 };
+            throw err;
+          }
+        })
+      : null;
+
+  const address = await app.listen({ port: config.port, host: config.host });
+  if (demo) printDemo(config, demo);
+  return {
+    app,
+    url: address,
+    stop: async () => {
+      await admin?.close();
+      await app.close();
+      await limiter.close();
+      await database.close();
+      lock?.release();
+    },
+  };
+}
+
+function printDemo(config: Config, demo: { company: { name: string; id: string }; token: string; leads: number }) {
+  const base = config.publicUrl;
+  const lines = [
+    '',
+    `  First start: created the demo company "${demo.company.name}" (${demo.company.id}) with ${demo.leads} sample leads.`,
+    `  Its full-scope API token, shown only this once:`,
+    '',
+    `    ${demo.token}`,
+    '',
+    `  Try it:  curl -H "Authorization: Bearer ${demo.token}" ${base}/v1/leads`,
+    `  API reference: ${base}/docs`,
+    '',
+  ];
+  fs.writeSync(1, lines.join('\n') + '\n');
+}

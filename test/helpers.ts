@@ -1,0 +1,107 @@
+import type { FastifyInstance } from 'fastify';
+import { loadConfig, type Config } from '../src/config.js';
+import { openDatabase, type Database } from '../src/db/client.js';
+import { systemClock, type Clock } from '../src/lib/clock.js';
+import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from '../src/lib/rate-limiter.js';
+import { buildApp } from '../src/http/app.js';
+import { createCompany } from '../src/features/companies/companies.service.js';
+import { issueToken } from '../src/features/tokens/tokens.service.js';
+import { ALL_SCOPES, type Scope } from '../src/features/tokens/scopes.js';
+
+// Tests run on PGlite in memory by default, and on PostgreSQL / Redis when DATABASE_URL / REDIS_URL
+// are set (.ci/run does both). Every test makes its own companies, so tests never see each other's data.
+export const testConfig: Config = loadConfig(undefined, { LOG_LEVEL: 'silent', PORT: '0' });
+export const onPostgres = Boolean(testConfig.databaseUrl);
+export const withRedis = Boolean(testConfig.redisUrl);
+
+export async function openTestDatabase(): Promise<Database> {
+  const database = await openDatabase({ databaseUrl: testConfig.databaseUrl, poolSize: 10 });
+  await database.migrate();
+  return database;
+}
+
+export type ApiAnswer = { status: number; body: any; headers: Headers; text: string };
+
+export type Tenant = {
+  companyId: string;
+  token: string;
+  tokenId: string;
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiAnswer>;
+};
+
+export type TestServer = {
+  url: string;
+  app: FastifyInstance;
+  database: Database;
+  clock: Clock;
+  /** A new company with one token (all scopes unless given). */
+  tenant(opts?: { scopes?: Scope[]; country?: string; name?: string }): Promise<Tenant>;
+  /** Another token of an existing company. */
+  token(companyId: string, scopes?: Scope[]): Promise<{ token: string; tokenId: string }>;
+  fetch(method: string, path: string, opts?: { body?: unknown; headers?: Record<string, string> }): Promise<ApiAnswer>;
+  close(): Promise<void>;
+};
+
+export async function startTestServer(
+  opts: { rateLimit?: number; clock?: Clock; database?: Database; redisUrl?: string | null } = {},
+): Promise<TestServer> {
+  const clock = opts.clock ?? systemClock;
+  const database = opts.database ?? (await openTestDatabase());
+  const limit = opts.rateLimit ?? 100_000;
+  const config = loadConfig(undefined, { LOG_LEVEL: 'silent', PORT: '0', RATE_LIMIT_PER_MINUTE: String(limit) });
+  const redisUrl = opts.redisUrl === null ? undefined : (opts.redisUrl ?? config.redisUrl);
+  const limiter: RateLimiter = redisUrl
+    ? createRedisRateLimiter({ url: redisUrl, limit, windowMs: 60_000, clock, logger: { warn() {}, info() {} } })
+    : createMemoryRateLimiter({ limit, windowMs: 60_000, clock });
+  const app = await buildApp({ config, database, limiter, clock });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address() as { port: number };
+  const url = `http://127.0.0.1:${address.port}`;
+
+  async function fetchApi(method: string, path: string, o: { body?: unknown; headers?: Record<string, string> } = {}) {
+    const headers: Record<string, string> = { ...o.headers };
+    let body: string | undefined;
+    if (o.body !== undefined) {
+      body = typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(url + path, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: res.status, body: parsed as any, headers: res.headers, text };
+  }
+
+  async function token(companyId: string, scopes: Scope[] = ALL_SCOPES) {
+    const t = await issueToken(database.db, clock, { companyId, scopes, name: 'test' });
+    return { token: t.token, tokenId: t.id };
+  }
+
+  return {
+    url,
+    app,
+    database,
+    clock,
+    fetch: fetchApi,
+    token,
+    async tenant(o = {}) {
+      const company = await createCompany(database.db, { name: o.name ?? 'Test Roofing', country: o.country ?? 'AU' });
+      const t = await token(company.id, o.scopes);
+      return {
+        companyId: company.id,
+        ...t,
+        call: (method, path, body, headers = {}) =>
+          fetchApi(method, path, { body, headers: { authorization: `Bearer ${t.token}`, ...headers } }),
+      };
+    },
+    async close() {
+      await app.close();
+      await limiter.close();
+      if (!opts.database) await database.close();
+    },
+  };
+}

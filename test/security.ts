@@ -1,0 +1,36 @@
+import type { Scope } from '../src/features/tokens/scopes.js';
+import type { Tenant } from './helpers.js';
+
+/**
+ * Every /v1 route and what it needs. test/route-security.test.ts runs the same checks on each (no token,
+ * revoked, expired, missing scope, another company's token) and fails when a route of the OpenAPI
+ * document is missing here: a new route comes with its security tests or the suite goes red.
+ */
+export type SecuredRoute = {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  path: string; // as in the OpenAPI document, e.g. /v1/leads/{id}
+  scope: Scope;
+  /** A valid request body, so that only security can fail. */
+  body?: unknown;
+  /** Creates what the route acts on for `owner`, and returns the values of the path parameters. */
+  target?: (owner: Tenant) => Promise<Record<string, string>>;
+  /** The status a correct request gets. */
+  ok: number;
+};
+
+async function leadOf(owner: Tenant) {
+  const res = await owner.call('POST', '/v1/leads', { name: 'Security Lead', phone: '0412 000 111' });
+  return { id: res.body.data.id as string };
+}
+
+export const SECURED_ROUTES: SecuredRoute[] = [
+  { method: 'GET', path: '/v1/leads', scope: 'leads:read', ok: 200 },
+  { method: 'POST', path: '/v1/leads', scope: 'leads:write', body: { name: 'New Lead' }, ok: 201 },
+  { method: 'GET', path: '/v1/leads/{id}', scope: 'leads:read', target: leadOf, ok: 200 },
+  { method: 'PATCH', path: '/v1/leads/{id}', scope: 'leads:write', body: { notes: 'called back' }, target: leadOf, ok: 200 },
+  { method: 'GET', path: '/v1/pipeline', scope: 'pipeline:read', ok: 200 },
+];
+
+export function fillPath(path: string, params: Record<string, string>): string {
+  return path.replace(/\{(\w+)\}/g, (_, name) => params[name]);
+}
