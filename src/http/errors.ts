@@ -28,7 +28,12 @@ function describeIssue(issue: ValidationIssue, context: string): FieldProblem {
   return { field, message };
 }
 
-const article = (type: string) => (type === 'object' || type === 'array' ? `an ${type}` : `a ${type}`);
+// Zod's names for JSON types, in the words an API client uses.
+const JSON_TYPE: Record<string, string> = { record: 'object', int: 'integer', nan: 'number' };
+function article(zodType: string) {
+  const type = JSON_TYPE[zodType] ?? zodType;
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
 
 function errorBody(request: FastifyRequest, message: string, code: string, details?: FieldProblem[]) {
   return { error: message, code, request_id: request.id, ...(details && details.length ? { details } : {}) };

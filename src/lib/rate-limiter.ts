@@ -105,12 +105,20 @@ export function createRedisRateLimiter(opts: {
     lazyConnect: false,
   });
   redis.on('error', () => {}); // reported through the fallback below, once per outage
+  // Without the offline queue, commands sent before the first connection fail at once; let the
+  // first checks wait for that connection (or its failure) instead of falling back needlessly.
+  const firstConnection = new Promise<void>((resolve) => {
+    redis.once('ready', () => resolve());
+    redis.once('error', () => resolve());
+    setTimeout(resolve, 2000).unref();
+  });
   redis.defineCommand('slidingLog', { numberOfKeys: 1, lua: SLIDING_LOG_SCRIPT });
   const local = createMemoryRateLimiter({ limit, windowMs, clock });
   let degraded = false;
 
   return {
     async check(key) {
+      await firstConnection;
       try {
         const [allowed, remaining, resetMs] = (await (redis as unknown as SlidingLog).slidingLog(
           prefix + key,
