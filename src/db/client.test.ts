@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { sql } from 'drizzle-orm';
+import { openDatabase } from './client.js';
+import { onPostgres, testConfig } from '../../test/helpers.js';
+
+describe.runIf(onPostgres)('migrations on PostgreSQL', () => {
+  it('run once when several instances start together', async () => {
+    const name = `ql_migrate_${randomBytes(4).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: testConfig.databaseUrl });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    const url = new URL(testConfig.databaseUrl!);
+    url.pathname = `/${name}`;
+    const instances = await Promise.all([1, 2, 3, 4].map(() => openDatabase({ databaseUrl: url.toString(), poolSize: 2 })));
+    try {
+      await Promise.all(instances.map((d) => d.migrate()));
+      const applied = await instances[0].db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
+      const files = (await import('node:fs')).readdirSync('drizzle').filter((f) => f.endsWith('.sql'));
+      expect((applied as unknown as { rows: { n: number }[] }).rows[0].n).toBe(files.length);
+    } finally {
+      await Promise.all(instances.map((d) => d.close()));
+      await admin.query(`drop database ${name}`);
+      await admin.end();
+    }
+  });
+});
+
+describe('the embedded engine', () => {
+  it('keeps lead counters equal to the rows through inserts, updates and deletes', async () => {
+    const database = await openDatabase({});
+    try {
+      await database.migrate();
+      const db = database.db;
+      const [{ id }] = (
+        (await db.execute(sql`insert into companies (name) values ('Counter Co') returning id`)) as unknown as { rows: { id: string }[] }
+      ).rows;
+      await db.execute(sql`insert into leads (company_id, name, pipeline_stage)
+        select ${id}, 'L' || g, (array['new_lead','quoted','closed_won'])[1 + g % 3] from generate_series(1, 300) g`);
+      await db.execute(sql`update leads set pipeline_stage = 'closed_lost' where company_id = ${id} and pipeline_stage = 'quoted'`);
+      await db.execute(sql`delete from leads where company_id = ${id} and pipeline_stage = 'closed_won'`);
+      const counted = (
+        (await db.execute(sql`select pipeline_stage, count(*)::int n from leads where company_id = ${id} group by 1 order by 1`)) as unknown as {
+          rows: unknown[];
+        }
+      ).rows;
+      const kept = (
+        (await db.execute(
+          sql`select pipeline_stage, sum(n)::int n from lead_counters where company_id = ${id} group by 1 having sum(n) <> 0 order by 1`,
+        )) as unknown as { rows: unknown[] }
+      ).rows;
+      expect(kept).toEqual(counted);
+      expect(counted).toEqual([
+        { pipeline_stage: 'closed_lost', n: 100 },
+        { pipeline_stage: 'new_lead', n: 100 },
+      ]);
+    } finally {
+      await database.close();
+    }
+  });
+});

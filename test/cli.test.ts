@@ -1,0 +1,146 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { onPostgres } from './helpers.js';
+
+// The `quoteleads` command as an operator runs it: a real process, on PostgreSQL when DATABASE_URL is
+// set, otherwise on an embedded data directory of its own.
+const BIN = path.resolve('bin/quoteleads.js');
+const dirs: string[] = [];
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const c of children) c.kill('SIGKILL');
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function dataDir() {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'ql-cli-'));
+  dirs.push(d);
+  return d;
+}
+
+function run(dir: string, args: string[], extraEnv: Record<string, string> = {}) {
+  const res = spawnSync(process.execPath, [BIN, ...args], {
+    env: { ...process.env, DATA_DIR: dir, LOG_LEVEL: 'warn', ...extraEnv },
+    encoding: 'utf8',
+  });
+  const lines = res.stdout.trim().split('\n');
+  let json: any;
+  try {
+    json = JSON.parse(lines[lines.length - 1]);
+  } catch {
+    json = undefined;
+  }
+  return { code: res.status, stdout: res.stdout, stderr: res.stderr, json };
+}
+
+describe('quoteleads', () => {
+  const dir = dataDir();
+
+  it('creates and updates a company, then issues, lists, imports and revokes tokens', () => {
+    const company = run(dir, ['company', 'create', '--name', 'Acme Roofing', '--country', 'au', '--sms-credits', '25', '--json']);
+    expect(company.code).toBe(0);
+    expect(company.json).toMatchObject({ name: 'Acme Roofing', country: 'AU', sms_credits: 25 });
+    const id = company.json.id;
+
+    const updated = run(dir, ['company', 'update', id, '--sms-credits', '40', '--twilio-number', '0412 000 999', '--json']);
+    expect(updated.json).toMatchObject({ id, sms_credits: 40, twilio_number: '+61412000999' });
+
+    const token = run(dir, ['token', 'create', '--company', id, '--name', 'ci', '--scopes', 'leads:read,leads:write', '--json']);
+    expect(token.code).toBe(0);
+    expect(token.json).toMatchObject({ name: 'ci', scopes: ['leads:read', 'leads:write'], expires_at: null });
+    expect(token.json.token).toMatch(/^qlhq_[0-9A-Za-z]{46}$/);
+    expect(token.json.prefix).toBe(token.json.token.slice(0, 12));
+
+    const legacy = 'qlhq_' + randomBytes(48).toString('hex');
+    const imported = run(dir, [
+      'token', 'import', '--company', id, '--sha256', createHash('sha256').update(legacy).digest('hex'),
+      '--prefix', legacy.slice(0, 12), '--scopes', 'leads:read', '--json',
+    ]);
+    expect(imported.code).toBe(0);
+    expect(imported.json.prefix).toBe(legacy.slice(0, 12));
+
+    const revoked = run(dir, ['token', 'revoke', token.json.id, '--json']);
+    expect(revoked.json.revoked_at).toMatch(/Z$/);
+
+    const list = run(dir, ['token', 'list', '--company', id, '--json']);
+    expect(list.json.tokens.map((t: { name: string; revoked_at: string | null }) => [t.name, t.revoked_at !== null]).sort()).toEqual([
+      ['Imported token', false],
+      ['ci', true],
+    ]);
+    expect(JSON.stringify(list.json)).not.toContain(token.json.token);
+    const human = run(dir, ['token', 'list', '--company', id]);
+    expect(human.stdout).toContain('revoked');
+  });
+
+  it.each([
+    [['company', 'create'], '--name is required'],
+    [['company', 'create', '--name', 'X', '--sms-credits', 'lots'], "--sms-credits must be a whole number, got 'lots'"],
+    [['company', 'create', '--name', 'X', '--colour', 'red'], "Unknown option '--colour'"],
+    [['token', 'create', '--company', '00000000-0000-4000-8000-000000000000'], 'Company not found'],
+    [['token', 'create', '--company', 'nope', '--scopes', 'leads:read,leads:destroy'], "Unknown scope 'leads:destroy'"],
+    [['token', 'create', '--company', 'nope', '--expires-at', 'tomorrow'], "'expires-at' must be an ISO 8601 date-time"],
+    [['token', 'import', '--company', 'x', '--sha256', 'abc', '--prefix', 'qlhq_1234567'], "'sha256' must be 64 hexadecimal characters"],
+    [['frobnicate'], "unknown command 'frobnicate'"],
+  ])('%j fails with one line and exit code 2', (args, message) => {
+    const res = run(dir, args);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain(message);
+    expect(res.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+describe.skipIf(onPostgres)('quoteleads serve on the embedded database', () => {
+  it('seeds a demo on first start, refuses a second server, and runs commands through the running one', async () => {
+    const dir = dataDir();
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dir, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" };
+    delete env.DATABASE_URL;
+    const child = spawn(process.execPath, [BIN, 'serve'], { env });
+    children.push(child);
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    const deadline = Date.now() + 60_000;
+    while (!/Try it:/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const demoToken = /qlhq_[0-9A-Za-z]+/.exec(out)![0];
+    const base = `http://127.0.0.1:${port}`;
+    expect(out).toContain(`curl -H "Authorization: Bearer ${demoToken}" http://localhost:${port}/v1/leads`);
+    const pipeline = await (await fetch(`${base}/v1/pipeline`, { headers: { authorization: `Bearer ${demoToken}` } })).json();
+    expect(Object.values(pipeline.data).every((n) => (n as number) > 0)).toBe(true);
+
+    const second = run(dir, ['serve'], { PORT: String(await freePort()) });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`in use by another QuoteLeads process (pid ${child.pid})`);
+
+    // The command cannot open the directory while the server holds it; it goes through the server.
+    const company = run(dir, ['company', 'create', '--name', 'Live Co', '--json']);
+    expect(company.code).toBe(0);
+    const token = run(dir, ['token', 'create', '--company', company.json.id, '--scopes', 'leads:read', '--json']);
+    const auth = { authorization: `Bearer ${token.json.token}` };
+    expect((await fetch(`${base}/v1/leads`, { headers: auth })).status).toBe(200);
+    expect(run(dir, ['token', 'revoke', token.json.id]).code).toBe(0);
+    const after = await fetch(`${base}/v1/leads`, { headers: auth });
+    expect(after.status).toBe(401);
+    expect(run(dir, ['token', 'create', '--company', company.json.id, '--scopes', 'nope']).code).toBe(2);
+
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    expect(fs.existsSync(path.join(dir, 'quoteleads.lock'))).toBe(false);
+    // Restarted: the data is still there, and no second demo is made.
+    const again = run(dir, ['token', 'list', '--company', company.json.id, '--json']);
+    expect(again.json.tokens).toHaveLength(1);
+  });
+});
