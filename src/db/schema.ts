@@ -90,19 +90,22 @@ export const leads = pgTable(
     customData: jsonb('custom_data').$type<Record<string, unknown>>().notNull().default({}),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
     smsOptedOut: boolean('sms_opted_out').notNull().default(false),
-    // What `search` matches: name, email and the phone's digits, lower-cased, for one trigram index.
+    // What `search` matches: name, email and the phone's digits, lower-cased.
     searchText: text('search_text').generatedAlwaysAs(
       sql`lower(coalesce(name, '') || ' ' || coalesce(email, '') || ' ' || regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g'))`,
     ),
     ...timestamps,
   },
   (t) => [
-    // One index per list order: newest first, alone or under a stage / AI status filter.
-    index('leads_company_created_idx').on(t.companyId, t.createdAt.desc(), t.id.desc()),
-    index('leads_company_stage_created_idx').on(t.companyId, t.pipelineStage, t.createdAt.desc(), t.id.desc()),
-    index('leads_company_ai_status_created_idx').on(t.companyId, t.aiStatus, t.createdAt.desc(), t.id.desc()),
+    // One index per list order: newest first, alone or under a stage / AI status filter. Ascending,
+    // read backwards: that is exactly `created_at desc, id desc` (drizzle's .desc() would write
+    // DESC NULLS LAST, which the planner does not match to a plain ORDER BY … DESC).
+    index('leads_company_created_idx').on(t.companyId, t.createdAt, t.id),
+    index('leads_company_stage_created_idx').on(t.companyId, t.pipelineStage, t.createdAt, t.id),
+    index('leads_company_ai_status_created_idx').on(t.companyId, t.aiStatus, t.createdAt, t.id),
     index('leads_company_phone_idx').on(t.companyId, t.phone),
-    index('leads_search_trgm_idx').using('gin', t.searchText.op('gin_trgm_ops')),
+    // Search uses a GIN index of company-scoped trigrams, lead_search_keys(company_id, search_text),
+    // made in drizzle/0005_company_scoped_search.sql: see that file for why.
   ],
 );
 

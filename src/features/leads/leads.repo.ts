@@ -10,15 +10,25 @@ export type LeadFilters = { stage?: PipelineStage; aiStatus?: AiStatus; search?:
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => '\\' + c);
 
+/**
+ * `search_text` (lower-cased name, email and phone digits) contains `term`. With a run of three
+ * word characters the company-scoped trigram index finds the candidates (drizzle/0005); a shorter
+ * term is checked against the company's rows alone.
+ */
+function contains(companyId: string, term: string): SQL {
+  const like = sql`${leads.searchText} like '%' || lower(${escapeLike(term)}) || '%'`;
+  if (!/[\p{L}\p{N}]{3}/u.test(term)) return like;
+  return sql`(lead_search_keys(${leads.companyId}, ${leads.searchText}) @> lead_search_query_keys(${companyId}::uuid, ${term}) and ${like})`;
+}
+
 function filterConditions(companyId: string, f: LeadFilters): SQL[] {
   const where: SQL[] = [eq(leads.companyId, companyId)];
   if (f.stage) where.push(eq(leads.pipelineStage, f.stage));
   if (f.aiStatus) where.push(eq(leads.aiStatus, f.aiStatus));
   if (f.search) {
-    // search_text is lower-cased name, email and phone digits under one trigram index.
-    const text = sql`${leads.searchText} like ${'%' + escapeLike(f.search.toLowerCase()) + '%'}`;
     const digits = phoneSearchDigits(f.search);
-    where.push(digits ? sql`(${text} or ${leads.searchText} like ${'%' + digits + '%'})` : text);
+    const text = contains(companyId, f.search);
+    where.push(digits ? sql`(${text} or ${contains(companyId, digits)})` : text);
   }
   return where;
 }

@@ -273,6 +273,20 @@ describe('GET /v1/leads', () => {
     expect(res.body.meta.total).toBe(names.length);
   });
 
+  it('finds accented names by any part, and short terms without the index', async () => {
+    const t = await server.tenant();
+    for (const name of ['Zoë Müller', 'Renée Dubois', 'Chad Ng']) await t.call('POST', '/v1/leads', { name });
+    const names = async (term: string) =>
+      (await t.call('GET', `/v1/leads?search=${encodeURIComponent(term)}`)).body.data.map((l: { name: string }) => l.name);
+    expect(await names('MÜLL')).toEqual(['Zoë Müller']);
+    expect(await names('zoë mü')).toEqual(['Zoë Müller']);
+    expect(await names('enée')).toEqual(['Renée Dubois']);
+    expect(await names('é')).toEqual(['Renée Dubois']);
+    expect(await names('DUB')).toEqual(['Renée Dubois']);
+    expect(await names('ng')).toEqual(['Chad Ng']);
+    expect(await names('d n')).toEqual(['Chad Ng']);
+  });
+
   it('refuses a search over 100 characters', async () => {
     const t = await server.tenant();
     const res = await t.call('GET', `/v1/leads?search=${'a'.repeat(101)}`);

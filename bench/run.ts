@@ -1,0 +1,206 @@
+// npm run bench: seeds PostgreSQL with 1,000,000 leads over 100 companies plus one company of 300,000,
+// then drives the API with autocannon (a separate process, 32 connections) beside a bare node:http
+// ceiling measured in the same run. See bench/README.md.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { sql } from 'drizzle-orm';
+import { loadConfig } from '../src/config.js';
+import { openDatabase } from '../src/db/client.js';
+import { createCompany } from '../src/features/companies/companies.service.js';
+import { issueToken } from '../src/features/tokens/tokens.service.js';
+import { ALL_SCOPES } from '../src/features/tokens/scopes.js';
+import { systemClock } from '../src/lib/clock.js';
+import { seedLeads } from './seed.js';
+
+const { values: opts } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '32' },
+    reseed: { type: 'boolean', default: false },
+  },
+});
+const SMALL_COMPANIES = 100;
+const SMALL_LEADS = 10_000;
+const LARGE_LEADS = 300_000;
+const PORT = 3900;
+const CEILING_PORT = 3901;
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+const config = loadConfig();
+if (!config.databaseUrl) {
+  console.error('npm run bench runs on PostgreSQL: set DATABASE_URL (a database named <name>_bench is made beside it).');
+  process.exit(2);
+}
+const benchUrl = new URL(config.databaseUrl);
+const benchDb = `${benchUrl.pathname.slice(1) || 'postgres'}_bench`;
+benchUrl.pathname = `/${benchDb}`;
+
+const log = (msg: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+
+async function prepareDatabase() {
+  const admin = new pg.Client({ connectionString: config.databaseUrl });
+  await admin.connect();
+  const exists = (await admin.query('select 1 from pg_database where datname = $1', [benchDb])).rowCount === 1;
+  if (exists && opts.reseed) await admin.query(`drop database ${benchDb} with (force)`);
+  if (!exists || opts.reseed) await admin.query(`create database ${benchDb}`);
+  await admin.end();
+
+  const database = await openDatabase({ databaseUrl: benchUrl.toString(), poolSize: 4 });
+  await database.migrate();
+  const db = database.db;
+  const seeded = await db.execute(sql`select count(*)::int n from companies where name like 'Bench %'`);
+  if ((seeded as unknown as { rows: { n: number }[] }).rows[0].n !== SMALL_COMPANIES + 1) {
+    log(`seeding ${SMALL_COMPANIES} companies × ${SMALL_LEADS} leads and one of ${LARGE_LEADS}`);
+    const started = Date.now();
+    let offset = 0;
+    for (let i = 0; i < SMALL_COMPANIES; i++) {
+      const c = await createCompany(db, { name: `Bench Small ${i + 1}` });
+      await seedLeads(db, c.id, SMALL_LEADS, offset);
+      offset += SMALL_LEADS;
+      if ((i + 1) % 20 === 0) log(`  ${offset.toLocaleString()} leads`);
+    }
+    const large = await createCompany(db, { name: 'Bench Large' });
+    await seedLeads(db, large.id, LARGE_LEADS, offset);
+    await db.execute(sql`vacuum analyze leads`);
+    await db.execute(sql`vacuum analyze lead_counters`);
+    log(`seeded in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  }
+  const companies = (
+    (await db.execute(sql`select id, name from companies where name in ('Bench Small 50', 'Bench Large')`)) as unknown as {
+      rows: { id: string; name: string }[];
+    }
+  ).rows;
+  const tenants = [];
+  for (const label of ['small', 'large'] as const) {
+    const c = companies.find((x) => x.name === (label === 'small' ? 'Bench Small 50' : 'Bench Large'))!;
+    const token = await issueToken(db, systemClock, { companyId: c.id, name: 'bench', scopes: ALL_SCOPES });
+    // Part of a real email of this company: the local part without its first letters.
+    const email = (
+      (await db.execute(sql`select email from leads where company_id = ${c.id} order by created_at desc offset 1234 limit 1`)) as unknown as {
+        rows: { email: string }[];
+      }
+    ).rows[0].email;
+    tenants.push({ label, companyId: c.id, token: token.token, search: email.slice(3, email.indexOf('@')) });
+  }
+  await database.close();
+  return tenants;
+}
+
+function startProcess(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return child;
+}
+
+async function waitFor(url: string) {
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+type Result = { rps: number; p50: number; p99: number; non2xx: number; errors: number };
+
+function autocannon(url: string, o: { token?: string; method?: string; body?: string; duration?: string } = {}): Promise<Result> {
+  const args = [
+    path.join(ROOT, 'node_modules/autocannon/autocannon.js'),
+    '-c', opts.connections!, '-d', o.duration ?? opts.duration!, '-j',
+  ];
+  if (o.token) args.push('-H', `authorization=Bearer ${o.token}`);
+  if (o.method) args.push('-m', o.method);
+  if (o.body) args.push('-H', 'content-type=application/json', '-b', o.body);
+  args.push(url);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`autocannon exited ${code}`));
+      const r = JSON.parse(out);
+      resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors });
+    });
+  });
+}
+
+function peakRssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
+async function main() {
+  const tenants = await prepareDatabase();
+  const server = startProcess([path.join(ROOT, 'bin/quoteleads.js'), 'serve'], {
+    ...process.env,
+    DATABASE_URL: benchUrl.toString(),
+    REDIS_URL: '',
+    PORT: String(PORT),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_PER_MINUTE: '1000000000', // raised for the run: the limit is not what is measured
+  });
+  const base = `http://127.0.0.1:${PORT}`;
+  await waitFor(`${base}/health`);
+
+  // The ceiling answers a body of 25 leads of the real shape.
+  const sample = await fetch(`${base}/v1/leads`, { headers: { authorization: `Bearer ${tenants[0].token}` } });
+  const bodyFile = path.join(os.tmpdir(), `ql-bench-body-${process.pid}.json`);
+  fs.writeFileSync(bodyFile, Buffer.from(await sample.arrayBuffer()));
+  const bare = startProcess(['--import', 'tsx', path.join(ROOT, 'bench/bare-server.ts'), bodyFile, String(CEILING_PORT)], process.env);
+  await waitFor(`http://127.0.0.1:${CEILING_PORT}/`);
+
+  log('warming up');
+  await autocannon(`${base}/v1/leads`, { token: tenants[0].token, duration: '5' });
+  await autocannon(`http://127.0.0.1:${CEILING_PORT}/`, { duration: '3' });
+
+  log('ceiling: bare node:http, fixed body of 25 leads');
+  const ceiling = await autocannon(`http://127.0.0.1:${CEILING_PORT}/`);
+  bare.kill();
+
+  const rows: string[] = [];
+  const row = (name: string, company: string, r: Result) =>
+    rows.push(
+      `| ${name} | ${company} | ${Math.round(r.rps).toLocaleString('en-US')} | ${r.p50} | ${r.p99} | ${((100 * r.rps) / ceiling.rps).toFixed(1)}% |${
+        r.non2xx || r.errors ? ` ${r.non2xx} non-2xx, ${r.errors} errors` : ''
+      }`,
+    );
+  row('bare node:http (ceiling)', '-', ceiling);
+
+  const newLead = JSON.stringify({ name: 'Bench Lead', phone: '0412 345 678', email: 'bench@example.com', source: 'bench', value: 1200 });
+  for (const t of tenants) {
+    const scenarios: [string, string, { method?: string; body?: string }][] = [
+      ['GET /v1/leads', '/v1/leads', {}],
+      ['GET /v1/leads?stage=quoted', '/v1/leads?stage=quoted', {}],
+      [`GET /v1/leads?search=${t.search}`, `/v1/leads?search=${encodeURIComponent(t.search)}`, {}],
+      ['GET /v1/pipeline', '/v1/pipeline', {}],
+      ['POST /v1/leads', '/v1/leads', { method: 'POST', body: newLead }],
+    ];
+    for (const [name, p, o] of scenarios) {
+      log(`${name} (${t.label} company)`);
+      row(name, t.label, await autocannon(base + p, { token: t.token, ...o }));
+    }
+  }
+  const rss = peakRssMb(server.pid!);
+  server.kill('SIGTERM');
+  fs.rmSync(bodyFile, { force: true });
+
+  console.log(`
+Machine: ${os.cpus().length} × ${os.cpus()[0].model}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}
+autocannon: ${opts.connections} connections, ${opts.duration} s per row; latencies in ms; PostgreSQL database ${benchDb}
+
+| request | company | req/s | p50 | p99 | of ceiling |
+|---|---|---:|---:|---:|---:|
+${rows.join('\n')}
+
+API server peak RSS: ${rss.toFixed(0)} MB
+`);
+}
+
+await main();
