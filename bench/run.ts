@@ -21,6 +21,7 @@ const { values: opts } = parseArgs({
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '32' },
     reseed: { type: 'boolean', default: false },
+    only: { type: 'string' }, // run only the rows whose request contains this text
   },
 });
 const SMALL_COMPANIES = 100;
@@ -80,7 +81,7 @@ async function prepareDatabase() {
     const token = await issueToken(db, systemClock, { companyId: c.id, name: 'bench', scopes: ALL_SCOPES });
     // Part of a real email of this company: the local part without its first letters.
     const email = (
-      (await db.execute(sql`select email from leads where company_id = ${c.id} order by created_at desc offset 1234 limit 1`)) as unknown as {
+      (await db.execute(sql`select email from leads where company_id = ${c.id} and source = 'website' order by created_at desc offset 1234 limit 1`)) as unknown as {
         rows: { email: string }[];
       }
     ).rows[0].email;
@@ -183,6 +184,7 @@ async function main() {
       ['POST /v1/leads', '/v1/leads', { method: 'POST', body: newLead }],
     ];
     for (const [name, p, o] of scenarios) {
+      if (opts.only && !name.includes(opts.only)) continue;
       log(`${name} (${t.label} company)`);
       row(name, t.label, await autocannon(base + p, { token: t.token, ...o }));
     }

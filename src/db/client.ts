@@ -19,6 +19,11 @@ export type Database = {
   engine: 'pglite' | 'postgres';
   migrate(): Promise<void>;
   ping(): Promise<void>;
+  /**
+   * Calls `onMessage` for each NOTIFY on `channel`, from any process on this database. `onLive(false)`
+   * says notifications may be missed (the connection dropped) until the next `onLive(true)`.
+   */
+  listen(channel: string, onMessage: (payload: string) => void, onLive: (live: boolean) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 };
 
@@ -50,6 +55,14 @@ async function openPglite(dir: string | undefined): Promise<Database> {
     ping: async () => {
       await client.query('select 1');
     },
+    // One process owns the database, so every NOTIFY comes from inside it and none is ever missed.
+    listen: async (channel, onMessage, onLive) => {
+      const unlisten = await client.listen(channel, onMessage);
+      onLive(true);
+      return async () => {
+        if (!client.closed) await unlisten();
+      };
+    },
     close: () => client.close(),
   };
 }
@@ -80,7 +93,53 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     ping: async () => {
       await db.execute(sql`select 1`);
     },
+    listen: (channel, onMessage, onLive) => listenPostgres(url, channel, onMessage, onLive),
     close: () => pool.end(),
+  };
+}
+
+/** LISTEN on a connection of its own, reconnecting (and saying so) when it drops. */
+async function listenPostgres(
+  url: string,
+  channel: string,
+  onMessage: (payload: string) => void,
+  onLive: (live: boolean) => void,
+): Promise<() => Promise<void>> {
+  let stopped = false;
+  let current: pg.Client | null = null;
+  let retry: NodeJS.Timeout | null = null;
+
+  const lost = (client: pg.Client) => {
+    if (current !== client) return; // already handled
+    current = null;
+    onLive(false);
+    client.end().catch(() => {});
+    if (!stopped) retry = setTimeout(connect, 1000);
+  };
+  async function connect() {
+    retry = null;
+    const client = new pg.Client({ connectionString: url, keepAlive: true });
+    current = client;
+    client.on('notification', (n) => {
+      if (n.channel === channel) onMessage(n.payload ?? '');
+    });
+    client.on('error', () => lost(client));
+    client.on('end', () => lost(client));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      if (current === client) onLive(true);
+    } catch {
+      lost(client);
+    }
+  }
+  await connect();
+  return async () => {
+    stopped = true;
+    if (retry) clearTimeout(retry);
+    const client = current;
+    current = null;
+    await client?.end().catch(() => {});
   };
 }
 

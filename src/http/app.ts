@@ -7,6 +7,7 @@ import type { Database } from '../db/client.js';
 import type { Clock } from '../lib/clock.js';
 import type { RateLimiter } from '../lib/rate-limiter.js';
 import { createAuthenticator } from '../features/tokens/tokens.service.js';
+import { startTokenCache } from '../features/tokens/token-cache.js';
 import { leadsRoutes } from '../features/leads/leads.routes.js';
 import { pipelineRoutes } from '../features/pipeline/pipeline.routes.js';
 import { registerAuth } from './auth.js';
@@ -58,8 +59,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxAge: 86_400,
   });
 
+  const tokenCache = await startTokenCache(database, (live) => {
+    if (!live) app.log.warn('token cache off: the notification connection is down; looking every token up');
+  });
+  app.addHook('onClose', () => tokenCache.stop());
   registerAuth(app, {
-    authenticate: createAuthenticator({ db, clock, onTouchError: (err) => app.log.warn({ err }, 'last_used_at not recorded') }),
+    authenticate: createAuthenticator({
+      db,
+      clock,
+      cache: tokenCache,
+      onTouchError: (err) => app.log.warn({ err }, 'last_used_at not recorded'),
+    }),
     limiter,
     now: () => clock.now(),
   });

@@ -4,6 +4,8 @@ import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors.
 import { normalizePhone } from '../../lib/phone.js';
 import { uniqueViolation } from '../../db/errors.js';
 import { findCompany, insertCompany, updateCompany, type CompanyRow } from './companies.repo.js';
+import { notifyAuthChange } from '../tokens/tokens.repo.js';
+import { dropCachedTokens } from '../tokens/token-cache.js';
 
 const companyFields = z.object({
   name: z.string().trim().min(1, "'name' must not be empty").max(500, "'name' must be at most 500 characters"),
@@ -65,13 +67,20 @@ export async function changeCompany(db: Db, companyId: string, input: Partial<Co
   if (!current) throw new NotFoundError('Company not found');
   const country = values.country ?? current.country;
   try {
-    const row = await updateCompany(db, companyId, {
-      ...(values.name !== undefined && { name: values.name }),
-      ...(values.country !== undefined && { country }),
-      ...(values.smsCredits !== undefined && { smsCredits: values.smsCredits }),
-      ...(values.twilioNumber !== undefined && { twilioNumber: normalizeTwilioNumber(values.twilioNumber, country) }),
+    const twilioNumber = values.twilioNumber === undefined ? undefined : normalizeTwilioNumber(values.twilioNumber, country);
+    const row = await db.transaction(async (tx) => {
+      const updated = await updateCompany(tx, companyId, {
+        ...(values.name !== undefined && { name: values.name }),
+        ...(values.country !== undefined && { country }),
+        ...(values.smsCredits !== undefined && { smsCredits: values.smsCredits }),
+        ...(twilioNumber !== undefined && { twilioNumber }),
+      });
+      // Cached tokens carry the company's country, which reads national phone numbers.
+      if (updated && values.country !== undefined) await notifyAuthChange(tx, `company:${companyId}`);
+      return updated;
     });
     if (!row) throw new NotFoundError('Company not found');
+    if (values.country !== undefined) dropCachedTokens(db, `company:${companyId}`);
     return companyView(row);
   } catch (err) {
     if (uniqueViolation(err)) throw new ConflictError('That Twilio number already belongs to another company');

@@ -1,5 +1,6 @@
-import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { preparedPerDb } from '../../db/prepared.js';
 import { leadCounters, leads, type AiStatus, type PipelineStage } from '../../db/schema.js';
 import { phoneSearchDigits } from '../../lib/phone.js';
 
@@ -33,49 +34,96 @@ function filterConditions(companyId: string, f: LeadFilters): SQL[] {
   return where;
 }
 
-export async function listLeadRows(
-  db: Db,
-  companyId: string,
-  filters: LeadFilters,
-  page: { limit: number; offset: number },
-): Promise<LeadRow[]> {
-  return db
-    .select()
-    .from(leads)
-    .where(and(...filterConditions(companyId, filters)))
-    .orderBy(desc(leads.createdAt), desc(leads.id))
-    .limit(page.limit)
-    .offset(page.offset);
+const companyId = sql.placeholder('companyId');
+
+/** The counter rows behind a list's total: the company's, under the same stage / AI status filter. */
+function counterConditions(company: SQL | string, f: LeadFilters): SQL[] {
+  const where: SQL[] = [eq(leadCounters.companyId, company as string)];
+  if (f.stage) where.push(eq(leadCounters.pipelineStage, f.stage));
+  if (f.aiStatus) where.push(eq(leadCounters.aiStatus, f.aiStatus));
+  return where;
 }
 
-/**
- * Without a search, totals come from lead_counters (kept by triggers), so a company of 300,000 leads
- * costs the same as one of ten. A search counts its matches through the trigram index.
- */
-export async function countLeads(db: Db, companyId: string, filters: LeadFilters): Promise<number> {
-  if (filters.search) {
-    const [row] = await db
-      .select({ n: sql<number>`count(*)::int` })
+// Unsearched lists have four shapes (with or without stage and AI status), each prepared once. The
+// page and its total come back in one round trip: the total from lead_counters (kept by triggers), so
+// a company of 300,000 leads costs the same as one of ten.
+const unsearchedPages = new Map<string, ReturnType<typeof preparedUnsearchedPage>>();
+function preparedUnsearchedPage(shape: { stage: boolean; aiStatus: boolean }) {
+  const name = `lead_page${shape.stage ? '_stage' : ''}${shape.aiStatus ? '_ai' : ''}`;
+  const filters: LeadFilters = {
+    stage: shape.stage ? (sql.placeholder('stage') as unknown as PipelineStage) : undefined,
+    aiStatus: shape.aiStatus ? (sql.placeholder('aiStatus') as unknown as AiStatus) : undefined,
+  };
+  return preparedPerDb((db) => {
+    const total = db
+      .select({ n: sql<number>`coalesce(sum(${leadCounters.count}), 0)::int` })
+      .from(leadCounters)
+      .where(and(...counterConditions(companyId as unknown as string, filters)));
+    return db
+      .select({ ...getTableColumns(leads), total: sql<number>`(${total})`.as('total') })
       .from(leads)
-      .where(and(...filterConditions(companyId, filters)));
-    return row.n;
+      .where(and(...filterConditions(companyId as unknown as string, filters)))
+      .orderBy(desc(leads.createdAt), desc(leads.id))
+      .limit(sql.placeholder('limit'))
+      .offset(sql.placeholder('offset'))
+      .prepare(name);
+  });
+}
+
+/** One page of leads, newest first, and how many match in all. */
+export async function listLeadPage(
+  db: Db,
+  company: string,
+  filters: LeadFilters,
+  page: { limit: number; offset: number },
+): Promise<{ rows: LeadRow[]; total: number }> {
+  let rows: (LeadRow & { total: number })[];
+  if (filters.search) {
+    // Searches are planned for their term (the trigram keys are folded into the plan), not prepared.
+    rows = await db
+      .select({ ...getTableColumns(leads), total: sql<number>`(count(*) over ())::int`.as('total') })
+      .from(leads)
+      .where(and(...filterConditions(company, filters)))
+      .orderBy(desc(leads.createdAt), desc(leads.id))
+      .limit(page.limit)
+      .offset(page.offset);
+  } else {
+    const shape = { stage: Boolean(filters.stage), aiStatus: Boolean(filters.aiStatus) };
+    const key = `${shape.stage}:${shape.aiStatus}`;
+    let statement = unsearchedPages.get(key);
+    if (!statement) unsearchedPages.set(key, (statement = preparedUnsearchedPage(shape)));
+    rows = await statement(db).execute({ companyId: company, stage: filters.stage, aiStatus: filters.aiStatus, ...page });
   }
-  const where: SQL[] = [eq(leadCounters.companyId, companyId)];
-  if (filters.stage) where.push(eq(leadCounters.pipelineStage, filters.stage));
-  if (filters.aiStatus) where.push(eq(leadCounters.aiStatus, filters.aiStatus));
-  const [row] = await db
-    .select({ n: sql<number>`coalesce(sum(${leadCounters.count}), 0)::int` })
-    .from(leadCounters)
-    .where(and(...where));
+  // Past the last page there is no row to carry the total: count on its own.
+  const total = rows.length ? rows[0].total : await countLeads(db, company, filters);
+  return { rows, total };
+}
+
+/** How many leads match: a search counts its matches, anything else sums lead_counters. */
+export async function countLeads(db: Db, company: string, filters: LeadFilters): Promise<number> {
+  const [row] = filters.search
+    ? await db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(leads)
+        .where(and(...filterConditions(company, filters)))
+    : await db
+        .select({ n: sql<number>`coalesce(sum(${leadCounters.count}), 0)::int` })
+        .from(leadCounters)
+        .where(and(...counterConditions(company, filters)));
   return row.n;
 }
 
-export async function countLeadsByStage(db: Db, companyId: string): Promise<Map<string, number>> {
-  const rows = await db
+const stageCounts = preparedPerDb((db) =>
+  db
     .select({ stage: leadCounters.pipelineStage, n: sql<number>`sum(${leadCounters.count})::int` })
     .from(leadCounters)
-    .where(eq(leadCounters.companyId, companyId))
-    .groupBy(leadCounters.pipelineStage);
+    .where(eq(leadCounters.companyId, sql.placeholder('companyId')))
+    .groupBy(leadCounters.pipelineStage)
+    .prepare('lead_stage_counts'),
+);
+
+export async function countLeadsByStage(db: Db, company: string): Promise<Map<string, number>> {
+  const rows = await stageCounts(db).execute({ companyId: company });
   return new Map(rows.map((r) => [r.stage, r.n]));
 }
 

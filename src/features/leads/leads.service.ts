@@ -8,11 +8,10 @@ import type { Principal } from '../tokens/tokens.service.js';
 import { offsetOf, type Page } from '../../http/pagination.js';
 import type { CreateLeadInput, Lead, ListLeadsQuery, UpdateLeadInput } from './leads.schemas.js';
 import {
-  countLeads,
   findLead,
   findLeadForUpdate,
   insertLead,
-  listLeadRows,
+  listLeadPage,
   updateLeadRow,
   type LeadInsert,
   type LeadRow,
@@ -80,10 +79,7 @@ function columnsOf(input: UpdateLeadInput, country: string): Partial<LeadInsert>
 
 export async function listLeads(db: Db, tenant: Tenant, query: ListLeadsQuery & Page) {
   const filters = { stage: query.stage, aiStatus: query.ai_status, search: query.search || undefined };
-  const [rows, total] = await Promise.all([
-    listLeadRows(db, tenant.companyId, filters, { limit: query.per_page, offset: offsetOf(query) }),
-    countLeads(db, tenant.companyId, filters),
-  ]);
+  const { rows, total } = await listLeadPage(db, tenant.companyId, filters, { limit: query.per_page, offset: offsetOf(query) });
   return { data: rows.map(leadView), meta: { page: query.page, per_page: query.per_page, total } };
 }
 

@@ -1,6 +1,8 @@
-import { and, desc, eq, isNull, lt, or } from 'drizzle-orm';
+import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { preparedPerDb } from '../../db/prepared.js';
 import { apiTokens, companies } from '../../db/schema.js';
+import { AUTH_CHANNEL } from './token-cache.js';
 
 export type TokenRow = typeof apiTokens.$inferSelect;
 
@@ -9,9 +11,8 @@ export async function insertToken(db: Db, values: typeof apiTokens.$inferInsert)
   return row;
 }
 
-/** Authentication looks a token up by digest before any company is known, so no tenant filter. */
-export async function findTokenForAuthentication(db: Db, digest: string) {
-  const [row] = await db
+const tokenByDigest = preparedPerDb((db) =>
+  db
     .select({
       id: apiTokens.id,
       companyId: apiTokens.companyId,
@@ -22,7 +23,13 @@ export async function findTokenForAuthentication(db: Db, digest: string) {
     })
     .from(apiTokens)
     .innerJoin(companies, eq(companies.id, apiTokens.companyId))
-    .where(eq(apiTokens.tokenHash, digest));
+    .where(eq(apiTokens.tokenHash, sql.placeholder('digest')))
+    .prepare('token_by_digest'),
+);
+
+/** Authentication looks a token up by digest before any company is known, so no tenant filter. */
+export async function findTokenForAuthentication(db: Db, digest: string) {
+  const [row] = await tokenByDigest(db).execute({ digest });
   return row;
 }
 
@@ -40,6 +47,11 @@ export async function revokeTokenById(db: Db, tokenId: string, at: Date): Promis
 
 export async function listTokens(db: Db, companyId: string): Promise<TokenRow[]> {
   return db.select().from(apiTokens).where(eq(apiTokens.companyId, companyId)).orderBy(desc(apiTokens.createdAt));
+}
+
+/** Tells every process that caches tokens to forget some (token-cache.ts); sent when `tx` commits. */
+export async function notifyAuthChange(tx: Db, payload: string): Promise<void> {
+  await tx.execute(sql`select pg_notify(${AUTH_CHANNEL}, ${payload})`);
 }
 
 /** Records use at most once a minute per token, whatever the number of instances. */

@@ -6,10 +6,12 @@ import { digestToken, generateToken, isPlausibleToken } from '../../lib/tokens.j
 import { uniqueViolation } from '../../db/errors.js';
 import { findCompany } from '../companies/companies.repo.js';
 import { DEFAULT_SCOPES, isScope, SCOPES, type Scope } from './scopes.js';
+import { dropCachedTokens, type TokenCache } from './token-cache.js';
 import {
   findTokenForAuthentication,
   insertToken,
   listTokens,
+  notifyAuthChange,
   revokeTokenById,
   touchTokenLastUsed,
   type TokenRow,
@@ -107,8 +109,15 @@ export async function importToken(
 }
 
 export async function revokeToken(db: Db, clock: Clock, tokenId: string) {
-  const row = z.uuid().safeParse(tokenId).success ? await revokeTokenById(db, tokenId, new Date(clock.now())) : undefined;
+  if (!z.uuid().safeParse(tokenId).success) throw new NotFoundError(`Token not found: ${tokenId}`);
+  const row = await db.transaction(async (tx) => {
+    const revoked = await revokeTokenById(tx, tokenId, new Date(clock.now()));
+    // Delivered at commit to every process that caches tokens (token-cache.ts).
+    if (revoked) await notifyAuthChange(tx, `token:${revoked.tokenHash}`);
+    return revoked;
+  });
   if (!row) throw new NotFoundError(`Token not found: ${tokenId}`);
+  dropCachedTokens(db, `token:${row.tokenHash}`);
   return tokenView(row);
 }
 
@@ -121,9 +130,10 @@ const BEARER = /^Bearer(?:\s+(.*))?$/i;
 
 /**
  * A1: resolves the Authorization header to a principal or throws the exact 401 of each case.
- * No cache: every request reads the token row, so a revocation holds at once on every instance.
+ * Lookups go through the process's token cache when one runs; see token-cache.ts for why a cached
+ * token never outlives its revocation.
  */
-export function createAuthenticator(deps: { db: Db; clock: Clock; onTouchError?: (err: unknown) => void }) {
+export function createAuthenticator(deps: { db: Db; clock: Clock; cache?: TokenCache; onTouchError?: (err: unknown) => void }) {
   const { db, clock } = deps;
   // The last time this process wrote last_used_at per token; the SQL guard covers other instances.
   const lastTouched = new Map<string, number>();
@@ -134,10 +144,16 @@ export function createAuthenticator(deps: { db: Db; clock: Clock; onTouchError?:
     const token = (match[1] ?? '').trim();
     if (!token) throw new UnauthorizedError('Empty bearer token');
     if (!isPlausibleToken(token)) throw new UnauthorizedError('Invalid API token');
-    const row = await findTokenForAuthentication(db, digestToken(token));
+    const digest = digestToken(token);
+    const now = clock.now();
+    let row = deps.cache?.get(digest, now);
+    if (!row) {
+      const version = deps.cache?.version() ?? 0;
+      row = await findTokenForAuthentication(db, digest);
+      if (row && !row.revokedAt) deps.cache?.set(digest, row, now, version);
+    }
     if (!row) throw new UnauthorizedError('Invalid API token');
     if (row.revokedAt) throw new UnauthorizedError('API token has been revoked');
-    const now = clock.now();
     if (row.expiresAt && row.expiresAt.getTime() <= now) throw new UnauthorizedError('API token has expired');
 
     if (now - (lastTouched.get(row.id) ?? -Infinity) >= 60_000) {

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { openTestDatabase, onPostgres, startTestServer, type TestServer } from '../../../test/helpers.js';
+import type { Database } from '../../db/client.js';
+import { revokeToken } from './tokens.service.js';
+
+async function statusWithin(ms: number, probe: () => Promise<number>, want: number): Promise<number> {
+  const deadline = Date.now() + ms;
+  let status = await probe();
+  while (status !== want && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 5));
+    status = await probe();
+  }
+  return status;
+}
+
+// Another process is another connection pool on the same PostgreSQL: only NOTIFY reaches it.
+describe.runIf(onPostgres)('the token cache across processes', () => {
+  let server: TestServer;
+  let other: Database;
+  beforeAll(async () => {
+    server = await startTestServer();
+    other = await openTestDatabase();
+  });
+  afterAll(async () => {
+    await server.close();
+    await other.close();
+  });
+
+  it('forgets a token revoked by another process within moments of the commit', async () => {
+    const t = await server.tenant();
+    expect((await t.call('GET', '/v1/pipeline')).status).toBe(200); // now cached
+    const revokedAt = Date.now();
+    await revokeToken(other.db, server.clock, t.tokenId);
+    const status = await statusWithin(1000, async () => (await t.call('GET', '/v1/pipeline')).status, 401);
+    expect(status).toBe(401);
+    expect(Date.now() - revokedAt).toBeLessThan(1000);
+  });
+
+  it('serves nothing from the cache while its notification connection is down', async () => {
+    const t = await server.tenant();
+    expect((await t.call('GET', '/v1/pipeline')).status).toBe(200);
+    // Cut the listening connection, then revoke behind the cache's back (no NOTIFY at all).
+    await other.db.execute(sql`select pg_terminate_backend(pid) from pg_stat_activity where query ilike 'LISTEN %quoteleads_auth%'`);
+    await new Promise((r) => setTimeout(r, 100));
+    await other.db.execute(sql`update api_tokens set revoked_at = now() where id = ${t.tokenId}`);
+    expect((await t.call('GET', '/v1/pipeline')).body.error).toBe('API token has been revoked');
+    // And after it reconnects, the old entry is gone too.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await t.call('GET', '/v1/pipeline')).status).toBe(401);
+  });
+});
+
+describe('the token cache in one process', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server.close());
+
+  it('drops a revoked token before revokeToken returns', async () => {
+    const t = await server.tenant();
+    for (let i = 0; i < 3; i++) expect((await t.call('GET', '/v1/pipeline')).status).toBe(200);
+    await revokeToken(server.database.db, server.clock, t.tokenId);
+    expect((await t.call('GET', '/v1/pipeline')).body.error).toBe('API token has been revoked');
+  });
+
+  it('reads national numbers in a changed company country at once', async () => {
+    const { changeCompany } = await import('../companies/companies.service.js');
+    const t = await server.tenant({ country: 'AU' });
+    expect((await t.call('POST', '/v1/leads', { phone: '021 123 4567' })).body.data.phone).toBe('+61211234567');
+    await changeCompany(server.database.db, t.companyId, { country: 'NZ' });
+    expect((await t.call('POST', '/v1/leads', { phone: '021 123 4567' })).body.data.phone).toBe('+64211234567');
+  });
+});
