@@ -27,6 +27,24 @@ describe.runIf(onPostgres)('migrations on PostgreSQL', () => {
   });
 });
 
+describe('search keys', () => {
+  it('are the same from TypeScript and from SQL for ASCII terms', async () => {
+    const { asciiSearchKeys } = await import('../features/leads/leads.repo.js');
+    const database = await openDatabase({ databaseUrl: testConfig.databaseUrl });
+    try {
+      await database.migrate();
+      const company = '518ae6bc-3b15-4f80-935c-e1c49110d6cf';
+      for (const term of ['mas.lee.1123473', 'O\'Brien-Smith', 'ab', '  x_y_zz  ', 'Roof 42b', '+61 412 345']) {
+        const result = await database.db.execute(sql`select lead_search_query_keys(${company}::uuid, ${term}) as keys`);
+        const fromSql = (result as unknown as { rows: { keys: string[] }[] }).rows[0].keys;
+        expect([...asciiSearchKeys(company, term)!].sort()).toEqual([...fromSql].sort());
+      }
+    } finally {
+      await database.close();
+    }
+  });
+});
+
 describe('the embedded engine', () => {
   it('keeps lead counters equal to the rows through inserts, updates and deletes', async () => {
     const database = await openDatabase({});

@@ -19,7 +19,25 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => '\\' + c);
 function contains(companyId: string, term: string): SQL {
   const like = sql`${leads.searchText} like '%' || lower(${escapeLike(term)}) || '%'`;
   if (!/[\p{L}\p{N}]{3}/u.test(term)) return like;
-  return sql`(lead_search_keys(${leads.companyId}, ${leads.searchText}) @> lead_search_query_keys(${companyId}::uuid, ${term}) and ${like})`;
+  const ascii = asciiSearchKeys(companyId, term);
+  // ASCII keys are letters and digits only, so they make a plain array literal.
+  const keys = ascii ? sql`${`{${ascii.join(',')}}`}::text[]` : sql`lead_search_query_keys(${companyId}::uuid, ${term})`;
+  return sql`(lead_search_keys(${leads.companyId}, ${leads.searchText}) @> ${keys} and ${like})`;
+}
+
+/**
+ * For an ASCII term, what lead_search_query_keys (drizzle/0005) computes, without a function call at
+ * planning time: the 3-character windows of each run of letters and digits, behind the company's
+ * 8-character prefix. Other terms go to SQL, where pg_trgm's own rules (and hashing) apply.
+ */
+export function asciiSearchKeys(companyId: string, term: string): string[] | null {
+  if (!/^[\x00-\x7f]*$/.test(term)) return null;
+  const prefix = companyId.slice(0, 8);
+  const keys = new Set<string>();
+  for (const word of term.toLowerCase().split(/[^a-z0-9]+/)) {
+    for (let i = 0; i + 3 <= word.length; i++) keys.add(prefix + word.slice(i, i + 3));
+  }
+  return [...keys];
 }
 
 function filterConditions(companyId: string, f: LeadFilters): SQL[] {
