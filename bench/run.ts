@@ -57,6 +57,9 @@ async function prepareDatabase() {
   if ((seeded as unknown as { rows: { n: number }[] }).rows[0].n !== SMALL_COMPANIES + 1) {
     log(`seeding ${SMALL_COMPANIES} companies × ${SMALL_LEADS} leads and one of ${LARGE_LEADS}`);
     const started = Date.now();
+    // Bulk loading: queue the search index's entries and merge them once at the end, rather than
+    // updating the index row by row (drizzle/0006 turns that queue off for normal traffic).
+    await db.execute(sql`alter index leads_search_keys_idx set (fastupdate = on)`);
     let offset = 0;
     for (let i = 0; i < SMALL_COMPANIES; i++) {
       const c = await createCompany(db, { name: `Bench Small ${i + 1}` });
@@ -66,6 +69,8 @@ async function prepareDatabase() {
     }
     const large = await createCompany(db, { name: 'Bench Large' });
     await seedLeads(db, large.id, LARGE_LEADS, offset);
+    await db.execute(sql`select gin_clean_pending_list('leads_search_keys_idx'::regclass)`);
+    await db.execute(sql`alter index leads_search_keys_idx set (fastupdate = off)`);
     await db.execute(sql`vacuum analyze leads`);
     await db.execute(sql`vacuum analyze lead_counters`);
     log(`seeded in ${((Date.now() - started) / 1000).toFixed(0)} s`);
@@ -161,19 +166,12 @@ async function main() {
   await autocannon(`${base}/v1/leads`, { token: tenants[0].token, duration: '5' });
   await autocannon(`http://127.0.0.1:${CEILING_PORT}/`, { duration: '3' });
 
+  // The ceiling moves with whatever else this small machine is doing: it is measured before and after
+  // the API rows, and the ratios use the higher of the two (the less flattering choice).
   log('ceiling: bare node:http, fixed body of 25 leads');
-  const ceiling = await autocannon(`http://127.0.0.1:${CEILING_PORT}/`);
-  bare.kill();
+  const ceilingBefore = await autocannon(`http://127.0.0.1:${CEILING_PORT}/`);
 
-  const rows: string[] = [];
-  const row = (name: string, company: string, r: Result) =>
-    rows.push(
-      `| ${name} | ${company} | ${Math.round(r.rps).toLocaleString('en-US')} | ${r.p50} | ${r.p99} | ${((100 * r.rps) / ceiling.rps).toFixed(1)}% |${
-        r.non2xx || r.errors ? ` ${r.non2xx} non-2xx, ${r.errors} errors` : ''
-      }`,
-    );
-  row('bare node:http (ceiling)', '-', ceiling);
-
+  const measured: { name: string; company: string; r: Result }[] = [];
   const newLead = JSON.stringify({ name: 'Bench Lead', phone: '0412 345 678', email: 'bench@example.com', source: 'bench', value: 1200 });
   for (const t of tenants) {
     const scenarios: [string, string, { method?: string; body?: string }][] = [
@@ -186,9 +184,23 @@ async function main() {
     for (const [name, p, o] of scenarios) {
       if (opts.only && !name.includes(opts.only)) continue;
       log(`${name} (${t.label} company)`);
-      row(name, t.label, await autocannon(base + p, { token: t.token, ...o }));
+      measured.push({ name, company: t.label, r: await autocannon(base + p, { token: t.token, ...o }) });
     }
   }
+  log('ceiling again');
+  const ceilingAfter = await autocannon(`http://127.0.0.1:${CEILING_PORT}/`);
+  bare.kill();
+  const ceiling = Math.max(ceilingBefore.rps, ceilingAfter.rps);
+  const rows = [
+    { name: 'bare node:http, before the API rows', company: '-', r: ceilingBefore },
+    { name: 'bare node:http, after the API rows', company: '-', r: ceilingAfter },
+    ...measured,
+  ].map(
+    ({ name, company, r }) =>
+      `| ${name} | ${company} | ${Math.round(r.rps).toLocaleString('en-US')} | ${r.p50} | ${r.p99} | ${((100 * r.rps) / ceiling).toFixed(1)}% |${
+        r.non2xx || r.errors ? ` ${r.non2xx} non-2xx, ${r.errors} errors` : ''
+      }`,
+  );
   const rss = peakRssMb(server.pid!);
   server.kill('SIGTERM');
   fs.rmSync(bodyFile, { force: true });
@@ -197,7 +209,7 @@ async function main() {
 Machine: ${os.cpus().length} × ${os.cpus()[0].model}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}
 autocannon: ${opts.connections} connections, ${opts.duration} s per row; latencies in ms; PostgreSQL database ${benchDb}
 
-| request | company | req/s | p50 | p99 | of ceiling |
+| request | company | req/s | p50 | p99 | of the higher ceiling |
 |---|---|---:|---:|---:|---:|
 ${rows.join('\n')}
 

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../src/config.js';
 import { openDatabase, type Database } from '../src/db/client.js';
@@ -104,4 +105,31 @@ export async function startTestServer(
       if (!opts.database) await database.close();
     },
   };
+}
+
+/**
+ * Makes the database itself refuse some inserts while `run` runs: a trigger raises when `condition`
+ * (SQL over NEW) holds. A real failure in the middle of a real transaction, with no switch in src/.
+ */
+export async function withInsertFailure<T>(
+  database: Database,
+  o: { name: string; table: 'leads' | 'outbox_events'; when: 'before' | 'after'; condition: string },
+  run: () => Promise<T>,
+): Promise<T> {
+  const db = database.db;
+  await db.execute(
+    sql.raw(`create or replace function ${o.name}() returns trigger language plpgsql as $$
+      begin
+        if ${o.condition} then raise exception 'refused by ${o.name}'; end if;
+        return new;
+      end $$`),
+  );
+  await db.execute(
+    sql.raw(`create or replace trigger ${o.name} ${o.when} insert on ${o.table} for each row execute function ${o.name}()`),
+  );
+  try {
+    return await run();
+  } finally {
+    await db.execute(sql.raw(`drop trigger if exists ${o.name} on ${o.table}`));
+  }
 }

@@ -4,7 +4,7 @@ import { UsageError } from '../lib/errors.js';
 // What the operator typed, checked for shape only; the services check the values. A parsed command is
 // plain JSON, so it can be handed to a running server over the admin socket.
 export type Command =
-  | { kind: 'serve'; worker: boolean }
+  | { kind: 'serve' }
   | { kind: 'migrate' }
   | { kind: 'company create'; name: string; country?: string; smsCredits?: number; twilioNumber?: string }
   | { kind: 'company update'; id: string; name?: string; country?: string; smsCredits?: number; twilioNumber?: string }
@@ -82,8 +82,8 @@ export function parseInvocation(argv: string[]): Invocation {
   const group = `${first} ${second ?? ''}`.trim();
   switch (first) {
     case 'serve': {
-      const { values } = parse(argv.slice(1), { 'no-worker': { type: 'boolean' } }, 0);
-      return { command: { kind: 'serve', worker: !values['no-worker'] }, json: !!values.json };
+      const { values } = parse(argv.slice(1), {}, 0);
+      return { command: { kind: 'serve' }, json: !!values.json };
     }
     case 'migrate': {
       const { values } = parse(argv.slice(1), {}, 0);

@@ -78,3 +78,34 @@ describe('the embedded engine', () => {
     }
   });
 });
+
+describe('list indexes', () => {
+  // Each list reads newest first; an index must give that order, or a large company pays for a sort
+  // of all its leads on every page (drizzle's .desc() once wrote DESC NULLS LAST, which no plain
+  // ORDER BY … DESC matches).
+  it.each([
+    ['all', ''],
+    ['stage', "and pipeline_stage = 'quoted'"],
+    ['AI status', "and ai_status = 'hot'"],
+  ])('serve the %s list in order without sorting', async (_name, filter) => {
+    const database = await openDatabase({ databaseUrl: testConfig.databaseUrl });
+    try {
+      await database.migrate();
+      const plan = await database.db.transaction(async (tx) => {
+        // Tiny test tables make any plan cheap: leave the planner only the ordered index or a sort.
+        for (const setting of ['enable_seqscan', 'enable_bitmapscan', 'enable_sort']) {
+          await tx.execute(sql.raw(`set local ${setting} = off`));
+        }
+        const result = await tx.execute(
+          sql.raw(`explain select * from leads where company_id = '518ae6bc-3b15-4f80-935c-e1c49110d6cf' ${filter}
+                   order by created_at desc, id desc limit 25 offset 50`),
+        );
+        return (result as unknown as { rows: Record<string, string>[] }).rows.map((r) => Object.values(r)[0]).join('\n');
+      });
+      expect(plan).toContain('Index Scan Backward');
+      expect(plan).not.toMatch(/Sort/);
+    } finally {
+      await database.close();
+    }
+  });
+});

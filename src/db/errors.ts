@@ -9,4 +9,3 @@ function pgCode(err: unknown): string | undefined {
 }
 
 export const uniqueViolation = (err: unknown) => pgCode(err) === '23505';
-export const invalidTextRepresentation = (err: unknown) => pgCode(err) === '22P02';

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { ForbiddenError, RateLimitedError } from '../lib/errors.js';
 import type { RateDecision, RateLimiter } from '../lib/rate-limiter.js';
 import type { Principal } from '../features/tokens/tokens.service.js';
@@ -16,10 +16,6 @@ declare module 'fastify' {
 
 /** Paths under /v1 that answer without a token: the API description itself. */
 const PUBLIC_V1 = new Set(['/v1/openapi.json']);
-
-export function principalOf(request: FastifyRequest): Principal {
-  return request.principal;
-}
 
 function rateHeaders(d: RateDecision, nowMs: number): Record<string, string> {
   const resetSeconds = Math.max(0, Math.ceil(d.resetMs / 1000));

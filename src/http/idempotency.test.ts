@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { manualClock } from '../lib/clock.js';
+import { manualClock } from '../../test/clock.js';
 import { idempotencyKeys } from '../db/schema.js';
-import { startTestServer, type TestServer } from '../../test/helpers.js';
+import { startTestServer, withInsertFailure, type TestServer } from '../../test/helpers.js';
 
 let server: TestServer;
 const clock = manualClock(Date.parse('2026-05-01T00:00:00Z'));
@@ -71,21 +71,12 @@ describe('Idempotency-Key', () => {
 
   it('does not keep a 5xx, so a retry really retries', async () => {
     const t = await server.tenant();
-    const db = server.database.db;
-    await db.execute(sql.raw(`
-      create or replace function refuse_flaky_lead() returns trigger language plpgsql as $$
-      begin
-        if new.name = 'Flaky Lead' then raise exception 'database hiccup'; end if;
-        return new;
-      end $$`));
-    await db.execute(sql.raw('create or replace trigger refuse_flaky_lead before insert on leads for each row execute function refuse_flaky_lead()'));
     const headers = key('flaky');
-    try {
+    const failure = { name: 'refuse_flaky_lead', table: 'leads', when: 'before', condition: "new.name = 'Flaky Lead'" } as const;
+    await withInsertFailure(server.database, failure, async () => {
       const failed = await t.call('POST', '/v1/leads', { name: 'Flaky Lead' }, headers);
       expect(failed.status).toBe(500);
-    } finally {
-      await db.execute(sql.raw('drop trigger if exists refuse_flaky_lead on leads'));
-    }
+    });
     const retry = await t.call('POST', '/v1/leads', { name: 'Flaky Lead' }, headers);
     expect(retry.status).toBe(201);
     expect(retry.headers.get('idempotent-replayed')).toBeNull();

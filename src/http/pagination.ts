@@ -14,9 +14,11 @@ function pagingNumber(fallback: number, min: number, max: number) {
 }
 
 export const MAX_PER_PAGE = 100;
+// Far past any real list, and keeps page × per_page a safe integer for the database.
+const MAX_PAGE = 10_000_000;
 
 export const paginationQuery = z.object({
-  page: pagingNumber(1, 1, Number.MAX_SAFE_INTEGER).meta({ description: 'Page number, from 1 (default 1)' }),
+  page: pagingNumber(1, 1, MAX_PAGE).meta({ description: 'Page number, from 1 (default 1)' }),
   per_page: pagingNumber(25, 1, MAX_PER_PAGE).meta({ description: 'Rows per page, 1 to 100 (default 25)' }),
 });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { manualClock } from '../lib/clock.js';
+import { manualClock } from '../../test/clock.js';
 import { createRedisRateLimiter } from '../lib/rate-limiter.js';
 import { openTestDatabase, startTestServer, withRedis, type TestServer } from '../../test/helpers.js';
 import type { Database } from '../db/client.js';

@@ -46,11 +46,6 @@ export class UnprocessableError extends AppError {
     super(message, 422, code);
   }
 }
-export class PaymentRequiredError extends AppError {
-  constructor(message: string) {
-    super(message, 402, 'insufficient_credits');
-  }
-}
 export class RateLimitedError extends AppError {
   constructor(message: string, headers: Record<string, string>) {
     super(message, 429, 'rate_limited', undefined, headers);

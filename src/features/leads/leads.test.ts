@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { outboxEvents } from '../../db/schema.js';
-import { startTestServer, type Tenant, type TestServer } from '../../../test/helpers.js';
+import { startTestServer, withInsertFailure, type Tenant, type TestServer } from '../../../test/helpers.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -228,6 +228,7 @@ describe('GET /v1/leads', () => {
       ['per_page=0&page=-3', { page: 1, per_page: 1, total: 4 }, 1],
       ['per_page=abc&page=xyz', { page: 1, per_page: 25, total: 4 }, 4],
       ['page=9', { page: 9, per_page: 25, total: 4 }, 0],
+      ['page=1e300', { page: 10_000_000, per_page: 25, total: 4 }, 0],
     ];
     for (const [query, meta, count] of cases) {
       const res = await t.call('GET', `/v1/leads?${query}`);
@@ -307,22 +308,13 @@ describe('GET /v1/leads', () => {
 describe('the outbox', () => {
   it('keeps no lead and no event when the transaction that wrote both fails', async () => {
     const t = await server.tenant();
-    const db = server.database.db;
-    // A real database failure after both rows were written: a trigger on the outbox refuses this one event.
-    await db.execute(sql.raw(`
-      create or replace function refuse_doomed_event() returns trigger language plpgsql as $$
-      begin
-        if new.data->>'name' = 'Doomed Lead' then raise exception 'refused for the test'; end if;
-        return new;
-      end $$`));
-    await db.execute(sql.raw(`
-      create or replace trigger refuse_doomed_event after insert on outbox_events
-      for each row execute function refuse_doomed_event()`));
-    try {
+    // A real database failure after both rows were written: the outbox refuses this one event.
+    const failure = { name: 'refuse_doomed_event', table: 'outbox_events', when: 'after', condition: "new.data->>'name' = 'Doomed Lead'" } as const;
+    await withInsertFailure(server.database, failure, async () => {
       const res = await t.call('POST', '/v1/leads', { name: 'Doomed Lead', phone: '0412 999 000' });
       expect(res.status).toBe(500);
       expect(res.body).toMatchObject({ error: 'Internal server error', code: 'internal' });
-      expect(res.text).not.toContain('refused for the test');
+      expect(res.text).not.toContain('refused');
       expect((await t.call('GET', '/v1/leads')).body.meta.total).toBe(0);
       expect((await t.call('GET', '/v1/pipeline')).body.data.new_lead).toBe(0);
       expect(await eventsOf(t.companyId)).toHaveLength(0);
@@ -331,9 +323,7 @@ describe('the outbox', () => {
       expect(ok.status).toBe(201);
       const events = await eventsOf(t.companyId);
       expect(events.map((e) => [e.eventType, e.data.name])).toEqual([['lead.created', 'Lucky Lead']]);
-    } finally {
-      await db.execute(sql.raw('drop trigger if exists refuse_doomed_event on outbox_events'));
-    }
+    });
   });
 
   it('hands each due event to one claimer only', async () => {
