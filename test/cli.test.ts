@@ -47,8 +47,13 @@ describe('quoteleads', () => {
     expect(company.json).toMatchObject({ name: 'Acme Roofing', country: 'AU', sms_credits: 25 });
     const id = company.json.id;
 
-    const updated = run(dir, ['company', 'update', id, '--sms-credits', '40', '--twilio-number', '0412 000 999', '--json']);
-    expect(updated.json).toMatchObject({ id, sms_credits: 40, twilio_number: '+61412000999' });
+    // A Twilio number belongs to one company only: a fresh one per run, as the database may be shared.
+    const digits = String(Math.floor(Math.random() * 1e6)).padStart(6, '0');
+    const updated = run(dir, ['company', 'update', id, '--sms-credits', '40', '--twilio-number', `0412 ${digits}`, '--json']);
+    expect(updated.json).toMatchObject({ id, sms_credits: 40, twilio_number: `+61412${digits}` });
+    const taken = run(dir, ['company', 'create', '--name', 'Copycat', '--twilio-number', `+61412${digits}`]);
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toContain('already belongs to another company');
 
     const token = run(dir, ['token', 'create', '--company', id, '--name', 'ci', '--scopes', 'leads:read,leads:write', '--json']);
     expect(token.code).toBe(0);

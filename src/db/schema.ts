@@ -112,8 +112,8 @@ export const leads = pgTable(
 /**
  * Lead counts per company, stage and AI status, kept by statement triggers on `leads` (see the
  * migration). `GET /v1/pipeline` and the `total` of unsearched lead lists read these instead of
- * counting rows. Each statement adds to a random one of 8 slots so that concurrent inserts into one
- * company do not queue on a single counter row.
+ * counting rows. Each connection adds to its own slot (backend pid modulo 64, drizzle/0007) so that
+ * concurrent inserts into one company do not queue on a single counter row.
  */
 export const leadCounters = pgTable(
   'lead_counters',

@@ -21,12 +21,13 @@ export type EventType = (typeof EVENT_TYPES)[number];
  * Records an event in the outbox. Call it with the transaction that makes the change, so that a
  * committed change always has its event and a rolled-back one never does (B6).
  */
-export async function recordEvent(
+export function recordEvent(
   tx: Db,
   companyId: string,
   eventType: EventType,
   data: Record<string, unknown>,
   previous?: Record<string, unknown>,
-): Promise<void> {
-  await tx.insert(outboxEvents).values({ companyId, eventType, data, previous: previous ?? null });
+) {
+  // A Drizzle statement: awaiting it runs it; it can also be embedded in a larger statement.
+  return tx.insert(outboxEvents).values({ companyId, eventType, data, previous: previous ?? null });
 }

@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, is, SQL, sql, type SQLWrapper } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { preparedPerDb } from '../../db/prepared.js';
 import { leadCounters, leads, type AiStatus, type PipelineStage } from '../../db/schema.js';
@@ -163,9 +163,30 @@ export async function findLeadForUpdate(db: Db, companyId: string, leadId: strin
   return row;
 }
 
-export async function insertLead(db: Db, values: LeadInsert): Promise<LeadRow> {
-  const [row] = await db.insert(leads).values(values).returning();
-  return row;
+/**
+ * A new lead's whole row before it is written: the values given, the columns' defaults for the rest.
+ * The caller supplies id and times, so the lead (and its event) is known before the insert.
+ */
+export function newLeadRow(values: LeadInsert & Required<Pick<LeadInsert, 'id' | 'createdAt' | 'updatedAt'>>): LeadRow {
+  const row: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(getTableColumns(leads))) {
+    const given = (values as Record<string, unknown>)[key];
+    if (given !== undefined) row[key] = given;
+    else if (column.hasDefault && !is(column.default, SQL)) row[key] = structuredClone(column.default);
+    else row[key] = null;
+  }
+  return row as LeadRow;
+}
+
+/**
+ * Writes a lead and another statement (its event) as one statement: as atomic as a transaction,
+ * without BEGIN and COMMIT round trips. POST /v1/leads is bound by the database, so they count.
+ */
+export async function insertLeadWith(db: Db, row: LeadRow, alongside: SQLWrapper): Promise<void> {
+  const { searchText: _generated, ...values } = row;
+  await db.execute(
+    sql`with new_lead as (${db.insert(leads).values(values).getSQL()}), alongside as (${alongside.getSQL()}) select 1`,
+  );
 }
 
 export async function updateLeadRow(

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
@@ -10,7 +11,8 @@ import type { CreateLeadInput, Lead, ListLeadsQuery, UpdateLeadInput } from './l
 import {
   findLead,
   findLeadForUpdate,
-  insertLead,
+  insertLeadWith,
+  newLeadRow,
   listLeadPage,
   updateLeadRow,
   type LeadInsert,
@@ -99,11 +101,11 @@ export async function createLead(db: Db, tenant: Tenant, input: CreateLeadInput)
       { field: 'name', message: 'name or phone is required' },
     ]);
   }
-  return db.transaction(async (tx) => {
-    const lead = leadView(await insertLead(tx, { ...values, companyId: tenant.companyId }));
-    await recordEvent(tx, tenant.companyId, 'lead.created', lead);
-    return lead;
-  });
+  const now = new Date();
+  const row = newLeadRow({ ...values, id: randomUUID(), companyId: tenant.companyId, createdAt: now, updatedAt: now });
+  const lead = leadView(row);
+  await insertLeadWith(db, row, recordEvent(db, tenant.companyId, 'lead.created', lead));
+  return lead;
 }
 
 const UNCHANGING = new Set(['id', 'created_at', 'updated_at']);
