@@ -184,6 +184,7 @@ async function main() {
     for (const [name, p, o] of scenarios) {
       if (opts.only && !name.includes(opts.only)) continue;
       log(`${name} (${t.label} company)`);
+      await autocannon(base + p, { token: t.token, ...o, duration: '2' }); // warm-up, not counted
       measured.push({ name, company: t.label, r: await autocannon(base + p, { token: t.token, ...o }) });
     }
   }
