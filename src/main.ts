@@ -50,7 +50,6 @@ export async function serve(config: Config, clock: Clock = systemClock): Promise
   const limiter = createRateLimiter(config, clock, log);
   const app: FastifyInstance = await buildApp({ config, database, limiter, clock });
 
-  const demo = database.engine === 'pglite' ? await seedDemoIfEmpty(database.db, clock) : null;
   const admin =
     database.engine === 'pglite'
       ? await startAdminSocket(config.dataDir, async (request) => {
@@ -64,6 +63,8 @@ export async function serve(config: Config, clock: Clock = systemClock): Promise
       : null;
 
   const address = await app.listen({ port: config.port, host: config.host });
+  // Only once listening: a start that fails (a port in use) must not spend the one-time demo token.
+  const demo = database.engine === 'pglite' ? await seedDemoIfEmpty(database.db, clock) : null;
   if (demo) printDemo(config, demo);
   return {
     app,

@@ -83,7 +83,9 @@ async function main() {
   } catch (err) {
     if (err instanceof AppError) fail(err.message, err.status === 409 ? 1 : 2);
     if (err instanceof DataDirBusyError) fail(err.message, 1);
-    throw err;
+    // Anything else (a database that does not answer, a port in use…): one line, not a stack trace.
+    const e = err as NodeJS.ErrnoException;
+    fail(e.code && !e.message.includes(e.code) ? `${e.message} (${e.code})` : e.message || String(err), 1);
   }
 }
 
