@@ -52,11 +52,11 @@ function filterConditions(companyId: string, f: LeadFilters): SQL[] {
   return where;
 }
 
-const companyId = sql.placeholder('companyId');
+const companyParam = sql.placeholder('companyId') as unknown as string;
 
 /** The counter rows behind a list's total: the company's, under the same stage / AI status filter. */
-function counterConditions(company: SQL | string, f: LeadFilters): SQL[] {
-  const where: SQL[] = [eq(leadCounters.companyId, company as string)];
+function counterConditions(company: string, f: LeadFilters): SQL[] {
+  const where: SQL[] = [eq(leadCounters.companyId, company)];
   if (f.stage) where.push(eq(leadCounters.pipelineStage, f.stage));
   if (f.aiStatus) where.push(eq(leadCounters.aiStatus, f.aiStatus));
   return where;
@@ -76,11 +76,11 @@ function preparedUnsearchedPage(shape: { stage: boolean; aiStatus: boolean }) {
     const total = db
       .select({ n: sql<number>`coalesce(sum(${leadCounters.count}), 0)::int` })
       .from(leadCounters)
-      .where(and(...counterConditions(companyId as unknown as string, filters)));
+      .where(and(...counterConditions(companyParam, filters)));
     return db
       .select({ ...getTableColumns(leads), total: sql<number>`(${total})`.as('total') })
       .from(leads)
-      .where(and(...filterConditions(companyId as unknown as string, filters)))
+      .where(and(...filterConditions(companyParam, filters)))
       .orderBy(desc(leads.createdAt), desc(leads.id))
       .limit(sql.placeholder('limit'))
       .offset(sql.placeholder('offset'))
