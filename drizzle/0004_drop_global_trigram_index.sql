@@ -1,1 +1,0 @@
-DROP INDEX "leads_search_trgm_idx";
