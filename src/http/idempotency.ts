@@ -18,7 +18,8 @@ const MAX_KEY_LENGTH = 255;
 
 declare module 'fastify' {
   interface FastifyRequest {
-    idempotencyKey: string | null;
+    /** The key this request holds, and the lock time it holds it by. */
+    idempotencyKey: { key: string; lockedAt: Date } | null;
   }
 }
 
@@ -84,8 +85,9 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db; now: (
     const hash = requestHash(request);
     const waitUntil = performance.now() + WAIT_FOR_FIRST_MS;
 
+    let now = new Date(deps.now());
     for (;;) {
-      const now = new Date(deps.now());
+      now = new Date(deps.now());
       if (await claimKey(db, companyId, key, hash, now)) break;
       const row = await findKey(db, companyId, key);
       if (!row) continue; // removed between the two statements: claim again
@@ -110,15 +112,20 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db; now: (
       }
       await sleep(50);
     }
-    request.idempotencyKey = key;
+    request.idempotencyKey = { key, lockedAt: now };
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
-    const key = request.idempotencyKey;
-    if (key === null) return payload;
+    const held = request.idempotencyKey;
+    if (held === null) return payload;
     request.idempotencyKey = null;
     const status = reply.statusCode;
-    const where = and(eq(idempotencyKeys.companyId, request.principal.companyId), eq(idempotencyKeys.key, key));
+    // Only while still ours: a request slower than ABANDONED_MS may have lost the key to a retry.
+    const where = and(
+      eq(idempotencyKeys.companyId, request.principal.companyId),
+      eq(idempotencyKeys.key, held.key),
+      eq(idempotencyKeys.lockedAt, held.lockedAt),
+    );
     // A 5xx (a refunded provider failure, say) is not kept, so a retry really retries; nor are 409/429.
     if (status >= 500 || status === 409 || status === 429) {
       await db.delete(idempotencyKeys).where(and(where, isNull(idempotencyKeys.statusCode)));
