@@ -112,7 +112,7 @@ describe.skipIf(onPostgres)('quoteleads serve on the embedded database', () => {
   it('seeds a demo on first start, refuses a second server, and runs commands through the running one', async () => {
     const dir = dataDir();
     const port = await freePort();
-    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dir, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" };
+    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
     delete env.DATABASE_URL;
     const child = spawn(process.execPath, [BIN, 'serve'], { env });
     children.push(child);
