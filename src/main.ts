@@ -5,10 +5,10 @@ import { openDatabase, pgliteDirOf, type Database } from './db/client.js';
 import { acquireDataDirLock, type DataDirLock } from './db/data-dir-lock.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { AppError } from './lib/errors.js';
-import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from './lib/rate-limiter.js';
+import { createMemoryRateLimiter, createRedisRateLimiter, type Logger, type RateLimiter } from './lib/rate-limiter.js';
 import { buildApp } from './http/app.js';
 import { startAdminSocket } from './cli/admin-socket.js';
-import { runDataCommand, type DataCommand } from './cli/commands.js';
+import { exitCodeOf, runDataCommand, type DataCommand } from './cli/commands.js';
 import { seedDemoIfEmpty } from './features/companies/demo-seed.js';
 
 const WINDOW_MS = 60_000;
@@ -27,16 +27,10 @@ export async function openConfiguredDatabase(config: Config): Promise<{ database
   }
 }
 
-export type Logger = { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
-
 export function createRateLimiter(config: Config, clock: Clock, logger: Logger): RateLimiter {
   const opts = { limit: config.rateLimitPerMinute, windowMs: WINDOW_MS, clock };
   if (!config.redisUrl) return createMemoryRateLimiter(opts);
-  return createRedisRateLimiter({
-    ...opts,
-    url: config.redisUrl,
-    logger,
-  });
+  return createRedisRateLimiter({ ...opts, url: config.redisUrl, logger });
 }
 
 export type RunningServer = { app: FastifyInstance; url: string; stop(): Promise<void> };
@@ -56,7 +50,7 @@ export async function serve(config: Config, clock: Clock = systemClock): Promise
           try {
             return { ok: true, result: await runDataCommand({ db: database.db, clock }, request as DataCommand) };
           } catch (err) {
-            if (err instanceof AppError) return { ok: false, error: err.message, exitCode: err.status === 409 ? 1 : 2 };
+            if (err instanceof AppError) return { ok: false, error: err.message, exitCode: exitCodeOf(err) };
             throw err;
           }
         })

@@ -91,6 +91,7 @@ describe('quoteleads', () => {
     [['token', 'create', '--company', 'nope', '--expires-at', 'tomorrow'], "'expires-at' must be an ISO 8601 date-time"],
     [['token', 'import', '--company', 'x', '--sha256', 'abc', '--prefix', 'qlhq_1234567'], "'sha256' must be 64 hexadecimal characters"],
     [['frobnicate'], "unknown command 'frobnicate'"],
+    [['company', 'update', 'not-a-uuid', '--name', 'X'], 'Company not found: not-a-uuid'],
   ])('%j fails with one line and exit code 2', (args, message) => {
     const res = run(dir, args);
     expect(res.code).toBe(2);

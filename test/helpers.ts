@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../src/config.js';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { systemClock, type Clock } from '../src/lib/clock.js';
-import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from '../src/lib/rate-limiter.js';
+import { createRateLimiter } from '../src/main.js';
 import { buildApp } from '../src/http/app.js';
 import { createCompany } from '../src/features/companies/companies.service.js';
 import { issueToken } from '../src/features/tokens/tokens.service.js';
@@ -44,16 +44,13 @@ export type TestServer = {
 };
 
 export async function startTestServer(
-  opts: { rateLimit?: number; clock?: Clock; database?: Database; redisUrl?: string | null } = {},
+  opts: { rateLimit?: number; clock?: Clock; database?: Database } = {},
 ): Promise<TestServer> {
   const clock = opts.clock ?? systemClock;
   const database = opts.database ?? (await openTestDatabase());
   const limit = opts.rateLimit ?? 100_000;
   const config = loadConfig(undefined, { LOG_LEVEL: 'silent', PORT: '0', RATE_LIMIT_PER_MINUTE: String(limit) });
-  const redisUrl = opts.redisUrl === null ? undefined : (opts.redisUrl ?? config.redisUrl);
-  const limiter: RateLimiter = redisUrl
-    ? createRedisRateLimiter({ url: redisUrl, limit, windowMs: 60_000, clock, logger: { warn() {}, info() {} } })
-    : createMemoryRateLimiter({ limit, windowMs: 60_000, clock });
+  const limiter = createRateLimiter(config, clock, { warn() {}, info() {} });
   const app = await buildApp({ config, database, limiter, clock });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address() as { port: number };

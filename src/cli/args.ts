@@ -76,6 +76,26 @@ function scopes(values: Record<string, unknown>): string[] | undefined {
   return v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
+/** The options `company create` and `company update` share. */
+function companyValues(values: Record<string, unknown>) {
+  return {
+    name: optional(values, 'name'),
+    country: optional(values, 'country'),
+    smsCredits: credits(values),
+    twilioNumber: optional(values, 'twilio-number'),
+  };
+}
+
+/** The options `token create` and `token import` share. */
+function tokenValues(values: Record<string, unknown>) {
+  return {
+    companyId: required(values, 'company'),
+    name: optional(values, 'name'),
+    scopes: scopes(values),
+    expiresAt: optional(values, 'expires-at'),
+  };
+}
+
 export function parseInvocation(argv: string[]): Invocation {
   const [first, second, ...rest] = argv;
   if (!first || first === '--help' || first === 'help') throw new UsageError(USAGE);
@@ -94,40 +114,21 @@ export function parseInvocation(argv: string[]): Invocation {
     case 'company create': {
       const { values } = parse(rest, companyOptions, 0);
       return {
-        command: {
-          kind: 'company create',
-          name: required(values, 'name'),
-          country: optional(values, 'country'),
-          smsCredits: credits(values),
-          twilioNumber: optional(values, 'twilio-number'),
-        },
+        command: { kind: 'company create', ...companyValues(values), name: required(values, 'name') },
         json: !!values.json,
       };
     }
     case 'company update': {
       const { values, positionals } = parse(rest, companyOptions, 1);
       return {
-        command: {
-          kind: 'company update',
-          id: positionals[0],
-          name: optional(values, 'name'),
-          country: optional(values, 'country'),
-          smsCredits: credits(values),
-          twilioNumber: optional(values, 'twilio-number'),
-        },
+        command: { kind: 'company update', id: positionals[0], ...companyValues(values) },
         json: !!values.json,
       };
     }
     case 'token create': {
       const { values } = parse(rest, tokenOptions, 0);
       return {
-        command: {
-          kind: 'token create',
-          companyId: required(values, 'company'),
-          name: optional(values, 'name'),
-          scopes: scopes(values),
-          expiresAt: optional(values, 'expires-at'),
-        },
+        command: { kind: 'token create', ...tokenValues(values) },
         json: !!values.json,
       };
     }
@@ -144,12 +145,9 @@ export function parseInvocation(argv: string[]): Invocation {
       return {
         command: {
           kind: 'token import',
-          companyId: required(values, 'company'),
+          ...tokenValues(values),
           sha256: required(values, 'sha256'),
           prefix: required(values, 'prefix'),
-          name: optional(values, 'name'),
-          scopes: scopes(values),
-          expiresAt: optional(values, 'expires-at'),
         },
         json: !!values.json,
       };

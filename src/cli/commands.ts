@@ -2,7 +2,11 @@ import type { Db } from '../db/client.js';
 import type { Clock } from '../lib/clock.js';
 import { changeCompany, createCompany } from '../features/companies/companies.service.js';
 import { importToken, issueToken, listCompanyTokens, revokeToken } from '../features/tokens/tokens.service.js';
+import type { AppError } from '../lib/errors.js';
 import type { Command } from './args.js';
+
+/** A refused command: 2 for what the operator typed (bad value, unknown id), 1 for a conflict. */
+export const exitCodeOf = (err: AppError) => (err.status === 409 ? 1 : 2);
 
 export type CommandContext = { db: Db; clock: Clock };
 export type DataCommand = Exclude<Command, { kind: 'serve' } | { kind: 'migrate' }>;

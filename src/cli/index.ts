@@ -5,7 +5,7 @@ import { systemClock } from '../lib/clock.js';
 import { openConfiguredDatabase, serve } from '../main.js';
 import { sendAdminRequest } from './admin-socket.js';
 import { parseInvocation, type Invocation } from './args.js';
-import { describeResult, runDataCommand, type DataCommand } from './commands.js';
+import { describeResult, exitCodeOf, runDataCommand, type DataCommand } from './commands.js';
 
 function fail(message: string, code: number): never {
   process.stderr.write(`quoteleads: ${message.split('\n')[0]}\n`);
@@ -69,19 +69,19 @@ async function main() {
   try {
     if (inv.command.kind === 'serve') return await runServe(config);
     // Embedded database held by a running server: never open it twice; ask the server to do it.
-    if (!config.databaseUrl && dataDirHolder(config.dataDir) !== null && inv.command.kind !== 'migrate') {
+    if (!config.databaseUrl && dataDirHolder(config.dataDir) !== null) {
+      if (inv.command.kind === 'migrate') {
+        return print(inv, 'A running server holds the data directory; it migrated at start.', { migrated: true });
+      }
       const command = inv.command as DataCommand;
       const answer = await sendAdminRequest(config.dataDir, command);
       if (!answer.ok) fail(answer.error, answer.exitCode);
       const result = answer.result as Record<string, unknown>;
       return print(inv, describeResult(command, result), result);
     }
-    if (!config.databaseUrl && inv.command.kind === 'migrate' && dataDirHolder(config.dataDir) !== null) {
-      return print(inv, 'A running server holds the data directory; it migrated at start.', { migrated: true });
-    }
     await runLocally(config, inv);
   } catch (err) {
-    if (err instanceof AppError) fail(err.message, err.status === 409 ? 1 : 2);
+    if (err instanceof AppError) fail(err.message, exitCodeOf(err));
     if (err instanceof DataDirBusyError) fail(err.message, 1);
     // Anything else (a database that does not answer, a port in use…): one line, not a stack trace.
     const e = err as NodeJS.ErrnoException;

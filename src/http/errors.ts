@@ -8,7 +8,8 @@ type ValidationIssue = {
   params?: Record<string, unknown>;
 };
 
-const LIMIT_NOUN: Record<string, string> = { string: 'characters', array: 'items', number: '' };
+const UNIT: Record<string, string> = { string: ' characters', array: ' items' };
+const unitOf = (origin: unknown) => UNIT[String(origin)] ?? '';
 
 /** One readable sentence per Zod issue, naming the field as the original API does: 'field' must … */
 function describeIssue(issue: ValidationIssue, context: string): FieldProblem {
@@ -20,9 +21,9 @@ function describeIssue(issue: ValidationIssue, context: string): FieldProblem {
   else if (issue.keyword === 'invalid_type') {
     message = p.input === undefined && issue.message?.includes('undefined') ? 'is required' : `must be ${article(String(p.expected))}`;
   } else if (issue.keyword === 'too_big') {
-    message = `must be at most ${p.maximum}${LIMIT_NOUN[String(p.origin)] ? ' ' + LIMIT_NOUN[String(p.origin)] : ''}`.trim();
+    message = `must be at most ${p.maximum}${unitOf(p.origin)}`;
   } else if (issue.keyword === 'too_small') {
-    message = p.origin === 'string' && p.minimum === 1 ? 'must not be empty' : `must be at least ${p.minimum}${LIMIT_NOUN[String(p.origin)] ? ' ' + LIMIT_NOUN[String(p.origin)] : ''}`;
+    message = p.origin === 'string' && p.minimum === 1 ? 'must not be empty' : `must be at least ${p.minimum}${unitOf(p.origin)}`;
   } else if (issue.keyword === 'invalid_format') message = `must be a valid ${p.format}`;
   else message = issue.message ?? 'is invalid';
   return { field, message };
@@ -39,7 +40,7 @@ function errorBody(request: FastifyRequest, message: string, code: string, detai
   return { error: message, code, request_id: request.id, ...(details && details.length ? { details } : {}) };
 }
 
-export function sendError(reply: FastifyReply, err: AppError) {
+function sendError(reply: FastifyReply, err: AppError) {
   if (err.headers) reply.headers(err.headers);
   return reply.code(err.status).send(errorBody(reply.request, err.message, err.code, err.details));
 }

@@ -81,7 +81,7 @@ if oldest[2] then reset = tonumber(oldest[2]) + window - now end
 return {allowed, limit - count, reset}
 `;
 
-type Logger = { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
+export type Logger = { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
 
 /**
  * The shared limiter of a deployment. While Redis cannot be reached, each instance falls back to its

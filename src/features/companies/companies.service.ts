@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors.js';
+import { isUuid } from '../../lib/ids.js';
 import { normalizePhone } from '../../lib/phone.js';
 import { uniqueViolation } from '../../db/errors.js';
 import { findCompany, insertCompany, updateCompany, type CompanyRow } from './companies.repo.js';
@@ -63,8 +64,8 @@ export async function createCompany(db: Db, input: CompanyInput) {
 
 export async function changeCompany(db: Db, companyId: string, input: Partial<CompanyInput>) {
   const values = parse(companyFields.partial(), input);
-  const current = await findCompany(db, companyId);
-  if (!current) throw new NotFoundError('Company not found');
+  const current = isUuid(companyId) ? await findCompany(db, companyId) : undefined;
+  if (!current) throw new NotFoundError(`Company not found: ${companyId}`);
   const country = values.country ?? current.country;
   try {
     const twilioNumber = values.twilioNumber === undefined ? undefined : normalizeTwilioNumber(values.twilioNumber, country);
@@ -79,17 +80,11 @@ export async function changeCompany(db: Db, companyId: string, input: Partial<Co
       if (updated && values.country !== undefined) await notifyAuthChange(tx, `company:${companyId}`);
       return updated;
     });
-    if (!row) throw new NotFoundError('Company not found');
+    if (!row) throw new NotFoundError(`Company not found: ${companyId}`);
     if (values.country !== undefined) dropCachedTokens(db, `company:${companyId}`);
     return companyView(row);
   } catch (err) {
     if (uniqueViolation(err)) throw new ConflictError('That Twilio number already belongs to another company');
     throw err;
   }
-}
-
-export async function getCompany(db: Db, companyId: string) {
-  const row = await findCompany(db, companyId);
-  if (!row) throw new NotFoundError('Company not found');
-  return companyView(row);
 }

@@ -145,21 +145,13 @@ export async function countLeadsByStage(db: Db, company: string): Promise<Map<st
   return new Map(rows.map((r) => [r.stage, r.n]));
 }
 
-export async function findLead(db: Db, companyId: string, leadId: string): Promise<LeadRow | undefined> {
-  const [row] = await db
+/** `lock` holds the row until the transaction ends, for read-modify-write. */
+export async function findLead(db: Db, companyId: string, leadId: string, o: { lock?: boolean } = {}): Promise<LeadRow | undefined> {
+  const query = db
     .select()
     .from(leads)
     .where(and(eq(leads.id, leadId), eq(leads.companyId, companyId)));
-  return row;
-}
-
-/** The same, row-locked until the transaction ends, for read-modify-write. */
-export async function findLeadForUpdate(db: Db, companyId: string, leadId: string): Promise<LeadRow | undefined> {
-  const [row] = await db
-    .select()
-    .from(leads)
-    .where(and(eq(leads.id, leadId), eq(leads.companyId, companyId)))
-    .for('update');
+  const [row] = o.lock ? await query.for('update') : await query;
   return row;
 }
 

@@ -1,9 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import type { Db } from '../../db/client.js';
 import { errorResponses } from '../../http/openapi.js';
 import { paginated } from '../../http/pagination.js';
-import { createLeadBody, lead, leadIdParams, listLeadsQuery, updateLeadBody } from './leads.schemas.js';
+import { createLeadBody, lead, leadAnswer, leadIdParams, listLeadsQuery, updateLeadBody } from './leads.schemas.js';
 import { createLead, getLead, listLeads, updateLead } from './leads.service.js';
 
 export function leadsRoutes(deps: { db: Db }): FastifyPluginAsyncZod {
@@ -32,7 +31,7 @@ export function leadsRoutes(deps: { db: Db }): FastifyPluginAsyncZod {
           summary: 'Create a lead (fires lead.created)',
           description: "At least a name (given, or derived from first_name and last_name) or a phone is required. Unknown fields are ignored.",
           body: createLeadBody,
-          response: { 201: z.object({ data: lead }), ...errorResponses },
+          response: { 201: leadAnswer, ...errorResponses },
         },
       },
       async (request, reply) => {
@@ -49,7 +48,7 @@ export function leadsRoutes(deps: { db: Db }): FastifyPluginAsyncZod {
           tags: ['Leads'],
           summary: 'Get a lead',
           params: leadIdParams,
-          response: { 200: z.object({ data: lead }), ...errorResponses },
+          response: { 200: leadAnswer, ...errorResponses },
         },
       },
       async (request) => ({ data: await getLead(db, request.principal, request.params.id) }),
@@ -65,7 +64,7 @@ export function leadsRoutes(deps: { db: Db }): FastifyPluginAsyncZod {
           description: 'Only the fields sent change; null clears a field; custom_data and metadata are replaced whole.',
           params: leadIdParams,
           body: updateLeadBody,
-          response: { 200: z.object({ data: lead }), ...errorResponses },
+          response: { 200: leadAnswer, ...errorResponses },
         },
       },
       async (request) => ({ data: await updateLead(db, request.principal, request.params.id, request.body) }),

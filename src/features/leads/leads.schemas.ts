@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AI_STATUSES, PIPELINE_STAGES } from '../../db/schema.js';
 import { paginationQuery } from '../../http/pagination.js';
 
-export const STRING_LIMITS = { name: 500, email: 254, notes: 10_000, search: 100, phone: 50 } as const;
+const STRING_LIMITS = { name: 500, email: 254, notes: 10_000, search: 100, phone: 50 } as const;
 const JSON_OBJECT_LIMIT = 16 * 1024;
 
 export const pipelineStage = z.enum(PIPELINE_STAGES);
@@ -34,14 +34,7 @@ const leadFields = {
   name: text(STRING_LIMITS.name),
   first_name: text(STRING_LIMITS.name),
   last_name: text(STRING_LIMITS.name),
-  email: z
-    .string()
-    .trim()
-    .max(STRING_LIMITS.email)
-    .nullable()
-    .optional()
-    .transform((v) => (v === '' ? null : v))
-    .pipe(z.email({ message: 'must be a valid email address' }).toLowerCase().nullable().optional()),
+  email: text(STRING_LIMITS.email).pipe(z.email({ message: 'must be a valid email address' }).toLowerCase().nullable().optional()),
   phone: text(STRING_LIMITS.phone).meta({ description: 'Normalised to E.164; a national number is read in the company country' }),
   pipeline_stage: pipelineStage.optional(),
   source: text(STRING_LIMITS.name),
@@ -103,3 +96,6 @@ export const lead = z
   })
   .meta({ id: 'Lead' });
 export type Lead = z.infer<typeof lead>;
+
+/** The answer of every route that returns one lead. */
+export const leadAnswer = z.object({ data: lead });

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
-import { z } from 'zod';
 import type { Db } from '../../db/client.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
+import { isUuid } from '../../lib/ids.js';
 import { normalizePhone } from '../../lib/phone.js';
 import { recordEvent } from '../events/events.js';
 import type { Principal } from '../tokens/tokens.service.js';
@@ -10,7 +9,6 @@ import { offsetOf, type Page } from '../../http/pagination.js';
 import type { CreateLeadInput, Lead, ListLeadsQuery, UpdateLeadInput } from './leads.schemas.js';
 import {
   findLead,
-  findLeadForUpdate,
   insertLeadWith,
   newLeadRow,
   listLeadPage,
@@ -85,8 +83,6 @@ export async function listLeads(db: Db, tenant: Tenant, query: ListLeadsQuery & 
   return { data: rows.map(leadView), meta: { page: query.page, per_page: query.per_page, total } };
 }
 
-const isUuid = (id: string) => z.uuid().safeParse(id).success;
-
 export async function getLead(db: Db, tenant: Tenant, leadId: string): Promise<Lead> {
   const row = isUuid(leadId) ? await findLead(db, tenant.companyId, leadId) : undefined;
   if (!row) throw new NotFoundError('Lead not found');
@@ -126,7 +122,7 @@ export async function updateLead(db: Db, tenant: Tenant, leadId: string, input: 
 
   return db.transaction(async (tx) => {
     // Locked so that two concurrent PATCHes compute their `previous` values in turn.
-    const current = await findLeadForUpdate(tx, tenant.companyId, leadId);
+    const current = await findLead(tx, tenant.companyId, leadId, { lock: true });
     if (!current) throw new NotFoundError('Lead not found');
     // A name that was only derived follows its parts; a name someone typed stays.
     if (patch.name === undefined && ('firstName' in patch || 'lastName' in patch)) {
@@ -142,7 +138,7 @@ export async function updateLead(db: Db, tenant: Tenant, leadId: string, input: 
       throw new ValidationError("A lead needs a 'name' or a 'phone'; this change would remove both");
     }
 
-    const row = await updateLeadRow(tx, tenant.companyId, leadId, { ...patch, updatedAt: sql`now()` as never });
+    const row = await updateLeadRow(tx, tenant.companyId, leadId, { ...patch, updatedAt: new Date() });
     if (!row) throw new NotFoundError('Lead not found');
     const lead = leadView(row);
     await recordEvent(tx, tenant.companyId, 'lead.updated', lead, previous);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Db } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';
 import { ConflictError, NotFoundError, UnauthorizedError, ValidationError } from '../../lib/errors.js';
+import { isUuid } from '../../lib/ids.js';
 import { digestToken, generateToken, isPlausibleToken } from '../../lib/tokens.js';
 import { uniqueViolation } from '../../db/errors.js';
 import { findCompany } from '../companies/companies.repo.js';
@@ -53,7 +54,7 @@ function parseExpiry(expiresAt: string | undefined, clock: Clock): Date | null {
 }
 
 async function requireCompany(db: Db, companyId: string) {
-  if (!z.uuid().safeParse(companyId).success || !(await findCompany(db, companyId))) {
+  if (!isUuid(companyId) || !(await findCompany(db, companyId))) {
     throw new NotFoundError(`Company not found: ${companyId}`);
   }
 }
@@ -109,7 +110,7 @@ export async function importToken(
 }
 
 export async function revokeToken(db: Db, clock: Clock, tokenId: string) {
-  if (!z.uuid().safeParse(tokenId).success) throw new NotFoundError(`Token not found: ${tokenId}`);
+  if (!isUuid(tokenId)) throw new NotFoundError(`Token not found: ${tokenId}`);
   const row = await db.transaction(async (tx) => {
     const revoked = await revokeTokenById(tx, tokenId, new Date(clock.now()));
     // Delivered at commit to every process that caches tokens (token-cache.ts).
