@@ -1,0 +1,2 @@
+// One file per area, so that each feature's tables sit together; drizzle-kit reads this folder.
+export * from './core.js';
