@@ -17,6 +17,17 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_URL: z.url().optional(),
   TRUST_PROXY: booleanFlag.default(false),
+  // B7: encrypts webhook secrets at rest. 32 bytes as base64 or hex; required on PostgreSQL, generated
+  // once into DATA_DIR on the embedded default.
+  ENCRYPTION_KEY: z.string().optional(),
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: booleanFlag.default(false),
+  WEBHOOK_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(64),
+  WEBHOOK_MAX_PER_ENDPOINT: z.coerce.number().int().min(1).max(1_000).default(4),
+  TWILIO_ACCOUNT_SID: z.string().optional(),
+  TWILIO_AUTH_TOKEN: z.string().optional(),
+  TWILIO_API_BASE_URL: z.url().default('https://api.twilio.com'),
+  // `console` prints messages instead of sending them (the demo); never the default.
+  SMS_PROVIDER: z.enum(['twilio', 'console']).default('twilio'),
 });
 
 export type Config = Readonly<{
@@ -30,6 +41,14 @@ export type Config = Readonly<{
   logLevel: string;
   publicUrl: string;
   trustProxy: boolean;
+  encryptionKey: string | undefined;
+  webhookAllowPrivateTargets: boolean;
+  webhookMaxInFlight: number;
+  webhookMaxPerEndpoint: number;
+  twilioAccountSid: string | undefined;
+  twilioAuthToken: string | undefined;
+  twilioApiBaseUrl: string;
+  smsProvider: 'twilio' | 'console';
 }>;
 
 /** `overrides` win over the environment (tests and the benchmark set a few values this way). */
@@ -57,6 +76,14 @@ export function loadConfig(
     logLevel: e.LOG_LEVEL,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     trustProxy: e.TRUST_PROXY,
+    encryptionKey: e.ENCRYPTION_KEY,
+    webhookAllowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+    webhookMaxInFlight: e.WEBHOOK_MAX_IN_FLIGHT,
+    webhookMaxPerEndpoint: e.WEBHOOK_MAX_PER_ENDPOINT,
+    twilioAccountSid: e.TWILIO_ACCOUNT_SID,
+    twilioAuthToken: e.TWILIO_AUTH_TOKEN,
+    twilioApiBaseUrl: e.TWILIO_API_BASE_URL.replace(/\/$/, ''),
+    smsProvider: e.SMS_PROVIDER,
   });
 }
 

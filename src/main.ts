@@ -10,6 +10,8 @@ import { buildApp } from './http/app.js';
 import { startAdminSocket } from './cli/admin-socket.js';
 import { exitCodeOf, runDataCommand, type DataCommand } from './cli/commands.js';
 import { seedDemoIfEmpty } from './features/companies/demo-seed.js';
+import { startWorker, type RunningWorker } from './worker/worker.js';
+import { createWorkerTasks } from './worker/tasks.js';
 
 const WINDOW_MS = 60_000;
 
@@ -35,8 +37,15 @@ export function createRateLimiter(config: Config, clock: Clock, logger: Logger):
 
 export type RunningServer = { app: FastifyInstance; url: string; stop(): Promise<void> };
 
-/** `quoteleads serve`: database, migrations, first-run demo, HTTP, and the admin socket. */
-export async function serve(config: Config, clock: Clock = systemClock): Promise<RunningServer> {
+/**
+ * `quoteleads serve`: database, migrations, first-run demo, HTTP, the admin socket, and (unless
+ * `worker: false`, for deployments that run workers as their own processes) the background worker.
+ */
+export async function serve(
+  config: Config,
+  opts: { worker?: boolean } = {},
+  clock: Clock = systemClock,
+): Promise<RunningServer> {
   const { database, lock } = await openConfiguredDatabase(config);
   await database.migrate();
   // The limiter logs through the app's logger, which exists only once the app does.
@@ -60,13 +69,32 @@ export async function serve(config: Config, clock: Clock = systemClock): Promise
   // Only once listening: a start that fails (a port in use) must not spend the one-time demo token.
   const demo = database.engine === 'pglite' ? await seedDemoIfEmpty(database.db, clock) : null;
   if (demo) printDemo(config, demo);
+  const worker = opts.worker === false ? null : startWorker(createWorkerTasks({ config, database, clock, log }), log);
   return {
     app,
     url: address,
     stop: async () => {
       await admin?.close();
+      await worker?.stop();
       await app.close();
       await limiter.close();
+      await database.close();
+      lock?.release();
+    },
+  };
+}
+
+export type RunningWorkerProcess = { stop(): Promise<void> };
+
+/** `quoteleads worker`: only the background work, for as many processes as a deployment wants. */
+export async function runWorkerProcess(config: Config, log: Logger, clock: Clock = systemClock): Promise<RunningWorkerProcess> {
+  const { database, lock } = await openConfiguredDatabase(config);
+  await database.migrate();
+  const worker: RunningWorker = startWorker(createWorkerTasks({ config, database, clock, log }), log);
+  log.info({}, 'worker started');
+  return {
+    stop: async () => {
+      await worker.stop();
       await database.close();
       lock?.release();
     },

@@ -4,7 +4,8 @@ import { UsageError } from '../lib/errors.js';
 // What the operator typed, checked for shape only; the services check the values. A parsed command is
 // plain JSON, so it can be handed to a running server over the admin socket.
 export type Command =
-  | { kind: 'serve' }
+  | { kind: 'serve'; worker: boolean }
+  | { kind: 'worker' }
   | { kind: 'migrate' }
   | { kind: 'company create'; name: string; country?: string; smsCredits?: number; twilioNumber?: string }
   | { kind: 'company update'; id: string; name?: string; country?: string; smsCredits?: number; twilioNumber?: string }
@@ -25,7 +26,9 @@ export type Invocation = { command: Command; json: boolean };
 
 export const USAGE = `Usage: quoteleads <command> [options]
 
-  serve                                   start the API server (PORT, HOST)
+  serve [--no-worker]                     start the API server (PORT, HOST) and, unless --no-worker,
+                                          the background worker in the same process
+  worker                                  run only the background worker (webhook delivery, …)
   migrate                                 apply database migrations
   company create --name <name> [--country AU] [--sms-credits N] [--twilio-number +61…]
   company update <company-id> [--name …] [--country …] [--sms-credits N] [--twilio-number …]
@@ -102,8 +105,12 @@ export function parseInvocation(argv: string[]): Invocation {
   const group = `${first} ${second ?? ''}`.trim();
   switch (first) {
     case 'serve': {
+      const { values } = parse(argv.slice(1), { 'no-worker': { type: 'boolean' } }, 0);
+      return { command: { kind: 'serve', worker: !values['no-worker'] }, json: !!values.json };
+    }
+    case 'worker': {
       const { values } = parse(argv.slice(1), {}, 0);
-      return { command: { kind: 'serve' }, json: !!values.json };
+      return { command: { kind: 'worker' }, json: !!values.json };
     }
     case 'migrate': {
       const { values } = parse(argv.slice(1), {}, 0);

@@ -9,7 +9,7 @@ import type { Command } from './args.js';
 export const exitCodeOf = (err: AppError) => (err.status === 409 ? 1 : 2);
 
 export type CommandContext = { db: Db; clock: Clock };
-export type DataCommand = Exclude<Command, { kind: 'serve' } | { kind: 'migrate' }>;
+export type DataCommand = Exclude<Command, { kind: 'serve' } | { kind: 'worker' } | { kind: 'migrate' }>;
 
 /** Runs a command against an open database: in the command's own process, or inside a running server. */
 export async function runDataCommand(ctx: CommandContext, c: DataCommand): Promise<Record<string, unknown>> {

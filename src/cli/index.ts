@@ -2,7 +2,8 @@ import { loadConfig, ConfigError, type Config } from '../config.js';
 import { DataDirBusyError, dataDirHolder } from '../db/data-dir-lock.js';
 import { AppError, UsageError } from '../lib/errors.js';
 import { systemClock } from '../lib/clock.js';
-import { openConfiguredDatabase, serve } from '../main.js';
+import pino from 'pino';
+import { openConfiguredDatabase, runWorkerProcess, serve } from '../main.js';
 import { sendAdminRequest } from './admin-socket.js';
 import { parseInvocation, type Invocation } from './args.js';
 import { describeResult, exitCodeOf, runDataCommand, type DataCommand } from './commands.js';
@@ -16,14 +17,24 @@ function print(inv: Invocation, human: string, result: object) {
   process.stdout.write(inv.json ? JSON.stringify(result) + '\n' : human + '\n');
 }
 
-async function runServe(config: Config) {
-  const server = await serve(config);
+async function runServe(config: Config, worker: boolean) {
+  const server = await serve(config, { worker });
+  stopOnSignal((signal) => server.app.log.info({ signal }, 'shutting down'), server.stop);
+}
+
+async function runWorker(config: Config) {
+  const log = pino({ level: config.logLevel });
+  const worker = await runWorkerProcess(config, log);
+  stopOnSignal((signal) => log.info({ signal }, 'shutting down'), worker.stop);
+}
+
+function stopOnSignal(announce: (signal: string) => void, stopAll: () => Promise<void>) {
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    server.app.log.info({ signal }, 'shutting down');
-    await server.stop();
+    announce(signal);
+    await stopAll();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
@@ -67,7 +78,8 @@ async function main() {
   }
 
   try {
-    if (inv.command.kind === 'serve') return await runServe(config);
+    if (inv.command.kind === 'serve') return await runServe(config, inv.command.worker);
+    if (inv.command.kind === 'worker') return await runWorker(config);
     // Embedded database held by a running server: never open it twice; ask the server to do it.
     if (!config.databaseUrl && dataDirHolder(config.dataDir) !== null) {
       if (inv.command.kind === 'migrate') {

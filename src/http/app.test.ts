@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { apiTokens } from '../db/schema.js';
+import { apiTokens } from '../db/schema/index.js';
 import { manualClock } from '../../test/clock.js';
 import { generateToken, isPlausibleToken } from '../lib/tokens.js';
 import { importToken } from '../features/tokens/tokens.service.js';

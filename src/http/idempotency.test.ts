@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { manualClock } from '../../test/clock.js';
-import { idempotencyKeys } from '../db/schema.js';
+import { idempotencyKeys } from '../db/schema/index.js';
 import { startTestServer, withInsertFailure, type TestServer } from '../../test/helpers.js';
 
 let server: TestServer;

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { and, eq, isNull, lt } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Db } from '../db/client.js';
-import { idempotencyKeys } from '../db/schema.js';
+import { idempotencyKeys } from '../db/schema/index.js';
 import { canonicalJson } from '../lib/canonical-json.js';
 import { ConflictError, UnprocessableError, ValidationError } from '../lib/errors.js';
 

@@ -1,6 +1,6 @@
 import type { Db } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';
-import { leads, type AiStatus, type PipelineStage } from '../../db/schema.js';
+import { leads, type AiStatus, type PipelineStage } from '../../db/schema/index.js';
 import { ALL_SCOPES } from '../tokens/scopes.js';
 import { issueToken } from '../tokens/tokens.service.js';
 import { countCompanies } from './companies.repo.js';

@@ -1,5 +1,5 @@
 import type { Db } from '../../db/client.js';
-import { outboxEvents } from '../../db/schema.js';
+import { outboxEvents } from '../../db/schema/index.js';
 
 /** Every event a webhook endpoint can subscribe to (A10 and B6). */
 export const EVENT_TYPES = [

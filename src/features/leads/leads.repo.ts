@@ -1,7 +1,7 @@
 import { and, desc, eq, getTableColumns, is, SQL, sql, type SQLWrapper } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { preparedPerDb } from '../../db/prepared.js';
-import { leadCounters, leads, type AiStatus, type PipelineStage } from '../../db/schema.js';
+import { leadCounters, leads, type AiStatus, type PipelineStage } from '../../db/schema/index.js';
 import { phoneSearchDigits } from '../../lib/phone.js';
 
 export type LeadRow = typeof leads.$inferSelect;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AI_STATUSES, PIPELINE_STAGES } from '../../db/schema.js';
+import { AI_STATUSES, PIPELINE_STAGES } from '../../db/schema/index.js';
 import { paginationQuery } from '../../http/pagination.js';
 
 const STRING_LIMITS = { name: 500, email: 254, notes: 10_000, search: 100, phone: 50 } as const;

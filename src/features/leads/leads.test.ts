@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, asc, eq, sql } from 'drizzle-orm';
-import { outboxEvents } from '../../db/schema.js';
+import { outboxEvents } from '../../db/schema/index.js';
 import { startTestServer, withInsertFailure, type Tenant, type TestServer } from '../../../test/helpers.js';
 
 let server: TestServer;

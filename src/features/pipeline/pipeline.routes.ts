@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
-import { PIPELINE_STAGES } from '../../db/schema.js';
+import { PIPELINE_STAGES } from '../../db/schema/index.js';
 import { errorResponses } from '../../http/openapi.js';
 import { countLeadsByStage } from '../leads/leads.repo.js';
 

@@ -1,7 +1,7 @@
 import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { preparedPerDb } from '../../db/prepared.js';
-import { apiTokens, companies } from '../../db/schema.js';
+import { apiTokens, companies } from '../../db/schema/index.js';
 import { AUTH_CHANNEL } from './token-cache.js';
 
 export type TokenRow = typeof apiTokens.$inferSelect;

@@ -1,0 +1,65 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../lib/rate-limiter.js';
+
+/**
+ * One kind of background work (webhook delivery, instant replies…). `runOnce` claims and handles one
+ * batch and says how many items it handled; the worker calls it again at once while there is work,
+ * and waits `idleMs` (or until `wake()`) when there was none.
+ */
+export type WorkerTask = {
+  name: string;
+  runOnce(): Promise<number>;
+  idleMs?: number;
+};
+
+export type RunningWorker = {
+  /** Ends the idle wait of every task, e.g. when a notification says new work was committed. */
+  wake(): void;
+  /** Lets each task finish its current batch, then returns. */
+  stop(): Promise<void>;
+};
+
+const DEFAULT_IDLE_MS = 250;
+const MAX_ERROR_BACKOFF_MS = 10_000;
+
+export function startWorker(tasks: WorkerTask[], log: Logger): RunningWorker {
+  let stopping = false;
+  let wakeUp = new AbortController();
+
+  async function loop(task: WorkerTask) {
+    let failures = 0;
+    while (!stopping) {
+      let handled = 0;
+      try {
+        handled = await task.runOnce();
+        failures = 0;
+      } catch (err) {
+        failures++;
+        // A database that went away should not turn into a hot loop of errors.
+        log.warn({ err, task: task.name, failures }, 'worker task failed; backing off');
+        await pause(Math.min(MAX_ERROR_BACKOFF_MS, 100 * 2 ** failures));
+        continue;
+      }
+      if (handled === 0) await pause(task.idleMs ?? DEFAULT_IDLE_MS);
+    }
+  }
+
+  async function pause(ms: number) {
+    if (stopping) return;
+    await sleep(ms, undefined, { signal: wakeUp.signal }).catch(() => undefined);
+  }
+
+  const loops = tasks.map((task) => loop(task));
+  return {
+    wake() {
+      const previous = wakeUp;
+      wakeUp = new AbortController();
+      previous.abort();
+    },
+    async stop() {
+      stopping = true;
+      wakeUp.abort();
+      await Promise.all(loops);
+    },
+  };
+}
