@@ -50,7 +50,15 @@ describe('quoteleads', () => {
     // A Twilio number belongs to one company only: a fresh one per run, as the database may be shared.
     const digits = String(Math.floor(Math.random() * 1e6)).padStart(6, '0');
     const updated = run(dir, ['company', 'update', id, '--sms-credits', '40', '--twilio-number', `0412 ${digits}`, '--json']);
-    expect(updated.json).toMatchObject({ id, sms_credits: 40, twilio_number: `+61412${digits}` });
+    expect(updated.json).toMatchObject({ id, sms_credits: 40, twilio_number: `+61412${digits}`, currency: 'AUD', tax_rate: 0.1 });
+    const settings = run(dir, [
+      'company', 'update', id, '--currency', 'nzd', '--tax-rate', '0.15', '--tax-mode', 'inclusive',
+      '--timezone', 'Pacific/Auckland', '--instant-reply', 'Hi {first_name}, {company} here.', '--json',
+    ]);
+    expect(settings.json).toMatchObject({
+      currency: 'NZD', tax_rate: 0.15, tax_mode: 'inclusive', timezone: 'Pacific/Auckland', instant_reply: 'Hi {first_name}, {company} here.',
+    });
+    expect(run(dir, ['company', 'update', id, '--instant-reply', '', '--json']).json.instant_reply).toBeNull();
     const taken = run(dir, ['company', 'create', '--name', 'Copycat', '--twilio-number', `+61412${digits}`]);
     expect(taken.code).toBe(1);
     expect(taken.stderr).toContain('already belongs to another company');
@@ -92,6 +100,11 @@ describe('quoteleads', () => {
     [['token', 'import', '--company', 'x', '--sha256', 'abc', '--prefix', 'qlhq_1234567'], "'sha256' must be 64 hexadecimal characters"],
     [['frobnicate'], "unknown command 'frobnicate'"],
     [['company', 'update', 'not-a-uuid', '--name', 'X'], 'Company not found: not-a-uuid'],
+    [['company', 'update', 'not-a-uuid', '--tax-rate', '10'], "'tax-rate' is a fraction: 0.1 for 10%"],
+    [['company', 'update', 'not-a-uuid', '--tax-rate', '10%'], "--tax-rate must be a fraction such as 0.1, got '10%'"],
+    [['company', 'update', 'not-a-uuid', '--tax-mode', 'gross'], "'tax-mode' must be exclusive or inclusive"],
+    [['company', 'update', 'not-a-uuid', '--timezone', 'Mars/Olympus'], "'timezone' must be an IANA time zone"],
+    [['company', 'update', 'not-a-uuid', '--currency', 'XYZW'], "'currency' must be an ISO 4217 code"],
   ])('%j fails with one line and exit code 2', (args, message) => {
     const res = run(dir, args);
     expect(res.code).toBe(2);

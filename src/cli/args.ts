@@ -7,8 +7,8 @@ export type Command =
   | { kind: 'serve'; worker: boolean }
   | { kind: 'worker' }
   | { kind: 'migrate' }
-  | { kind: 'company create'; name: string; country?: string; smsCredits?: number; twilioNumber?: string }
-  | { kind: 'company update'; id: string; name?: string; country?: string; smsCredits?: number; twilioNumber?: string }
+  | ({ kind: 'company create'; name: string } & CompanyOptions)
+  | ({ kind: 'company update'; id: string; name?: string } & CompanyOptions)
   | { kind: 'token create'; companyId: string; name?: string; scopes?: string[]; expiresAt?: string }
   | { kind: 'token revoke'; id: string }
   | { kind: 'token list'; companyId: string }
@@ -22,6 +22,17 @@ export type Command =
       expiresAt?: string;
     };
 
+type CompanyOptions = {
+  country?: string;
+  smsCredits?: number;
+  twilioNumber?: string;
+  currency?: string;
+  taxRate?: number;
+  taxMode?: 'exclusive' | 'inclusive';
+  timezone?: string;
+  instantReply?: string;
+};
+
 export type Invocation = { command: Command; json: boolean };
 
 export const USAGE = `Usage: quoteleads <command> [options]
@@ -30,8 +41,10 @@ export const USAGE = `Usage: quoteleads <command> [options]
                                           the background worker in the same process
   worker                                  run only the background worker (webhook delivery, …)
   migrate                                 apply database migrations
-  company create --name <name> [--country AU] [--sms-credits N] [--twilio-number +61…]
-  company update <company-id> [--name …] [--country …] [--sms-credits N] [--twilio-number …]
+  company create --name <name> [--country AU] [--sms-credits N] [--twilio-number +61…] [settings]
+  company update <company-id> [--name …] [--country …] [--sms-credits N] [--twilio-number …] [settings]
+      settings: [--currency AUD] [--tax-rate 0.1] [--tax-mode exclusive|inclusive]
+                [--timezone Australia/Sydney] [--instant-reply "Hi {first_name}, thanks…" ('' turns it off)]
   token create --company <company-id> [--name ci] [--scopes leads:read,leads:write] [--expires-at <ISO 8601>]
   token revoke <token-id>
   token list --company <company-id>
@@ -41,7 +54,17 @@ Every command takes --json: its last line of output is then one JSON object.`;
 
 type Spec = Record<string, { type: 'string' | 'boolean' }>;
 const str = { type: 'string' } as const;
-const companyOptions: Spec = { name: str, country: str, 'sms-credits': str, 'twilio-number': str };
+const companyOptions: Spec = {
+  name: str,
+  country: str,
+  'sms-credits': str,
+  'twilio-number': str,
+  currency: str,
+  'tax-rate': str,
+  'tax-mode': str,
+  timezone: str,
+  'instant-reply': str,
+};
 const tokenOptions: Spec = { company: str, name: str, scopes: str, 'expires-at': str };
 
 function parse(args: string[], options: Spec, positionals: number) {
@@ -86,7 +109,20 @@ function companyValues(values: Record<string, unknown>) {
     country: optional(values, 'country'),
     smsCredits: credits(values),
     twilioNumber: optional(values, 'twilio-number'),
+    currency: optional(values, 'currency'),
+    taxRate: taxRate(values),
+    // Checked by the service, which names the allowed values.
+    taxMode: optional(values, 'tax-mode') as 'exclusive' | 'inclusive' | undefined,
+    timezone: optional(values, 'timezone'),
+    instantReply: optional(values, 'instant-reply'),
   };
+}
+
+function taxRate(values: Record<string, unknown>): number | undefined {
+  const v = optional(values, 'tax-rate');
+  if (v === undefined) return undefined;
+  if (!/^\d+(\.\d+)?$/.test(v)) throw new UsageError(`--tax-rate must be a fraction such as 0.1, got '${v}'`);
+  return Number(v);
 }
 
 /** The options `token create` and `token import` share. */

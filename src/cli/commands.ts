@@ -14,10 +14,14 @@ export type DataCommand = Exclude<Command, { kind: 'serve' } | { kind: 'worker' 
 /** Runs a command against an open database: in the command's own process, or inside a running server. */
 export async function runDataCommand(ctx: CommandContext, c: DataCommand): Promise<Record<string, unknown>> {
   switch (c.kind) {
-    case 'company create':
-      return createCompany(ctx.db, { name: c.name, country: c.country, smsCredits: c.smsCredits, twilioNumber: c.twilioNumber });
-    case 'company update':
-      return changeCompany(ctx.db, c.id, { name: c.name, country: c.country, smsCredits: c.smsCredits, twilioNumber: c.twilioNumber });
+    case 'company create': {
+      const { kind: _, ...input } = c;
+      return createCompany(ctx.db, input);
+    }
+    case 'company update': {
+      const { kind: _, id, ...input } = c;
+      return changeCompany(ctx.db, id, input);
+    }
     case 'token create':
       return issueToken(ctx.db, ctx.clock, c);
     case 'token revoke':
@@ -36,6 +40,8 @@ export function describeResult(c: DataCommand, result: Record<string, unknown>):
     case 'company update':
       return `Company ${result.name} (${result.id}), country ${result.country}, ${result.sms_credits} SMS credits${
         result.twilio_number ? `, Twilio number ${result.twilio_number}` : ''
+      }; quotes in ${result.currency}, tax ${Number(result.tax_rate) * 100}% ${result.tax_mode}, ${result.timezone}; instant reply ${
+        result.instant_reply ? 'on' : 'off'
       }`;
     case 'token create':
       return [

@@ -41,6 +41,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('X-Request-Id', request.id);
   });
   registerErrorHandling(app);
+  // HTML forms (the public quote page) and Twilio's webhooks post form-encoded bodies: one flat
+  // object of strings, as both send each field once.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
 
   // Bearer tokens, never cookies: any origin may call the API from a browser (A11).
   await app.register(cors, {

@@ -40,6 +40,14 @@ export const companies = pgTable('companies', {
   smsCredits: integer('sms_credits').notNull().default(0),
   // A Twilio number routes inbound messages, so it belongs to one company only.
   twilioNumber: text('twilio_number').unique(),
+  // Quote defaults (B3): ISO 4217 currency, tax as a fraction (0.1 = 10%), and the zone in which a
+  // quote's valid_until date ends.
+  currency: text('currency').notNull().default('AUD'),
+  taxRate: numeric('tax_rate', { precision: 6, scale: 5 }).notNull().default('0.1'),
+  taxMode: text('tax_mode', { enum: ['exclusive', 'inclusive'] }).notNull().default('exclusive'),
+  timezone: text('timezone').notNull().default('Australia/Sydney'),
+  // The text a new lead gets at once by SMS ({first_name}, {company}); null: off.
+  instantReply: text('instant_reply'),
   ...timestamps,
 });
 

@@ -16,9 +16,42 @@ const companyFields = z.object({
     .transform((c) => c.toUpperCase()),
   smsCredits: z.number().int("'sms-credits' must be a whole number").min(0, "'sms-credits' must not be negative"),
   twilioNumber: z.string().nullable(),
+  currency: z
+    .string()
+    .transform((c) => c.toUpperCase())
+    .refine((c) => CURRENCIES.has(c), "'currency' must be an ISO 4217 code, e.g. AUD"),
+  taxRate: z
+    .number("'tax-rate' must be a number")
+    .min(0, "'tax-rate' must not be negative")
+    .max(1, "'tax-rate' is a fraction: 0.1 for 10%"),
+  taxMode: z.enum(['exclusive', 'inclusive'], "'tax-mode' must be exclusive or inclusive"),
+  timezone: z.string().refine(isTimeZone, "'timezone' must be an IANA time zone, e.g. Australia/Sydney"),
+  // '' turns the instant reply off.
+  instantReply: z
+    .string()
+    .max(1600, "'instant-reply' must be at most 1600 characters")
+    .transform((t) => (t.trim() === '' ? null : t)),
 });
 
-export type CompanyInput = { name: string; country?: string; smsCredits?: number; twilioNumber?: string | null };
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export type CompanySettings = {
+  currency?: string;
+  taxRate?: number;
+  taxMode?: 'exclusive' | 'inclusive';
+  timezone?: string;
+  instantReply?: string;
+};
+export type CompanyInput = { name: string; country?: string; smsCredits?: number; twilioNumber?: string | null } & CompanySettings;
 
 export function companyView(row: CompanyRow) {
   return {
@@ -27,6 +60,11 @@ export function companyView(row: CompanyRow) {
     country: row.country,
     sms_credits: row.smsCredits,
     twilio_number: row.twilioNumber,
+    currency: row.currency,
+    tax_rate: Number(row.taxRate),
+    tax_mode: row.taxMode,
+    timezone: row.timezone,
+    instant_reply: row.instantReply,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };
@@ -45,11 +83,23 @@ function normalizeTwilioNumber(value: string | null | undefined, country: string
   return phone;
 }
 
+/** The settings present in `values`, as columns (absent ones stay as they are, or take their defaults). */
+function settingsOf(values: Partial<z.output<typeof companyFields>>) {
+  return {
+    ...(values.currency !== undefined && { currency: values.currency }),
+    ...(values.taxRate !== undefined && { taxRate: String(values.taxRate) }),
+    ...(values.taxMode !== undefined && { taxMode: values.taxMode }),
+    ...(values.timezone !== undefined && { timezone: values.timezone }),
+    ...(values.instantReply !== undefined && { instantReply: values.instantReply }),
+  };
+}
+
 export async function createCompany(db: Db, input: CompanyInput) {
-  const values = parse(companyFields.partial({ country: true, smsCredits: true, twilioNumber: true }), input);
+  const values = parse(companyFields.partial().required({ name: true }), input);
   const country = values.country ?? 'AU';
   try {
     const row = await insertCompany(db, {
+      ...settingsOf(values),
       name: values.name,
       country,
       smsCredits: values.smsCredits ?? 0,
@@ -75,6 +125,7 @@ export async function changeCompany(db: Db, companyId: string, input: Partial<Co
         ...(values.country !== undefined && { country }),
         ...(values.smsCredits !== undefined && { smsCredits: values.smsCredits }),
         ...(twilioNumber !== undefined && { twilioNumber }),
+        ...settingsOf(values),
       });
       // Cached tokens carry the company's country, which reads national phone numbers.
       if (updated && values.country !== undefined) await notifyAuthChange(tx, `company:${companyId}`);
