@@ -88,7 +88,7 @@ describe('quoteleads', () => {
     expect(JSON.stringify(list.json)).not.toContain(token.json.token);
     const human = run(dir, ['token', 'list', '--company', id]);
     expect(human.stdout).toContain('revoked');
-  });
+  }, 240_000); // a dozen commands, each opening the embedded database: slow on a busy machine
 
   it.each([
     [['company', 'create'], '--name is required'],
