@@ -24,6 +24,7 @@ export function twilioWebhookRoutes(deps: TwilioWebhookDeps): FastifyPluginAsync
           description:
             'Form-encoded, signed. Finds the company by `To` and the lead by `From` (creating it with source "sms"), stores the message, fires sms.received; STOP/START keywords set sms_opted_out. Idempotent on MessageSid.',
           security: [],
+          consumes: ['application/x-www-form-urlencoded'],
           body: twilioForm,
           response: webhookResponses,
         },
