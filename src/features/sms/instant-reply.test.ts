@@ -6,8 +6,8 @@ import { systemClock, type Clock } from '../../lib/clock.js';
 import { onPostgres, startTestServer, withInsertFailure, type Tenant, type TestServer } from '../../../test/helpers.js';
 import { manualClock } from '../../../test/clock.js';
 import { PUBLIC_URL, randomAuMobile, startFakeTwilio, twilioEnv, type FakeTwilio } from '../../../test/fake-twilio.js';
-import { createInstantReplyTask, renderInstantReply } from './instant-reply.js';
-import { createSmsProvider } from './sms.provider.js';
+import { createWorkerTasks } from '../../worker/tasks.js';
+import { renderInstantReply } from './instant-reply.js';
 import { claimInstantReplyJobs } from './sms.repo.js';
 
 const quiet = { warn() {}, info() {} };
@@ -25,9 +25,10 @@ afterAll(async () => {
   await fake?.close();
 });
 
+/** The task as the worker process runs it (src/worker/tasks.ts). */
 function worker(clock: Clock = systemClock) {
-  const { config } = server;
-  return createInstantReplyTask({ db: server.database.db, provider: createSmsProvider(config, quiet), publicUrl: config.publicUrl, clock, log: quiet });
+  const tasks = createWorkerTasks({ config: server.config, database: server.database, clock, log: quiet });
+  return tasks.find((t) => t.name === 'instant-reply')!;
 }
 
 type SmsTenant = Tenant & { number: string };
