@@ -32,6 +32,7 @@ export type Tenant = {
 
 export type TestServer = {
   url: string;
+  config: Config;
   app: FastifyInstance;
   database: Database;
   clock: Clock;
@@ -44,12 +45,12 @@ export type TestServer = {
 };
 
 export async function startTestServer(
-  opts: { rateLimit?: number; clock?: Clock; database?: Database } = {},
+  opts: { rateLimit?: number; clock?: Clock; database?: Database; env?: Record<string, string> } = {},
 ): Promise<TestServer> {
   const clock = opts.clock ?? systemClock;
   const database = opts.database ?? (await openTestDatabase());
   const limit = opts.rateLimit ?? 100_000;
-  const config = loadConfig(undefined, { LOG_LEVEL: 'silent', PORT: '0', RATE_LIMIT_PER_MINUTE: String(limit) });
+  const config = loadConfig(undefined, { LOG_LEVEL: 'silent', PORT: '0', RATE_LIMIT_PER_MINUTE: String(limit), ...opts.env });
   const limiter = createRateLimiter(config, clock, { warn() {}, info() {} });
   const app = await buildApp({ config, database, limiter, clock });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -81,6 +82,7 @@ export async function startTestServer(
 
   return {
     url,
+    config,
     app,
     database,
     clock,

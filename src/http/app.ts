@@ -10,6 +10,9 @@ import { createAuthenticator } from '../features/tokens/tokens.service.js';
 import { startTokenCache } from '../features/tokens/token-cache.js';
 import { leadsRoutes } from '../features/leads/leads.routes.js';
 import { pipelineRoutes } from '../features/pipeline/pipeline.routes.js';
+import { createSmsProvider } from '../features/sms/sms.provider.js';
+import { smsRoutes } from '../features/sms/sms.routes.js';
+import { twilioWebhookRoutes } from '../features/sms/twilio-webhooks.routes.js';
 import { registerAuth } from './auth.js';
 import { registerErrorHandling } from './errors.js';
 import { healthRoutes } from './health.routes.js';
@@ -84,5 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes({ database, limiter }));
   await app.register(leadsRoutes({ db }));
   await app.register(pipelineRoutes({ db }));
+  await app.register(smsRoutes({ db, provider: createSmsProvider(config, app.log), publicUrl: config.publicUrl }));
+  await app.register(twilioWebhookRoutes({ db, authToken: config.twilioAuthToken, publicUrl: config.publicUrl }));
   return app;
 }

@@ -31,6 +31,11 @@ export class ForbiddenError extends AppError {
     super(message, 403, 'forbidden');
   }
 }
+export class PaymentRequiredError extends AppError {
+  constructor(message: string) {
+    super(message, 402, 'insufficient_credits');
+  }
+}
 export class NotFoundError extends AppError {
   constructor(message: string) {
     super(message, 404, 'not_found');

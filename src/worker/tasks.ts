@@ -2,11 +2,16 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/rate-limiter.js';
+import { createInstantReplyTask } from '../features/sms/instant-reply.js';
+import { createSmsProvider } from '../features/sms/sms.provider.js';
 import type { WorkerTask } from './worker.js';
 
 export type WorkerDeps = { config: Config; database: Database; clock: Clock; log: Logger };
 
 /** Every kind of background work this process runs when it runs a worker. Each feature adds its task here. */
-export function createWorkerTasks(_deps: WorkerDeps): WorkerTask[] {
-  return [];
+export function createWorkerTasks(deps: WorkerDeps): WorkerTask[] {
+  const { config, database, clock, log } = deps;
+  return [
+    createInstantReplyTask({ db: database.db, provider: createSmsProvider(config, log), publicUrl: config.publicUrl, clock, log }),
+  ];
 }

@@ -1,0 +1,166 @@
+import { and, asc, desc, eq, gte, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { companies, instantReplyJobs, leads, smsMessages, type SmsStatus } from '../../db/schema/index.js';
+
+export type MessageRow = typeof smsMessages.$inferSelect;
+export type MessageInsert = typeof smsMessages.$inferInsert;
+export type InstantReplyJob = typeof instantReplyJobs.$inferSelect;
+
+/**
+ * Takes `n` credits if the company has them, in one conditional UPDATE: concurrent sends queue on the
+ * company row and none can take the balance below zero. The new balance, or null when short.
+ */
+export async function deductSmsCredits(db: Db, companyId: string, n: number): Promise<number | null> {
+  const [row] = await db
+    .update(companies)
+    .set({ smsCredits: sql`${companies.smsCredits} - ${n}` })
+    .where(and(eq(companies.id, companyId), gte(companies.smsCredits, n)))
+    .returning({ credits: companies.smsCredits });
+  return row ? row.credits : null;
+}
+
+export async function refundSmsCredits(db: Db, companyId: string, n: number): Promise<number> {
+  const [row] = await db
+    .update(companies)
+    .set({ smsCredits: sql`${companies.smsCredits} + ${n}` })
+    .where(eq(companies.id, companyId))
+    .returning({ credits: companies.smsCredits });
+  return row.credits;
+}
+
+/** The new row, or undefined when a unique key (a MessageSid, a lead's instant reply) already has one. */
+export async function insertMessage(db: Db, values: MessageInsert): Promise<MessageRow | undefined> {
+  const [row] = await db.insert(smsMessages).values(values).onConflictDoNothing().returning();
+  return row;
+}
+
+// Statuses only move forward: queued → sent → delivered / undelivered / failed (final). Twilio's
+// callbacks can arrive out of order, and a late `sent` must not undo `delivered`.
+const rankOf = (status: SQL | SmsStatus) =>
+  sql`(case ${status} when 'queued' then 0 when 'sent' then 1 else 2 end)`;
+const forward = (next: SmsStatus) => sql`${rankOf(sql`${smsMessages.status}`)} < ${rankOf(sql`${next}::text`)}`;
+
+/** The provider's answer to a send: its sid, and its status unless a callback already moved further. */
+export async function recordProviderAnswer(db: Db, companyId: string, messageId: string, sid: string | null, status: SmsStatus) {
+  await db
+    .update(smsMessages)
+    .set({
+      providerSid: sql`coalesce(${smsMessages.providerSid}, ${sid})`,
+      status: sql`case when ${forward(status)} then ${status} else ${smsMessages.status} end`,
+      updatedAt: new Date(),
+    })
+    .where(and(eq(smsMessages.id, messageId), eq(smsMessages.companyId, companyId)));
+}
+
+export async function markMessageFailed(db: Db, companyId: string, messageId: string, errorCode: string) {
+  await db
+    .update(smsMessages)
+    .set({ status: 'failed', errorCode, updatedAt: new Date() })
+    .where(and(eq(smsMessages.id, messageId), eq(smsMessages.companyId, companyId)));
+}
+
+/**
+ * A delivery status from Twilio's callback, never backwards. Found by our message id (carried in the
+ * StatusCallback URL, so a callback that beats the provider's answer still lands) or by MessageSid.
+ * Crosses companies: the signature, not a token, vouches for the caller. True when a message matched.
+ */
+export async function applyStatusCallbackAnyCompany(
+  db: Db,
+  o: { messageId: string | null; sid: string; status: SmsStatus; errorCode: string | null },
+): Promise<boolean> {
+  const target = o.messageId
+    ? and(eq(smsMessages.id, o.messageId), or(isNull(smsMessages.providerSid), eq(smsMessages.providerSid, o.sid)))
+    : eq(smsMessages.providerSid, o.sid);
+  const [found] = await db
+    .select({ id: smsMessages.id, status: smsMessages.status })
+    .from(smsMessages)
+    .where(and(target, eq(smsMessages.direction, 'outbound')));
+  if (!found) return false;
+  await db
+    .update(smsMessages)
+    .set({
+      status: o.status,
+      providerSid: sql`coalesce(${smsMessages.providerSid}, ${o.sid})`,
+      errorCode: o.errorCode ?? sql`${smsMessages.errorCode}`,
+      updatedAt: new Date(),
+    })
+    .where(and(eq(smsMessages.id, found.id), forward(o.status)));
+  return true;
+}
+
+export async function findMessageBySid(db: Db, companyId: string, sid: string): Promise<MessageRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(smsMessages)
+    .where(and(eq(smsMessages.companyId, companyId), eq(smsMessages.providerSid, sid)));
+  return row;
+}
+
+/** A lead's thread, oldest first, and how many messages it has. */
+export async function listThread(db: Db, companyId: string, leadId: string, page: { limit: number; offset: number }) {
+  const where = and(eq(smsMessages.companyId, companyId), eq(smsMessages.leadId, leadId));
+  const rows = await db
+    .select({ message: smsMessages, total: sql<number>`(count(*) over ())::int` })
+    .from(smsMessages)
+    .where(where)
+    .orderBy(asc(smsMessages.createdAt), asc(smsMessages.id))
+    .limit(page.limit)
+    .offset(page.offset);
+  if (rows.length) return { rows: rows.map((r) => r.message), total: rows[0].total };
+  const [{ n }] = await db.select({ n: sql<number>`count(*)::int` }).from(smsMessages).where(where);
+  return { rows: [], total: n };
+}
+
+/** Inbound routing: the company that owns this Twilio number (one at most: the column is unique). */
+export async function findCompanyByTwilioNumber(db: Db, number: string) {
+  const [row] = await db.select().from(companies).where(eq(companies.twilioNumber, number));
+  return row;
+}
+
+/** The lead an inbound message belongs to: the most recently updated one with that phone, locked. */
+export async function findLeadByPhoneForUpdate(db: Db, companyId: string, phone: string) {
+  const [row] = await db
+    .select()
+    .from(leads)
+    .where(and(eq(leads.companyId, companyId), eq(leads.phone, phone)))
+    .orderBy(desc(leads.updatedAt), desc(leads.id))
+    .limit(1)
+    .for('update');
+  return row;
+}
+
+/** Serialises the first messages of one sender to one company, so that they create one lead. */
+export async function lockSender(db: Db, companyId: string, phone: string) {
+  await db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`sms-inbound:${companyId}:${phone}`}, 0))`);
+}
+
+/**
+ * Claims up to `limit` due instant-reply jobs for `leaseMs`: a worker that dies holding them lets them
+ * go when the lease ends. SKIP LOCKED lets any number of workers claim side by side.
+ */
+export async function claimInstantReplyJobs(db: Db, now: Date, leaseMs: number, limit: number): Promise<InstantReplyJob[]> {
+  const due = db
+    .select({ leadId: instantReplyJobs.leadId })
+    .from(instantReplyJobs)
+    .where(
+      and(
+        isNull(instantReplyJobs.doneAt),
+        or(isNull(instantReplyJobs.claimedUntil), lt(instantReplyJobs.claimedUntil, now)),
+      ),
+    )
+    .orderBy(asc(instantReplyJobs.createdAt))
+    .limit(limit)
+    .for('update', { skipLocked: true });
+  return db
+    .update(instantReplyJobs)
+    .set({ claimedUntil: new Date(now.getTime() + leaseMs), attempts: sql`${instantReplyJobs.attempts} + 1` })
+    .where(sql`${instantReplyJobs.leadId} in (${due})`)
+    .returning();
+}
+
+export async function finishInstantReplyJob(db: Db, leadId: string, now: Date, outcome: string, messageId: string | null) {
+  await db
+    .update(instantReplyJobs)
+    .set({ doneAt: now, outcome, messageId, claimedUntil: null })
+    .where(eq(instantReplyJobs.leadId, leadId));
+}
