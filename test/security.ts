@@ -10,8 +10,8 @@ export type SecuredRoute = {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   path: string; // as in the OpenAPI document, e.g. /v1/leads/{id}
   scope: Scope;
-  /** A valid request body, so that only security can fail. */
-  body?: unknown;
+  /** A valid request body, so that only security can fail (a function: built from the target's values). */
+  body?: unknown | ((params: Record<string, string>) => unknown);
   /** Creates what the route acts on for `owner`, and returns the values of the path parameters. */
   target?: (owner: Tenant) => Promise<Record<string, string>>;
   /** The status a correct request gets. */
@@ -23,12 +23,48 @@ async function leadOf(owner: Tenant) {
   return { id: res.body.data.id as string };
 }
 
+async function quoteOf(owner: Tenant) {
+  const lead = await leadOf(owner);
+  const res = await owner.call('POST', '/v1/quotes', { lead_id: lead.id, line_items: [{ description: 'Roof repair', quantity: 1, unit_price: 100 }] });
+  return { id: res.body.data.id as string };
+}
+
+async function appointmentOf(owner: Tenant) {
+  const lead = await leadOf(owner);
+  const res = await owner.call('POST', '/v1/appointments', { lead_id: lead.id, appointment_type: 'callback', start_time: '2030-01-01T09:00:00Z' });
+  return { id: res.body.data.id as string };
+}
+
 export const SECURED_ROUTES: SecuredRoute[] = [
   { method: 'GET', path: '/v1/leads', scope: 'leads:read', ok: 200 },
   { method: 'POST', path: '/v1/leads', scope: 'leads:write', body: { name: 'New Lead' }, ok: 201 },
   { method: 'GET', path: '/v1/leads/{id}', scope: 'leads:read', target: leadOf, ok: 200 },
   { method: 'PATCH', path: '/v1/leads/{id}', scope: 'leads:write', body: { notes: 'called back' }, target: leadOf, ok: 200 },
   { method: 'GET', path: '/v1/pipeline', scope: 'pipeline:read', ok: 200 },
+  { method: 'DELETE', path: '/v1/leads/{id}', scope: 'leads:write', target: leadOf, ok: 204 },
+  { method: 'GET', path: '/v1/quotes', scope: 'quotes:read', ok: 200 },
+  {
+    method: 'POST',
+    path: '/v1/quotes',
+    scope: 'quotes:write',
+    target: leadOf,
+    body: (p: Record<string, string>) => ({ lead_id: p.id, line_items: [{ description: 'Gutter clean', quantity: 1, unit_price: 250 }] }),
+    ok: 201,
+  },
+  { method: 'GET', path: '/v1/quotes/{id}', scope: 'quotes:read', target: quoteOf, ok: 200 },
+  { method: 'PATCH', path: '/v1/quotes/{id}', scope: 'quotes:write', body: { notes: 'gutters too' }, target: quoteOf, ok: 200 },
+  { method: 'POST', path: '/v1/quotes/{id}/send', scope: 'quotes:write', body: {}, target: quoteOf, ok: 200 },
+  { method: 'GET', path: '/v1/appointments', scope: 'appointments:read', ok: 200 },
+  {
+    method: 'POST',
+    path: '/v1/appointments',
+    scope: 'appointments:write',
+    target: leadOf,
+    body: (p: Record<string, string>) => ({ lead_id: p.id, appointment_type: 'onsite', start_time: '2030-01-01T09:00:00+10:00' }),
+    ok: 201,
+  },
+  { method: 'GET', path: '/v1/appointments/{id}', scope: 'appointments:read', target: appointmentOf, ok: 200 },
+  { method: 'PATCH', path: '/v1/appointments/{id}', scope: 'appointments:write', body: { status: 'confirmed' }, target: appointmentOf, ok: 200 },
 ];
 
 export function fillPath(path: string, params: Record<string, string>): string {

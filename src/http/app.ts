@@ -10,6 +10,12 @@ import { createAuthenticator } from '../features/tokens/tokens.service.js';
 import { startTokenCache } from '../features/tokens/token-cache.js';
 import { leadsRoutes } from '../features/leads/leads.routes.js';
 import { pipelineRoutes } from '../features/pipeline/pipeline.routes.js';
+import { createQuotes, type TextQuoteLink } from '../features/quotes/quotes.service.js';
+import { quotesRoutes } from '../features/quotes/quotes.routes.js';
+import { createQuotePage } from '../features/quotes/quote-page.service.js';
+import { quotePageRoutes } from '../features/quotes/quote-page.routes.js';
+import { createAppointments } from '../features/appointments/appointments.service.js';
+import { appointmentsRoutes } from '../features/appointments/appointments.routes.js';
 import { registerAuth } from './auth.js';
 import { registerErrorHandling } from './errors.js';
 import { healthRoutes } from './health.routes.js';
@@ -21,6 +27,8 @@ export type AppDeps = {
   database: Database;
   limiter: RateLimiter;
   clock: Clock;
+  /** Texts a quote's link (POST /v1/quotes/:id/send with sms); unset: `Twilio not configured`. */
+  textQuoteLink?: TextQuoteLink;
 };
 
 const ONE_MIB = 1024 * 1024;
@@ -84,5 +92,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes({ database, limiter }));
   await app.register(leadsRoutes({ db }));
   await app.register(pipelineRoutes({ db }));
+  const quotes = createQuotes({ db, clock, publicUrl: config.publicUrl, textQuoteLink: deps.textQuoteLink });
+  await app.register(quotesRoutes({ quotes }));
+  await app.register(quotePageRoutes({ quotes, page: createQuotePage({ db, clock, quotes }) }));
+  await app.register(appointmentsRoutes({ appointments: createAppointments({ db, clock }) }));
   return app;
 }
