@@ -5,6 +5,7 @@ import type { Clock } from '../../lib/clock.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { isUuid } from '../../lib/ids.js';
 import { recordEvent } from '../events/events.js';
+import { foreignKeyViolation } from '../../db/errors.js';
 import { findLead } from '../leads/leads.repo.js';
 import type { Principal } from '../tokens/tokens.service.js';
 import type { Appointment, CreateAppointmentInput, ListAppointmentsQuery, UpdateAppointmentInput } from './appointments.schemas.js';
@@ -68,7 +69,7 @@ export function createAppointments(deps: { db: Db; clock: Clock }) {
     const end = input.end_time ? new Date(input.end_time) : new Date(start.getTime() + DEFAULT_LENGTH_MS);
     checkOrder(start, end);
     const id = randomUUID();
-    return db.transaction(async (tx) => {
+    const booking = db.transaction(async (tx) => {
       const lead = isUuid(input.lead_id) ? await findLead(tx, tenant.companyId, input.lead_id) : undefined;
       if (!lead) throw new NotFoundError('Lead not found');
       const at = now();
@@ -91,6 +92,10 @@ export function createAppointments(deps: { db: Db; clock: Clock }) {
       // Older receivers read the lead's name at the top level.
       await recordEvent(tx, tenant.companyId, 'appointment.booked', { ...booked, lead_name: lead.name });
       return booked;
+    });
+    // The lead may be erased between the check and the insert.
+    return booking.catch((err) => {
+      throw foreignKeyViolation(err) ? new NotFoundError('Lead not found') : err;
     });
   }
 

@@ -4,7 +4,8 @@ import type { Db } from '../../db/client.js';
 import { quotes, type PipelineStage } from '../../db/schema/index.js';
 import { offsetOf, type Page } from '../../http/pagination.js';
 import type { Clock } from '../../lib/clock.js';
-import { AppError, ConflictError, NotFoundError, ValidationError } from '../../lib/errors.js';
+import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.js';
+import { foreignKeyViolation } from '../../db/errors.js';
 import { isUuid } from '../../lib/ids.js';
 import {
   centsToNumber,
@@ -178,30 +179,35 @@ export function createQuotes(deps: QuotesDeps) {
       taxMode,
     );
     const at = now();
-    await db.transaction(async (tx) => {
-      const number = await takeQuoteNumber(tx, tenant.companyId);
-      await insertQuote(
-        tx,
-        {
-          id,
-          companyId: tenant.companyId,
-          leadId: lead.id,
-          number,
-          ...totals,
-          taxRate: rateToDecimal(rateE5),
-          taxMode,
-          currency: company.currency,
-          notes: input.notes ?? null,
-          metadata: input.metadata ?? {},
-          validUntil: input.valid_until ?? null,
-          // 256 random bits: the page's only credential, so it must not be guessable or sequential.
-          publicToken: randomBytes(32).toString('base64url'),
-          createdAt: at,
-          updatedAt: at,
-        },
-        lines,
-      );
-    });
+    await db
+      .transaction(async (tx) => {
+        const number = await takeQuoteNumber(tx, tenant.companyId);
+        await insertQuote(
+          tx,
+          {
+            id,
+            companyId: tenant.companyId,
+            leadId: lead.id,
+            number,
+            ...totals,
+            taxRate: rateToDecimal(rateE5),
+            taxMode,
+            currency: company.currency,
+            notes: input.notes ?? null,
+            metadata: input.metadata ?? {},
+            validUntil: input.valid_until ?? null,
+            // 256 random bits: the page's only credential, so it must not be guessable or sequential.
+            publicToken: randomBytes(32).toString('base64url'),
+            createdAt: at,
+            updatedAt: at,
+          },
+          lines,
+        );
+      })
+      .catch((err) => {
+        // The lead was erased between the check and the insert.
+        throw foreignKeyViolation(err) ? new NotFoundError('Lead not found') : err;
+      });
     return get(tenant, id);
   }
 
@@ -241,9 +247,7 @@ export function createQuotes(deps: QuotesDeps) {
    * inside one) while the text is on its way, and a failed text releases it, leaving the draft as it was.
    */
   async function send(tenant: Tenant & Pick<Principal, 'scopes'>, quoteId: string, o: { sms?: boolean }): Promise<Quote> {
-    if (o.sms && !tenant.scopes.includes('sms:send')) {
-      throw new AppError('Insufficient scope: sms:send required', 403, 'forbidden');
-    }
+    if (o.sms && !tenant.scopes.includes('sms:send')) throw new ForbiddenError('Insufficient scope: sms:send required');
     const quote = isUuid(quoteId) ? await findQuote(db, tenant.companyId, quoteId) : undefined;
     if (!quote) throw new NotFoundError('Quote not found');
     if (quote.status !== 'draft') throw new ConflictError('Only draft quotes can be sent');
