@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import { QUOTE_STATUSES } from '../../db/schema/index.js';
 import { paginationQuery } from '../../http/pagination.js';
+import { toScaled } from '../../lib/money.js';
 
 export const MAX_LINE_ITEMS = 200;
 const JSON_OBJECT_LIMIT = 16 * 1024;
 
-const decimals = (max: number) => (n: number) => Math.abs(Math.round(n * 10 ** max) - n * 10 ** max) < 1e-6;
+// Read from the number's shortest decimal form (as the service converts it), so what passes here is
+// exactly what is stored: 0.30000000000000004 has 17 decimals, not 2.
+const decimals = (max: number) => (n: number) => toScaled(n, max) !== null;
 
 const lineItemInput = z.object({
   description: z.string().trim().min(1).max(500),
