@@ -9,10 +9,12 @@ import { onPostgres, startTestServer, type Tenant, type TestServer } from '../..
 // refuses when told to, as a provider failure would.
 const texts: { leadId: string; message: string }[] = [];
 let refuseTexts = false;
+let holdTexts: Promise<void> | null = null;
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer({
     textQuoteLink: async (args) => {
+      if (holdTexts) await holdTexts;
       if (refuseTexts) throw new AppError('Failed to send SMS', 500, 'sms_failed');
       texts.push({ leadId: args.leadId, message: args.message });
     },
@@ -260,6 +262,36 @@ describe('POST /v1/quotes/:id/send', () => {
     expect(sent.status).toBe(200);
     expect(sent.body.data.status).toBe('sent');
     expect(texts.at(-1)).toEqual({ leadId: lead.id, message: `Acme Roofing: your quote ${q.quote_number} is ready to view and accept: ${q.public_url}` });
+  });
+
+  it('holds the draft while its text is on the way: a second send and an edit get 409', async () => {
+    const t = await server.tenant();
+    const lead = await leadOf(t);
+    const q = (await t.call('POST', '/v1/quotes', { lead_id: lead.id, line_items: oneLine })).body.data;
+    let release!: () => void;
+    holdTexts = new Promise((r) => (release = r));
+    try {
+      const first = t.call('POST', `/v1/quotes/${q.id}/send`, { sms: true });
+      // Wait until the first send holds the draft (an edit is refused), at most 2 seconds.
+      for (let i = 0; i < 100; i++) {
+        const probe = await t.call('PATCH', `/v1/quotes/${q.id}`, { notes: 'probe' });
+        if (probe.status === 409) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const second = await t.call('POST', `/v1/quotes/${q.id}/send`, { sms: true });
+      expect(second.status).toBe(409);
+      expect(second.body.error).toBe('The quote is already being sent');
+      const edit = await t.call('PATCH', `/v1/quotes/${q.id}`, { notes: 'changed while sending' });
+      expect(edit.status).toBe(409);
+      expect(edit.body.error).toBe('The quote is being sent; try again in a moment');
+      release();
+      expect((await first).status).toBe(200);
+    } finally {
+      release();
+      holdTexts = null;
+    }
+    expect(texts.filter((x) => x.leadId === lead.id)).toHaveLength(1);
+    expect((await eventsOf(t.companyId)).filter((e) => e.eventType === 'quote.sent')).toHaveLength(1);
   });
 
   it('with sms needs sms:send, and without SMS wired answers Twilio not configured', async () => {
