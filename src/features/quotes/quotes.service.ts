@@ -7,23 +7,14 @@ import type { Clock } from '../../lib/clock.js';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { foreignKeyViolation } from '../../db/errors.js';
 import { isUuid } from '../../lib/ids.js';
-import {
-  centsToNumber,
-  lineSubtotal,
-  milliToNumber,
-  quoteTotals,
-  rateFromDecimal,
-  rateToDecimal,
-  rateToNumber,
-  toScaled,
-  type TaxMode,
-} from '../../lib/money.js';
+import { centsToNumber, milliToNumber, rateFromDecimal, rateToDecimal, rateToNumber, toScaled } from '../../lib/money.js';
+import { priced, totalsOf } from './quote-pricing.js';
 import { findCompany } from '../companies/companies.repo.js';
 import { recordEvent } from '../events/events.js';
 import { findLead } from '../leads/leads.repo.js';
 import { applyLeadChange } from '../leads/leads.service.js';
 import type { Principal } from '../tokens/tokens.service.js';
-import type { CreateQuoteInput, LineItemInput, ListQuotesQuery, Quote, UpdateQuoteInput } from './quotes.schemas.js';
+import type { CreateQuoteInput, ListQuotesQuery, Quote, UpdateQuoteInput } from './quotes.schemas.js';
 import {
   claimDraftForSending,
   findQuote,
@@ -33,7 +24,6 @@ import {
   replaceQuoteLines,
   takeQuoteNumber,
   updateQuoteRow,
-  type LineRow,
   type QuoteRecord,
 } from './quotes.repo.js';
 
@@ -48,8 +38,6 @@ export type TextQuoteLink = (args: { companyId: string; leadId: string; quoteId:
 
 export type QuotesDeps = { db: Db; clock: Clock; publicUrl: string; textQuoteLink?: TextQuoteLink };
 
-// The largest total a quote may reach: cents stay exact as a JSON number (far below 2^53).
-const MAX_TOTAL_CENTS = 99_999_999_999_999n;
 // How long a send holds a draft while its text is on the way (a crashed send frees it after this).
 const SENDING_CLAIM_MS = 60_000;
 // A lead in one of these stages moves to `quoted` when a quote is sent to them.
@@ -124,32 +112,6 @@ export function createQuotes(deps: QuotesDeps) {
         { field: 'valid_until', message: 'must not be in the past' },
       ]);
     }
-  }
-
-  function priced(items: LineItemInput[], quoteId: string): LineRow[] {
-    return items.map((item, i) => {
-      // The schema allowed only these decimals, so toScaled cannot refuse here.
-      const quantityMilli = toScaled(item.quantity, 3)!;
-      const unitPriceCents = toScaled(item.unit_price, 2)!;
-      return {
-        quoteId,
-        position: i + 1,
-        description: item.description,
-        quantityMilli,
-        unitPriceCents,
-        subtotalCents: lineSubtotal(quantityMilli, unitPriceCents),
-      };
-    });
-  }
-
-  function totalsOf(lineSubtotals: bigint[], rateE5: bigint, mode: TaxMode) {
-    const totals = quoteTotals(lineSubtotals, rateE5, mode);
-    if (totals.total > MAX_TOTAL_CENTS) {
-      throw new ValidationError(`'line_items' must total at most ${centsToNumber(MAX_TOTAL_CENTS)}`, [
-        { field: 'line_items', message: 'total too large' },
-      ]);
-    }
-    return { subtotalCents: totals.subtotal, taxCents: totals.tax, totalCents: totals.total };
   }
 
   async function list(tenant: Tenant, query: ListQuotesQuery & Page) {
