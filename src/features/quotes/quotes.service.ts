@@ -67,12 +67,14 @@ export function createQuotes(deps: QuotesDeps) {
       tax_rate: rateToNumber(rateFromDecimal(row.taxRate)),
       tax_mode: row.taxMode,
       currency: row.currency,
-      line_items: row.lines.map((l) => ({
-        description: l.d,
-        quantity: milliToNumber(l.q),
-        unit_price: centsToNumber(l.p),
-        subtotal: centsToNumber(l.s),
-      })),
+      line_items: [...row.lines]
+        .sort((a, b) => a[0] - b[0])
+        .map(([, description, quantity, unitPrice, subtotal]) => ({
+          description,
+          quantity: milliToNumber(quantity),
+          unit_price: centsToNumber(unitPrice),
+          subtotal: centsToNumber(subtotal),
+        })),
       metadata: row.metadata,
       notes: row.notes,
       valid_until: row.validUntil,
@@ -188,7 +190,7 @@ export function createQuotes(deps: QuotesDeps) {
       const rateE5 = input.tax_rate === undefined ? rateFromDecimal(current.taxRate) : toScaled(input.tax_rate, 5)!;
       const taxMode = input.tax_mode ?? current.taxMode;
       const lines = input.line_items ? priced(input.line_items, quoteId) : undefined;
-      const subtotals = lines ? lines.map((l) => l.subtotalCents!) : current.lines.map((l) => BigInt(l.s));
+      const subtotals = lines ? lines.map((l) => l.subtotalCents!) : current.lines.map((l) => BigInt(l[4]));
       if (lines) await replaceQuoteLines(tx, quoteId, lines);
       await updateQuoteRow(tx, tenant.companyId, quoteId, {
         ...totalsOf(subtotals, rateE5, taxMode),
