@@ -14,19 +14,24 @@ import { createCompany } from '../src/features/companies/companies.service.js';
 import { issueToken } from '../src/features/tokens/tokens.service.js';
 import { ALL_SCOPES } from '../src/features/tokens/scopes.js';
 import { systemClock } from '../src/lib/clock.js';
-import { seedLeads } from './seed.js';
+import { seedAppointments, seedLeads, seedQuotes } from './seed.js';
 
 const { values: opts } = parseArgs({
   options: {
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '32' },
     reseed: { type: 'boolean', default: false },
-    only: { type: 'string' }, // run only the rows whose request contains this text
+    only: { type: 'string' }, // run only the rows whose request contains this text (or one of several, comma-separated)
   },
 });
 const SMALL_COMPANIES = 100;
 const SMALL_LEADS = 10_000;
 const LARGE_LEADS = 300_000;
+// 200,000 quotes and 100,000 appointments: 1,000 and 500 in each small company, the rest in the large one.
+const SMALL_QUOTES = 1_000;
+const LARGE_QUOTES = 100_000;
+const SMALL_APPOINTMENTS = 500;
+const LARGE_APPOINTMENTS = 50_000;
 const PORT = 3900;
 const CEILING_PORT = 3901;
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -77,6 +82,7 @@ async function prepareDatabase() {
     await db.execute(sql`checkpoint`).catch(() => log('no CHECKPOINT permission: the first rows may pay for it'));
     log(`seeded in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   }
+  await seedQuotesAndAppointments(db);
   const companies = (
     (await db.execute(sql`select id, name from companies where name in ('Bench Small 50', 'Bench Large')`)) as unknown as {
       rows: { id: string; name: string }[];
@@ -96,6 +102,32 @@ async function prepareDatabase() {
   }
   await database.close();
   return tenants;
+}
+
+/** Seeds quotes and appointments when they are missing (a database seeded before they existed gets them). */
+async function seedQuotesAndAppointments(db: Awaited<ReturnType<typeof openDatabase>>['db']) {
+  const count = async (q: ReturnType<typeof sql>) => ((await db.execute(q)) as unknown as { rows: { n: number }[] }).rows[0].n;
+  const quotes = SMALL_COMPANIES * SMALL_QUOTES + LARGE_QUOTES;
+  const appointments = SMALL_COMPANIES * SMALL_APPOINTMENTS + LARGE_APPOINTMENTS;
+  const companies = ((await db.execute(sql`select id, name from companies where name like 'Bench %' order by name`)) as unknown as {
+    rows: { id: string; name: string }[];
+  }).rows;
+  const size = (c: { name: string }) => (c.name === 'Bench Large' ? 'large' : 'small');
+  if ((await count(sql`select count(*)::int n from quotes`)) !== quotes) {
+    log(`seeding ${quotes.toLocaleString()} quotes`);
+    await db.execute(sql`delete from quotes`);
+    for (const c of companies) await seedQuotes(db, c.id, size(c) === 'large' ? LARGE_QUOTES : SMALL_QUOTES);
+    await db.execute(sql`vacuum analyze quotes`);
+    await db.execute(sql`vacuum analyze quote_line_items`);
+    await db.execute(sql`vacuum analyze quote_status_counts`);
+  }
+  if ((await count(sql`select count(*)::int n from appointments`)) !== appointments) {
+    log(`seeding ${appointments.toLocaleString()} appointments`);
+    await db.execute(sql`delete from appointments`);
+    for (const c of companies) await seedAppointments(db, c.id, size(c) === 'large' ? LARGE_APPOINTMENTS : SMALL_APPOINTMENTS);
+    await db.execute(sql`vacuum analyze appointments`);
+    await db.execute(sql`vacuum analyze appointment_counts`);
+  }
 }
 
 function startProcess(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
@@ -182,9 +214,12 @@ async function main() {
       [`GET /v1/leads?search=${t.search}`, `/v1/leads?search=${encodeURIComponent(t.search)}`, {}],
       ['GET /v1/pipeline', '/v1/pipeline', {}],
       ['POST /v1/leads', '/v1/leads', { method: 'POST', body: newLead }],
+      ['GET /v1/quotes', '/v1/quotes', {}],
+      ['GET /v1/appointments', '/v1/appointments', {}],
     ];
+    const only = opts.only?.split(',');
     for (const [name, p, o] of scenarios) {
-      if (opts.only && !name.includes(opts.only)) continue;
+      if (only && !only.some((text) => name.includes(text))) continue;
       log(`${name} (${t.label} company)`);
       await autocannon(base + p, { token: t.token, ...o, duration: '2' }); // warm-up, not counted
       measured.push({ name, company: t.label, r: await autocannon(base + p, { token: t.token, ...o }) });

@@ -8,6 +8,7 @@ import { buildApp } from '../src/http/app.js';
 import { createCompany } from '../src/features/companies/companies.service.js';
 import { issueToken } from '../src/features/tokens/tokens.service.js';
 import { ALL_SCOPES, type Scope } from '../src/features/tokens/scopes.js';
+import type { TextQuoteLink } from '../src/features/quotes/quotes.service.js';
 
 // Tests run on PGlite in memory by default, and on PostgreSQL / Redis when DATABASE_URL / REDIS_URL
 // are set (.ci/run does both). Every test makes its own companies, so tests never see each other's data.
@@ -45,14 +46,14 @@ export type TestServer = {
 };
 
 export async function startTestServer(
-  opts: { rateLimit?: number; clock?: Clock; database?: Database; env?: Record<string, string> } = {},
+  opts: { rateLimit?: number; clock?: Clock; database?: Database; env?: Record<string, string>; textQuoteLink?: TextQuoteLink } = {},
 ): Promise<TestServer> {
   const clock = opts.clock ?? systemClock;
   const database = opts.database ?? (await openTestDatabase());
   const limit = opts.rateLimit ?? 100_000;
   const config = loadConfig(undefined, { LOG_LEVEL: 'silent', PORT: '0', RATE_LIMIT_PER_MINUTE: String(limit), ...opts.env });
   const limiter = createRateLimiter(config, clock, { warn() {}, info() {} });
-  const app = await buildApp({ config, database, limiter, clock });
+  const app = await buildApp({ config, database, limiter, clock, textQuoteLink: opts.textQuoteLink });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;

@@ -23,6 +23,18 @@ async function leadOf(owner: Tenant) {
   return { id: res.body.data.id as string };
 }
 
+async function quoteOf(owner: Tenant) {
+  const lead = await leadOf(owner);
+  const res = await owner.call('POST', '/v1/quotes', { lead_id: lead.id, line_items: [{ description: 'Roof repair', quantity: 1, unit_price: 100 }] });
+  return { id: res.body.data.id as string };
+}
+
+async function appointmentOf(owner: Tenant) {
+  const lead = await leadOf(owner);
+  const res = await owner.call('POST', '/v1/appointments', { lead_id: lead.id, appointment_type: 'callback', start_time: '2030-01-01T09:00:00Z' });
+  return { id: res.body.data.id as string };
+}
+
 export const SECURED_ROUTES: SecuredRoute[] = [
   { method: 'GET', path: '/v1/leads', scope: 'leads:read', ok: 200 },
   { method: 'POST', path: '/v1/leads', scope: 'leads:write', body: { name: 'New Lead' }, ok: 201 },
@@ -32,6 +44,30 @@ export const SECURED_ROUTES: SecuredRoute[] = [
   // The suite's server has no Twilio: a request that passes security reaches A7's 500 `Twilio not configured`.
   { method: 'POST', path: '/v1/sms', scope: 'sms:send', body: (p: Record<string, string>) => ({ lead_id: p.id, message: 'Hello' }), target: leadOf, ok: 500 },
   { method: 'GET', path: '/v1/leads/{id}/messages', scope: 'sms:read', target: leadOf, ok: 200 },
+  { method: 'DELETE', path: '/v1/leads/{id}', scope: 'leads:write', target: leadOf, ok: 204 },
+  { method: 'GET', path: '/v1/quotes', scope: 'quotes:read', ok: 200 },
+  {
+    method: 'POST',
+    path: '/v1/quotes',
+    scope: 'quotes:write',
+    target: leadOf,
+    body: (p: Record<string, string>) => ({ lead_id: p.id, line_items: [{ description: 'Gutter clean', quantity: 1, unit_price: 250 }] }),
+    ok: 201,
+  },
+  { method: 'GET', path: '/v1/quotes/{id}', scope: 'quotes:read', target: quoteOf, ok: 200 },
+  { method: 'PATCH', path: '/v1/quotes/{id}', scope: 'quotes:write', body: { notes: 'gutters too' }, target: quoteOf, ok: 200 },
+  { method: 'POST', path: '/v1/quotes/{id}/send', scope: 'quotes:write', body: {}, target: quoteOf, ok: 200 },
+  { method: 'GET', path: '/v1/appointments', scope: 'appointments:read', ok: 200 },
+  {
+    method: 'POST',
+    path: '/v1/appointments',
+    scope: 'appointments:write',
+    target: leadOf,
+    body: (p: Record<string, string>) => ({ lead_id: p.id, appointment_type: 'onsite', start_time: '2030-01-01T09:00:00+10:00' }),
+    ok: 201,
+  },
+  { method: 'GET', path: '/v1/appointments/{id}', scope: 'appointments:read', target: appointmentOf, ok: 200 },
+  { method: 'PATCH', path: '/v1/appointments/{id}', scope: 'appointments:write', body: { status: 'confirmed' }, target: appointmentOf, ok: 200 },
 ];
 
 export function fillPath(path: string, params: Record<string, string>): string {

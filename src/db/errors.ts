@@ -9,3 +9,4 @@ function pgCode(err: unknown): string | undefined {
 }
 
 export const uniqueViolation = (err: unknown) => pgCode(err) === '23505';
+export const foreignKeyViolation = (err: unknown) => pgCode(err) === '23503';

@@ -12,7 +12,14 @@ import { leadsRoutes } from '../features/leads/leads.routes.js';
 import { pipelineRoutes } from '../features/pipeline/pipeline.routes.js';
 import { createSmsProvider } from '../features/sms/sms.provider.js';
 import { smsRoutes } from '../features/sms/sms.routes.js';
+import { sendSms } from '../features/sms/sms.service.js';
 import { twilioWebhookRoutes } from '../features/sms/twilio-webhooks.routes.js';
+import { createQuotes, type TextQuoteLink } from '../features/quotes/quotes.service.js';
+import { quotesRoutes } from '../features/quotes/quotes.routes.js';
+import { createQuotePage } from '../features/quotes/quote-page.service.js';
+import { quotePageRoutes } from '../features/quotes/quote-page.routes.js';
+import { createAppointments } from '../features/appointments/appointments.service.js';
+import { appointmentsRoutes } from '../features/appointments/appointments.routes.js';
 import { registerAuth } from './auth.js';
 import { registerErrorHandling } from './errors.js';
 import { healthRoutes } from './health.routes.js';
@@ -24,6 +31,8 @@ export type AppDeps = {
   database: Database;
   limiter: RateLimiter;
   clock: Clock;
+  /** Texts a quote's link (POST /v1/quotes/:id/send with sms); unset: through sendSms, as POST /v1/sms. */
+  textQuoteLink?: TextQuoteLink;
 };
 
 const ONE_MIB = 1024 * 1024;
@@ -87,7 +96,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes({ database, limiter }));
   await app.register(leadsRoutes({ db }));
   await app.register(pipelineRoutes({ db }));
-  await app.register(smsRoutes({ db, provider: createSmsProvider(config, app.log), publicUrl: config.publicUrl }));
+  const sms = { db, provider: createSmsProvider(config, app.log), publicUrl: config.publicUrl };
+  await app.register(smsRoutes(sms));
   await app.register(twilioWebhookRoutes({ db, authToken: config.twilioAuthToken, publicUrl: config.publicUrl }));
+  // A quote sent with {"sms": true} is texted through the one SMS send path: credits, opt-out, thread.
+  const textQuoteLink: TextQuoteLink =
+    deps.textQuoteLink ?? ((a) => sendSms(sms, { companyId: a.companyId, leadId: a.leadId, body: a.message }));
+  const quotes = createQuotes({ db, clock, publicUrl: config.publicUrl, textQuoteLink });
+  await app.register(quotesRoutes({ quotes }));
+  await app.register(quotePageRoutes({ quotes, page: createQuotePage({ db, clock, quotes }) }));
+  await app.register(appointmentsRoutes({ appointments: createAppointments({ db, clock }) }));
   return app;
 }

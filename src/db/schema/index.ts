@@ -1,3 +1,4 @@
 // One file per area, so that each feature's tables sit together; drizzle-kit reads this folder.
 export * from './core.js';
 export * from './sms.js';
+export * from './quotes.js';

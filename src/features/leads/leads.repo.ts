@@ -194,3 +194,11 @@ export async function updateLeadRow(
     .returning();
   return row;
 }
+
+export async function deleteLeadRow(db: Db, companyId: string, leadId: string): Promise<boolean> {
+  const rows = await db
+    .delete(leads)
+    .where(and(eq(leads.id, leadId), eq(leads.companyId, companyId)))
+    .returning({ id: leads.id });
+  return rows.length === 1;
+}

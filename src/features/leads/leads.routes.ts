@@ -2,8 +2,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Db } from '../../db/client.js';
 import { errorResponses } from '../../http/openapi.js';
 import { paginated } from '../../http/pagination.js';
+import { z } from 'zod';
 import { createLeadBody, lead, leadAnswer, leadIdParams, listLeadsQuery, updateLeadBody } from './leads.schemas.js';
-import { createLead, getLead, listLeads, updateLead } from './leads.service.js';
+import { createLead, deleteLead, getLead, listLeads, updateLead } from './leads.service.js';
 
 export function leadsRoutes(deps: { db: Db }): FastifyPluginAsyncZod {
   const { db } = deps;
@@ -68,6 +69,24 @@ export function leadsRoutes(deps: { db: Db }): FastifyPluginAsyncZod {
         },
       },
       async (request) => ({ data: await updateLead(db, request.principal, request.params.id, request.body) }),
+    );
+
+    app.delete(
+      '/v1/leads/:id',
+      {
+        config: { scope: 'leads:write' },
+        schema: {
+          tags: ['Leads'],
+          summary: 'Erase a lead with its messages, quotes and appointments (fires lead.deleted with the id only)',
+          description: 'For privacy requests: nothing of the lead remains. Quote numbers it used are not reused.',
+          params: leadIdParams,
+          response: { 204: z.null().meta({ description: 'Erased' }), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        await deleteLead(db, request.principal, request.params.id);
+        return reply.code(204).send(null);
+      },
     );
   };
 }

@@ -6,6 +6,7 @@ import { normalizePhone } from '../../lib/phone.js';
 import { recordEvent } from '../events/events.js';
 import type { Principal } from '../tokens/tokens.service.js';
 import { offsetOf, type Page } from '../../http/pagination.js';
+import { lockQuotesOfLead } from '../quotes/quotes.repo.js';
 import type { CreateLeadInput, Lead, ListLeadsQuery, UpdateLeadInput } from './leads.schemas.js';
 import {
   findLead,
@@ -13,6 +14,7 @@ import {
   newLeadRow,
   listLeadPage,
   updateLeadRow,
+  deleteLeadRow,
   type LeadInsert,
   type LeadRow,
 } from './leads.repo.js';
@@ -130,21 +132,50 @@ export async function updateLead(db: Db, tenant: Tenant, leadId: string, input: 
         patch.name = derivedName(patch.firstName ?? current.firstName, patch.lastName ?? current.lastName);
       }
     }
-    const before = leadView(current);
     const candidate = leadView({ ...current, ...patch } as LeadRow);
-    const previous = changedFields(before, candidate);
-    if (Object.keys(previous).length === 0) return before;
-    if (!candidate.name && !candidate.phone) {
+    if (!candidate.name && !candidate.phone && Object.keys(changedFields(leadView(current), candidate)).length) {
       throw new ValidationError("A lead needs a 'name' or a 'phone'; this change would remove both");
     }
+    return applyLeadChange(tx, tenant.companyId, current, patch);
+  });
+}
 
-    const row = await updateLeadRow(tx, tenant.companyId, leadId, { ...patch, updatedAt: new Date() });
-    if (!row) throw new NotFoundError('Lead not found');
-    const lead = leadView(row);
-    await recordEvent(tx, tenant.companyId, 'lead.updated', lead, previous);
-    if (lead.pipeline_stage === 'closed_won' && before.pipeline_stage !== 'closed_won') {
-      await recordEvent(tx, tenant.companyId, 'sale.completed', lead);
-    }
-    return lead;
+/**
+ * Writes a change to a lead the caller has locked, and records what PATCH records: lead.updated with
+ * the previous values of what changed, and sale.completed on entering closed_won (with `saleExtra`,
+ * e.g. the quote whose acceptance closed it). Nothing is written when nothing changes.
+ */
+export async function applyLeadChange(
+  tx: Db,
+  companyId: string,
+  current: LeadRow,
+  patch: Partial<LeadInsert>,
+  o: { saleExtra?: Record<string, unknown>; now?: Date } = {},
+): Promise<Lead> {
+  const before = leadView(current);
+  const previous = changedFields(before, leadView({ ...current, ...patch } as LeadRow));
+  if (Object.keys(previous).length === 0) return before;
+  const row = await updateLeadRow(tx, companyId, current.id, { ...patch, updatedAt: o.now ?? new Date() });
+  if (!row) throw new NotFoundError('Lead not found');
+  const lead = leadView(row);
+  await recordEvent(tx, companyId, 'lead.updated', lead, previous);
+  if (lead.pipeline_stage === 'closed_won' && before.pipeline_stage !== 'closed_won') {
+    await recordEvent(tx, companyId, 'sale.completed', { ...lead, ...o.saleExtra });
+  }
+  return lead;
+}
+
+/**
+ * Erases a lead with everything about them (privacy requests): its quotes, appointments and messages
+ * go by ON DELETE CASCADE, and lead_counters follow by trigger. The event carries the id only.
+ */
+export async function deleteLead(db: Db, tenant: Tenant, leadId: string): Promise<void> {
+  if (!isUuid(leadId)) throw new NotFoundError('Lead not found');
+  await db.transaction(async (tx) => {
+    // Quotes first, then the lead: the order in which accepting a quote takes them, so the two never deadlock.
+    await lockQuotesOfLead(tx, tenant.companyId, leadId);
+    const deleted = await deleteLeadRow(tx, tenant.companyId, leadId);
+    if (!deleted) throw new NotFoundError('Lead not found');
+    await recordEvent(tx, tenant.companyId, 'lead.deleted', { id: leadId });
   });
 }

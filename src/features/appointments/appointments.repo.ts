@@ -1,0 +1,108 @@
+import { and, desc, eq, getTableColumns, gte, lt, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { preparedPerDb } from '../../db/prepared.js';
+import { appointmentCounts, appointments, leads } from '../../db/schema/index.js';
+
+export type AppointmentRow = typeof appointments.$inferSelect;
+export type AppointmentInsert = typeof appointments.$inferInsert;
+export type AppointmentRecord = AppointmentRow & { leadName: string | null; leadPhone: string | null; leadEmail: string | null };
+
+export type AppointmentFilters = { type?: string; status?: string; from?: Date; to?: Date };
+
+const withLead = {
+  ...getTableColumns(appointments),
+  leadName: leads.name,
+  leadPhone: leads.phone,
+  leadEmail: leads.email,
+};
+
+function conditions(companyId: string, f: AppointmentFilters): SQL[] {
+  const where: SQL[] = [eq(appointments.companyId, companyId)];
+  if (f.type) where.push(eq(appointments.appointmentType, f.type as AppointmentRow['appointmentType']));
+  if (f.status) where.push(eq(appointments.status, f.status as AppointmentRow['status']));
+  if (f.from) where.push(gte(appointments.startTime, f.from));
+  if (f.to) where.push(lt(appointments.startTime, f.to));
+  return where;
+}
+
+const ph = <T>(name: string) => sql.placeholder(name) as unknown as T;
+
+// Without a time range the total is a sum of appointment_counts (kept by triggers); the four shapes
+// (with or without type and status) are prepared once. A time range counts its rows.
+const unrangedPages = new Map<string, ReturnType<typeof preparedPage>>();
+function preparedPage(shape: { type: boolean; status: boolean }) {
+  const f: AppointmentFilters = { type: shape.type ? ph('type') : undefined, status: shape.status ? ph('status') : undefined };
+  const company = ph<string>('companyId');
+  return preparedPerDb((db) => {
+    const countWhere: SQL[] = [eq(appointmentCounts.companyId, company)];
+    if (f.type) countWhere.push(eq(appointmentCounts.appointmentType, f.type));
+    if (f.status) countWhere.push(eq(appointmentCounts.status, f.status));
+    const total = db
+      .select({ n: sql<number>`coalesce(sum(${appointmentCounts.count}), 0)::int` })
+      .from(appointmentCounts)
+      .where(and(...countWhere));
+    return db
+      .select({ ...withLead, total: sql<number>`(${total})`.as('total') })
+      .from(appointments)
+      .innerJoin(leads, eq(leads.id, appointments.leadId))
+      .where(and(...conditions(company, f)))
+      .orderBy(desc(appointments.startTime), desc(appointments.id))
+      .limit(sql.placeholder('limit'))
+      .offset(sql.placeholder('offset'))
+      .prepare(`appointment_page${shape.type ? '_type' : ''}${shape.status ? '_status' : ''}`);
+  });
+}
+
+/** One page of appointments, latest start first, with the lead, and how many match in all. */
+export async function listAppointmentPage(
+  db: Db,
+  companyId: string,
+  f: AppointmentFilters,
+  page: { limit: number; offset: number },
+): Promise<{ rows: AppointmentRecord[]; total: number }> {
+  if (f.from || f.to) {
+    const rows = await db
+      .select({ ...withLead, total: sql<number>`(count(*) over ())::int`.as('total') })
+      .from(appointments)
+      .innerJoin(leads, eq(leads.id, appointments.leadId))
+      .where(and(...conditions(companyId, f)))
+      .orderBy(desc(appointments.startTime), desc(appointments.id))
+      .limit(page.limit)
+      .offset(page.offset);
+    if (rows.length || page.offset === 0) return { rows, total: rows[0]?.total ?? 0 };
+    const [row] = await db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(appointments)
+      .where(and(...conditions(companyId, f)));
+    return { rows, total: row.n };
+  }
+  const key = `${Boolean(f.type)}:${Boolean(f.status)}`;
+  let statement = unrangedPages.get(key);
+  if (!statement) unrangedPages.set(key, (statement = preparedPage({ type: Boolean(f.type), status: Boolean(f.status) })));
+  const params = { companyId, type: f.type, status: f.status, ...page };
+  const rows = await statement(db).execute(params);
+  if (rows.length || page.offset === 0) return { rows, total: rows[0]?.total ?? 0 };
+  const [first] = await statement(db).execute({ ...params, limit: 1, offset: 0 });
+  return { rows, total: first?.total ?? 0 };
+}
+
+export async function findAppointment(db: Db, companyId: string, id: string, o: { lock?: boolean } = {}): Promise<AppointmentRecord | undefined> {
+  const query = db
+    .select(withLead)
+    .from(appointments)
+    .innerJoin(leads, eq(leads.id, appointments.leadId))
+    .where(and(eq(appointments.id, id), eq(appointments.companyId, companyId)));
+  const [row] = o.lock ? await query.for('update', { of: appointments }) : await query;
+  return row;
+}
+
+export async function insertAppointment(db: Db, values: AppointmentInsert): Promise<void> {
+  await db.insert(appointments).values(values);
+}
+
+export async function updateAppointmentRow(db: Db, companyId: string, id: string, patch: Partial<AppointmentInsert>): Promise<void> {
+  await db
+    .update(appointments)
+    .set(patch)
+    .where(and(eq(appointments.id, id), eq(appointments.companyId, companyId)));
+}

@@ -1,0 +1,76 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { errorResponses } from '../../http/openapi.js';
+import { paginated } from '../../http/pagination.js';
+import {
+  appointment,
+  appointmentAnswer,
+  appointmentIdParams,
+  createAppointmentBody,
+  listAppointmentsQuery,
+  updateAppointmentBody,
+} from './appointments.schemas.js';
+import type { AppointmentsService } from './appointments.service.js';
+
+export function appointmentsRoutes(deps: { appointments: AppointmentsService }): FastifyPluginAsyncZod {
+  const { appointments } = deps;
+  return async (app) => {
+    app.get(
+      '/v1/appointments',
+      {
+        config: { scope: 'appointments:read' },
+        schema: {
+          tags: ['Appointments'],
+          summary: 'List appointments, latest start first',
+          description: '`from` is inclusive, `to` exclusive, both on start_time.',
+          querystring: listAppointmentsQuery,
+          response: { 200: paginated(appointment), ...errorResponses },
+        },
+      },
+      (request) => appointments.list(request.principal, request.query),
+    );
+
+    app.post(
+      '/v1/appointments',
+      {
+        config: { scope: 'appointments:write' },
+        schema: {
+          tags: ['Appointments'],
+          summary: 'Book an appointment (fires appointment.booked)',
+          description: 'booked_by is "api"; end_time defaults to start_time + 30 minutes and must be after it.',
+          body: createAppointmentBody,
+          response: { 201: appointmentAnswer, ...errorResponses },
+        },
+      },
+      async (request, reply) => reply.code(201).send({ data: await appointments.create(request.principal, request.body) }),
+    );
+
+    app.get(
+      '/v1/appointments/:id',
+      {
+        config: { scope: 'appointments:read' },
+        schema: {
+          tags: ['Appointments'],
+          summary: 'Get an appointment',
+          params: appointmentIdParams,
+          response: { 200: appointmentAnswer, ...errorResponses },
+        },
+      },
+      async (request) => ({ data: await appointments.get(request.principal, request.params.id) }),
+    );
+
+    app.patch(
+      '/v1/appointments/:id',
+      {
+        config: { scope: 'appointments:write' },
+        schema: {
+          tags: ['Appointments'],
+          summary: 'Change an appointment: status, time, details (fires appointment.updated)',
+          params: appointmentIdParams,
+          body: updateAppointmentBody,
+          response: { 200: appointmentAnswer, ...errorResponses },
+        },
+      },
+      async (request) => ({ data: await appointments.update(request.principal, request.params.id, request.body) }),
+    );
+  };
+}

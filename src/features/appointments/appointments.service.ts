@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../../db/client.js';
+import { offsetOf, type Page } from '../../http/pagination.js';
+import type { Clock } from '../../lib/clock.js';
+import { NotFoundError, ValidationError } from '../../lib/errors.js';
+import { isUuid } from '../../lib/ids.js';
+import { recordEvent } from '../events/events.js';
+import { foreignKeyViolation } from '../../db/errors.js';
+import { findLead } from '../leads/leads.repo.js';
+import type { Principal } from '../tokens/tokens.service.js';
+import type { Appointment, CreateAppointmentInput, ListAppointmentsQuery, UpdateAppointmentInput } from './appointments.schemas.js';
+import {
+  findAppointment,
+  insertAppointment,
+  listAppointmentPage,
+  updateAppointmentRow,
+  type AppointmentInsert,
+  type AppointmentRecord,
+} from './appointments.repo.js';
+
+type Tenant = Pick<Principal, 'companyId'>;
+
+const DEFAULT_LENGTH_MS = 30 * 60_000;
+const TITLE_PREFIX = { callback: 'Callback', onsite: 'Site Visit', other: 'Appointment' } as const;
+
+export function appointmentView(row: AppointmentRecord): Appointment {
+  return {
+    id: row.id,
+    lead_id: row.leadId,
+    title: row.title,
+    description: row.description,
+    status: row.status,
+    appointment_type: row.appointmentType,
+    start_time: row.startTime.toISOString(),
+    end_time: row.endTime.toISOString(),
+    location: row.location,
+    notes: row.notes,
+    booked_by: row.bookedBy,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+    leads: { name: row.leadName, phone: row.leadPhone, email: row.leadEmail },
+  };
+}
+
+function checkOrder(start: Date, end: Date) {
+  if (end.getTime() <= start.getTime()) {
+    throw new ValidationError("'end_time' must be after 'start_time'", [{ field: 'end_time', message: 'must be after start_time' }]);
+  }
+}
+
+export function createAppointments(deps: { db: Db; clock: Clock }) {
+  const { db, clock } = deps;
+  const now = () => new Date(clock.now());
+
+  async function list(tenant: Tenant, q: ListAppointmentsQuery & Page) {
+    const filters = { type: q.type, status: q.status, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined };
+    const { rows, total } = await listAppointmentPage(db, tenant.companyId, filters, { limit: q.per_page, offset: offsetOf(q) });
+    return { data: rows.map(appointmentView), meta: { page: q.page, per_page: q.per_page, total } };
+  }
+
+  async function get(tenant: Tenant, id: string): Promise<Appointment> {
+    const row = isUuid(id) ? await findAppointment(db, tenant.companyId, id) : undefined;
+    if (!row) throw new NotFoundError('Appointment not found');
+    return appointmentView(row);
+  }
+
+  async function create(tenant: Tenant, input: CreateAppointmentInput): Promise<Appointment> {
+    const start = new Date(input.start_time);
+    const end = input.end_time ? new Date(input.end_time) : new Date(start.getTime() + DEFAULT_LENGTH_MS);
+    checkOrder(start, end);
+    const id = randomUUID();
+    const booking = db.transaction(async (tx) => {
+      const lead = isUuid(input.lead_id) ? await findLead(tx, tenant.companyId, input.lead_id) : undefined;
+      if (!lead) throw new NotFoundError('Lead not found');
+      const at = now();
+      await insertAppointment(tx, {
+        id,
+        companyId: tenant.companyId,
+        leadId: lead.id,
+        title: input.title ?? `${TITLE_PREFIX[input.appointment_type]}: ${lead.name ?? lead.phone ?? 'lead'}`,
+        description: input.description ?? null,
+        appointmentType: input.appointment_type,
+        startTime: start,
+        endTime: end,
+        location: input.location ?? null,
+        notes: input.notes ?? null,
+        bookedBy: 'api',
+        createdAt: at,
+        updatedAt: at,
+      });
+      const booked = appointmentView((await findAppointment(tx, tenant.companyId, id))!);
+      // Older receivers read the lead's name at the top level.
+      await recordEvent(tx, tenant.companyId, 'appointment.booked', { ...booked, lead_name: lead.name });
+      return booked;
+    });
+    // The lead may be erased between the check and the insert.
+    return booking.catch((err) => {
+      throw foreignKeyViolation(err) ? new NotFoundError('Lead not found') : err;
+    });
+  }
+
+  async function update(tenant: Tenant, id: string, input: UpdateAppointmentInput): Promise<Appointment> {
+    if (Object.values(input).every((v) => v === undefined)) throw new ValidationError('No valid fields to update');
+    if (!isUuid(id)) throw new NotFoundError('Appointment not found');
+    return db.transaction(async (tx) => {
+      const current = await findAppointment(tx, tenant.companyId, id, { lock: true });
+      if (!current) throw new NotFoundError('Appointment not found');
+      const start = input.start_time ? new Date(input.start_time) : current.startTime;
+      // A new start without a new end moves the appointment, keeping its length.
+      const end = input.end_time
+        ? new Date(input.end_time)
+        : input.start_time
+          ? new Date(start.getTime() + (current.endTime.getTime() - current.startTime.getTime()))
+          : current.endTime;
+      checkOrder(start, end);
+      const patch: Partial<AppointmentInsert> = { startTime: start, endTime: end };
+      if (input.status !== undefined) patch.status = input.status;
+      if (input.title !== undefined) patch.title = input.title;
+      if (input.description !== undefined) patch.description = input.description;
+      if (input.location !== undefined) patch.location = input.location;
+      if (input.notes !== undefined) patch.notes = input.notes;
+
+      const before = appointmentView(current);
+      const candidate = appointmentView({ ...current, ...patch } as AppointmentRecord);
+      const previous: Record<string, unknown> = {};
+      for (const key of Object.keys(before) as (keyof Appointment)[]) {
+        if (key !== 'updated_at' && JSON.stringify(before[key]) !== JSON.stringify(candidate[key])) previous[key] = before[key];
+      }
+      if (Object.keys(previous).length === 0) return before;
+      await updateAppointmentRow(tx, tenant.companyId, id, { ...patch, updatedAt: now() });
+      const updated = appointmentView((await findAppointment(tx, tenant.companyId, id))!);
+      await recordEvent(tx, tenant.companyId, 'appointment.updated', { ...updated, lead_name: updated.leads.name }, previous);
+      return updated;
+    });
+  }
+
+  return { list, get, create, update };
+}
+
+export type AppointmentsService = ReturnType<typeof createAppointments>;

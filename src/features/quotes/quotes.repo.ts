@@ -1,0 +1,199 @@
+import { and, desc, eq, getTableColumns, gt, inArray, isNull, lte, ne, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { preparedPerDb } from '../../db/prepared.js';
+import { companies, leads, quoteLineItems, quoteNumberCounters, quotes, quoteStatusCounts, type QuoteStatus } from '../../db/schema/index.js';
+
+export type QuoteRow = typeof quotes.$inferSelect;
+export type QuoteInsert = typeof quotes.$inferInsert;
+export type LineRow = typeof quoteLineItems.$inferInsert;
+/**
+ * A line as the queries return it: [position, description, quantity in thousandths, unit price in
+ * cents, subtotal in cents] (JSON numbers: they stay far below 2^53). Unordered: an ordered aggregate
+ * sorts once per quote, which doubled the list's cost in PostgreSQL; the view sorts three lines instead.
+ */
+export type LineJson = [number, string, number, number, number];
+export type QuoteRecord = QuoteRow & { lines: LineJson[] };
+
+const linesOf = sql<LineJson[]>`(select coalesce(json_agg(json_build_array(l.position, l.description, l.quantity_milli, l.unit_price_cents, l.subtotal_cents)), '[]'::json) from ${quoteLineItems} l where l.quote_id = ${quotes.id})`;
+
+const withLines = { ...getTableColumns(quotes), lines: linesOf.as('lines') };
+
+/** The next number of a company's quotes. The upsert's row lock orders concurrent creates until commit. */
+export async function takeQuoteNumber(tx: Db, companyId: string): Promise<number> {
+  const [row] = await tx
+    .insert(quoteNumberCounters)
+    .values({ companyId, lastNumber: 1 })
+    .onConflictDoUpdate({ target: quoteNumberCounters.companyId, set: { lastNumber: sql`${quoteNumberCounters.lastNumber} + 1` } })
+    .returning({ n: quoteNumberCounters.lastNumber });
+  return row.n;
+}
+
+export async function insertQuote(tx: Db, row: QuoteInsert, lines: LineRow[]): Promise<void> {
+  await tx.insert(quotes).values(row);
+  await tx.insert(quoteLineItems).values(lines);
+}
+
+export async function replaceQuoteLines(tx: Db, quoteId: string, lines: LineRow[]): Promise<void> {
+  await tx.delete(quoteLineItems).where(eq(quoteLineItems.quoteId, quoteId));
+  await tx.insert(quoteLineItems).values(lines);
+}
+
+/** `lock` holds the quote row until the transaction ends, for read-modify-write. */
+export async function findQuote(db: Db, companyId: string, quoteId: string, o: { lock?: boolean } = {}): Promise<QuoteRecord | undefined> {
+  const query = db
+    .select(withLines)
+    .from(quotes)
+    .where(and(eq(quotes.id, quoteId), eq(quotes.companyId, companyId)));
+  const [row] = o.lock ? await query.for('update', { of: quotes }) : await query;
+  return row;
+}
+
+export type PublicQuote = QuoteRecord & { companyName: string; timezone: string; leadName: string | null };
+
+/** For the public page, whose only credential is the token: across companies by design. */
+export async function findQuoteByPublicToken(db: Db, token: string, o: { lock?: boolean } = {}): Promise<PublicQuote | undefined> {
+  const query = db
+    .select({ ...withLines, companyName: companies.name, timezone: companies.timezone, leadName: leads.name })
+    .from(quotes)
+    .innerJoin(companies, eq(companies.id, quotes.companyId))
+    .innerJoin(leads, eq(leads.id, quotes.leadId))
+    .where(eq(quotes.publicToken, token));
+  const [row] = o.lock ? await query.for('update', { of: quotes }) : await query;
+  return row;
+}
+
+export async function updateQuoteRow(tx: Db, companyId: string, quoteId: string, patch: Partial<QuoteInsert>): Promise<void> {
+  await tx
+    .update(quotes)
+    .set(patch)
+    .where(and(eq(quotes.id, quoteId), eq(quotes.companyId, companyId)));
+}
+
+/**
+ * Marks a draft as being sent until `until`, unless another send holds it: the claim that keeps two
+ * sends (or a send and an edit) from both going ahead while a text is on its way. True when taken.
+ */
+export async function claimDraftForSending(db: Db, companyId: string, quoteId: string, now: Date, until: Date): Promise<boolean> {
+  const rows = await db
+    .update(quotes)
+    .set({ sendingUntil: until })
+    .where(
+      and(
+        eq(quotes.id, quoteId),
+        eq(quotes.companyId, companyId),
+        eq(quotes.status, 'draft'),
+        or(isNull(quotes.sendingUntil), lte(quotes.sendingUntil, now)),
+      ),
+    )
+    .returning({ id: quotes.id });
+  return rows.length === 1;
+}
+
+export async function releaseSendingClaim(db: Db, companyId: string, quoteId: string, until: Date): Promise<void> {
+  await db
+    .update(quotes)
+    .set({ sendingUntil: null })
+    .where(and(eq(quotes.id, quoteId), eq(quotes.companyId, companyId), eq(quotes.sendingUntil, until)));
+}
+
+/** Whether the lead has another quote the customer can still answer (sent or viewed, not expired). */
+export async function leadHasOtherOpenQuote(tx: Db, companyId: string, leadId: string, exceptQuoteId: string, now: Date): Promise<boolean> {
+  const rows = await tx
+    .select({ id: quotes.id })
+    .from(quotes)
+    .where(
+      and(
+        eq(quotes.companyId, companyId),
+        eq(quotes.leadId, leadId),
+        ne(quotes.id, exceptQuoteId),
+        inArray(quotes.status, ['sent', 'viewed']),
+        or(isNull(quotes.expiresAt), gt(quotes.expiresAt, now)),
+      ),
+    )
+    .limit(1);
+  return rows.length > 0;
+}
+
+/** Locks a lead's quotes, so that erasing the lead takes its locks in the order accept/decline do. */
+export async function lockQuotesOfLead(tx: Db, companyId: string, leadId: string): Promise<void> {
+  await tx
+    .select({ id: quotes.id })
+    .from(quotes)
+    .where(and(eq(quotes.companyId, companyId), eq(quotes.leadId, leadId)))
+    .for('update');
+}
+
+// --- lists ------------------------------------------------------------------------------------------
+
+const p = <T>(name: string) => sql.placeholder(name) as unknown as T;
+const nowParam = sql`${sql.placeholder('now')}::timestamptz`;
+const companyParam = p<string>('companyId');
+const statusParam = p<'sent'>('status');
+
+const counted = (status?: SQL) =>
+  sql`(select coalesce(sum(${quoteStatusCounts.count}), 0) from ${quoteStatusCounts} where ${quoteStatusCounts.companyId} = ${companyParam}${
+    status ? sql` and ${quoteStatusCounts.status} = ${status}` : sql``
+  })`;
+const expiredCount = (statuses: SQL) =>
+  sql`(select count(*) from ${quotes} e where e.company_id = ${companyParam} and e.status in ${statuses} and e.expires_at <= ${nowParam})`;
+
+/**
+ * The four list shapes, each prepared once: the page and its total in one round trip. Totals come from
+ * quote_status_counts (kept by triggers); only the part that depends on the clock (open quotes past
+ * their deadline) is counted, through the partial index of open quotes by deadline.
+ */
+type Shape = 'all' | 'stored' | 'open' | 'expired';
+const shapes: Record<Shape, { where: SQL; total: SQL }> = {
+  all: { where: sql`true`, total: counted() },
+  // draft, accepted, declined: what is stored is what reads.
+  stored: { where: sql`${quotes.status} = ${statusParam}`, total: counted(sql`${statusParam}`) },
+  // sent, viewed: stored so, and not past the deadline.
+  open: {
+    where: sql`${quotes.status} = ${statusParam} and (${quotes.expiresAt} is null or ${quotes.expiresAt} > ${nowParam})`,
+    total: sql`${counted(sql`${statusParam}`)} - ${expiredCount(sql`(${statusParam})`)}`,
+  },
+  expired: {
+    where: sql`${quotes.status} in ('sent', 'viewed') and ${quotes.expiresAt} <= ${nowParam}`,
+    total: expiredCount(sql`('sent', 'viewed')`),
+  },
+};
+
+const pages = Object.fromEntries(
+  (Object.keys(shapes) as Shape[]).map((shape) => [
+    shape,
+    preparedPerDb((db) =>
+      db
+        .select({ ...withLines, total: sql<number>`(${shapes[shape].total})::int`.as('total') })
+        .from(quotes)
+        .where(and(eq(quotes.companyId, companyParam), shapes[shape].where))
+        .orderBy(desc(quotes.createdAt), desc(quotes.id))
+        .limit(sql.placeholder('limit'))
+        .offset(sql.placeholder('offset'))
+        .prepare(`quote_page_${shape}`),
+    ),
+  ]),
+) as unknown as Record<Shape, (db: Db) => { execute(params: Record<string, unknown>): Promise<(QuoteRecord & { total: number })[]> }>;
+
+function shapeOf(status: QuoteStatus | undefined): Shape {
+  if (!status) return 'all';
+  if (status === 'expired') return 'expired';
+  if (status === 'sent' || status === 'viewed') return 'open';
+  return 'stored';
+}
+
+/** One page of quotes, newest first, as they read at `now`, and how many match in all. */
+export async function listQuotePage(
+  db: Db,
+  companyId: string,
+  status: QuoteStatus | undefined,
+  now: Date,
+  page: { limit: number; offset: number },
+): Promise<{ rows: QuoteRecord[]; total: number }> {
+  const shape = shapeOf(status);
+  const params = { companyId, status, now: now.toISOString(), ...page };
+  const rows = await pages[shape](db).execute(params);
+  if (rows.length || page.offset === 0) return { rows, total: rows[0]?.total ?? 0 };
+  // Past the last page no row carries the total: the first row of the same filter does.
+  const [first] = await pages[shape](db).execute({ ...params, limit: 1, offset: 0 });
+  return { rows, total: first?.total ?? 0 };
+}

@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { QUOTE_STATUSES } from '../../db/schema/index.js';
+import { paginationQuery } from '../../http/pagination.js';
+import { toScaled } from '../../lib/money.js';
+
+export const MAX_LINE_ITEMS = 200;
+const JSON_OBJECT_LIMIT = 16 * 1024;
+
+// Read from the number's shortest decimal form (as the service converts it), so what passes here is
+// exactly what is stored: 0.30000000000000004 has 17 decimals, not 2.
+const decimals = (max: number) => (n: number) => toScaled(n, max) !== null;
+
+const lineItemInput = z.object({
+  description: z.string().trim().min(1).max(500),
+  quantity: z
+    .number()
+    .gt(0, { message: 'must be greater than 0' })
+    .max(1_000_000)
+    .refine(decimals(3), { message: 'must have at most 3 decimal places' })
+    .meta({ description: 'Up to 3 decimals (2.5 m²)', example: 2.5 }),
+  unit_price: z
+    .number()
+    .min(0)
+    .max(1_000_000_000)
+    .refine(decimals(2), { message: 'must have at most 2 decimal places' })
+    .meta({ description: 'In the currency units, up to 2 decimals', example: 45.5 }),
+});
+export type LineItemInput = z.output<typeof lineItemInput>;
+
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .nullable()
+    .optional()
+    .transform((v) => (v === '' ? null : v));
+
+const jsonObject = z
+  .record(z.string(), z.unknown())
+  .refine((o) => Buffer.byteLength(JSON.stringify(o)) <= JSON_OBJECT_LIMIT, {
+    message: `must be at most ${JSON_OBJECT_LIMIT / 1024} KiB as JSON`,
+  });
+
+export const taxMode = z.enum(['exclusive', 'inclusive']);
+const date = z.iso.date({ message: 'must be a date (YYYY-MM-DD)' }).meta({ example: '2026-05-31' });
+
+const quoteFields = {
+  line_items: z
+    .array(lineItemInput)
+    .min(1, { message: 'must have at least 1 line item' })
+    .max(MAX_LINE_ITEMS, { message: `must have at most ${MAX_LINE_ITEMS} line items` }),
+  tax_rate: z
+    .number()
+    .min(0)
+    .max(1, { message: 'must be a fraction between 0 and 1 (0.1 for 10%)' })
+    .refine(decimals(5), { message: 'must have at most 5 decimal places' })
+    .optional()
+    .meta({ description: "A fraction (0.1 for 10%); default: the company's" }),
+  tax_mode: taxMode.optional().meta({ description: "exclusive (tax added) or inclusive (tax inside the prices); default: the company's" }),
+  notes: text(10_000),
+  valid_until: date.nullable().optional().meta({ description: "Last day the offer stands, in the company's timezone; not in the past" }),
+  metadata: jsonObject.optional(),
+};
+
+// Unknown keys are dropped, not refused (as for leads); totals are never read from a client.
+export const createQuoteBody = z.object({ lead_id: z.string().meta({ format: 'uuid' }), ...quoteFields });
+export const updateQuoteBody = z.object({ ...quoteFields, line_items: quoteFields.line_items.optional() });
+export type CreateQuoteInput = z.output<typeof createQuoteBody>;
+export type UpdateQuoteInput = z.output<typeof updateQuoteBody>;
+
+export const sendQuoteBody = z
+  .object({
+    sms: z.boolean().optional().meta({ description: 'Also text the public link to the lead (needs sms:send)' }),
+  })
+  .nullish(); // a send without a body is a plain send
+
+export const quoteStatus = z.enum(QUOTE_STATUSES);
+export const listQuotesQuery = paginationQuery.extend({
+  status: quoteStatus.optional().meta({ description: 'Only quotes that read this status now (expired included)' }),
+});
+export type ListQuotesQuery = z.output<typeof listQuotesQuery>;
+
+export const quoteIdParams = z.object({ id: z.string() });
+
+const timestamp = z.string().meta({ format: 'date-time', example: '2026-04-03T10:30:00.000Z' });
+
+export const lineItem = z.object({
+  description: z.string(),
+  quantity: z.number(),
+  unit_price: z.number(),
+  subtotal: z.number().meta({ description: 'quantity × unit_price, rounded half-up to the cent' }),
+});
+
+export const quote = z
+  .object({
+    id: z.uuid(),
+    quote_number: z.string().meta({ example: 'Q-00042' }),
+    status: quoteStatus,
+    lead_id: z.uuid(),
+    subtotal: z.number(),
+    tax: z.number(),
+    total: z.number(),
+    tax_rate: z.number(),
+    tax_mode: taxMode,
+    currency: z.string().meta({ example: 'AUD' }),
+    line_items: z.array(lineItem),
+    metadata: z.record(z.string(), z.unknown()),
+    notes: z.string().nullable(),
+    valid_until: z.string().nullable().meta({ format: 'date' }),
+    public_url: z.string().meta({ description: 'The page the customer opens (answers 404 while the quote is a draft)' }),
+    created_at: timestamp,
+    updated_at: timestamp,
+    sent_at: timestamp.nullable(),
+    viewed_at: timestamp.nullable(),
+    accepted_at: timestamp.nullable(),
+    declined_at: timestamp.nullable(),
+  })
+  .meta({ id: 'Quote' });
+export type Quote = z.infer<typeof quote>;
+
+export const quoteAnswer = z.object({ data: quote });
