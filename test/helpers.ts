@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../src/config.js';
@@ -11,7 +12,10 @@ import { ALL_SCOPES, type Scope } from '../src/features/tokens/scopes.js';
 
 // Tests run on PGlite in memory by default, and on PostgreSQL / Redis when DATABASE_URL / REDIS_URL
 // are set (.ci/run does both). Every test makes its own companies, so tests never see each other's data.
-export const testConfig: Config = loadConfig(undefined, { LOG_LEVEL: 'silent', PORT: '0' });
+// CI sets only DATABASE_URL and REDIS_URL: the key that seals webhook secrets is made per test run
+// (tests never touch a DATA_DIR, so no key file is written either).
+export const testEncryptionKey = randomBytes(32).toString('base64');
+export const testConfig: Config = loadConfig(undefined, { LOG_LEVEL: 'silent', PORT: '0', ENCRYPTION_KEY: testEncryptionKey });
 export const onPostgres = Boolean(testConfig.databaseUrl);
 export const withRedis = Boolean(testConfig.redisUrl);
 
@@ -32,6 +36,7 @@ export type Tenant = {
 
 export type TestServer = {
   url: string;
+  config: Config;
   app: FastifyInstance;
   database: Database;
   clock: Clock;
@@ -44,12 +49,18 @@ export type TestServer = {
 };
 
 export async function startTestServer(
-  opts: { rateLimit?: number; clock?: Clock; database?: Database } = {},
+  opts: { rateLimit?: number; clock?: Clock; database?: Database; config?: Record<string, string> } = {},
 ): Promise<TestServer> {
   const clock = opts.clock ?? systemClock;
   const database = opts.database ?? (await openTestDatabase());
   const limit = opts.rateLimit ?? 100_000;
-  const config = loadConfig(undefined, { LOG_LEVEL: 'silent', PORT: '0', RATE_LIMIT_PER_MINUTE: String(limit) });
+  const config = loadConfig(undefined, {
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    RATE_LIMIT_PER_MINUTE: String(limit),
+    ENCRYPTION_KEY: testEncryptionKey,
+    ...opts.config,
+  });
   const limiter = createRateLimiter(config, clock, { warn() {}, info() {} });
   const app = await buildApp({ config, database, limiter, clock });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -81,6 +92,7 @@ export async function startTestServer(
 
   return {
     url,
+    config,
     app,
     database,
     clock,

@@ -10,6 +10,9 @@ import { createAuthenticator } from '../features/tokens/tokens.service.js';
 import { startTokenCache } from '../features/tokens/token-cache.js';
 import { leadsRoutes } from '../features/leads/leads.routes.js';
 import { pipelineRoutes } from '../features/pipeline/pipeline.routes.js';
+import { webhooksRoutes } from '../features/webhooks/webhooks.routes.js';
+import { createWebhookSender } from '../features/webhooks/webhook-sender.js';
+import { loadSecretBox } from '../lib/secret-box.js';
 import { registerAuth } from './auth.js';
 import { registerErrorHandling } from './errors.js';
 import { healthRoutes } from './health.routes.js';
@@ -84,5 +87,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes({ database, limiter }));
   await app.register(leadsRoutes({ db }));
   await app.register(pipelineRoutes({ db }));
+  // The test send of POST /v1/webhooks/:id/test goes out from the API process, with the same guard.
+  const webhookSender = createWebhookSender({ allowPrivateTargets: config.webhookAllowPrivateTargets });
+  app.addHook('onClose', () => webhookSender.close());
+  await app.register(
+    webhooksRoutes({
+      db,
+      clock,
+      secrets: loadSecretBox(config, database.engine),
+      sender: webhookSender,
+      allowPrivateTargets: config.webhookAllowPrivateTargets,
+    }),
+  );
   return app;
 }

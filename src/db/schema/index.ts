@@ -1,2 +1,3 @@
 // One file per area, so that each feature's tables sit together; drizzle-kit reads this folder.
 export * from './core.js';
+export * from './webhooks.js';
