@@ -163,7 +163,12 @@ describe('quoteleads webhook', () => {
     const created = run(dir, ['webhook', 'create', '--company', '00000000-0000-4000-8000-000000000000', '--url', 'https://1.1.1.1/'], { ENCRYPTION_KEY: '' });
     expect(res.code).toBe(2); // listing needs no key: the company is simply not found
     expect(created.code).toBe(1);
-    expect(created.stderr.trim()).toBe('quoteleads: ENCRYPTION_KEY is required on PostgreSQL: set it to 32 random bytes, base64 (openssl rand -base64 32)');
+    const message = 'quoteleads: ENCRYPTION_KEY is required on PostgreSQL: set it to 32 random bytes, base64 (openssl rand -base64 32)';
+    expect(created.stderr.trim()).toBe(message);
+    // A worker (like a server) refuses to start rather than run without the key.
+    const worker = run(dir, ['worker'], { ENCRYPTION_KEY: '' });
+    expect(worker.code).toBe(1);
+    expect(worker.stderr.trim()).toBe(message);
   });
 });
 

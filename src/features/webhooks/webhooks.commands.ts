@@ -27,10 +27,11 @@ export async function createWebhookFromCommand(ctx: Ctx, c: { companyId: string;
     const message = issue.code === 'invalid_value' ? `must be one of: ${(issue as { values: unknown[] }).values.join(', ')}` : issue.message;
     throw new ValidationError(`'${field}' ${message}`);
   }
+  const secrets = loadSecretBox(ctx.config, ctx.engine);
   await checkWebhookUrl(parsed.data.url, ctx.config.webhookAllowPrivateTargets);
   await companyOf(ctx.db, c.companyId);
   const hook = await createWebhook(
-    { db: ctx.db, clock: ctx.clock, secrets: loadSecretBox(ctx.config, ctx.engine), allowPrivateTargets: ctx.config.webhookAllowPrivateTargets },
+    { db: ctx.db, clock: ctx.clock, secrets, allowPrivateTargets: ctx.config.webhookAllowPrivateTargets },
     c.companyId,
     parsed.data,
   );
