@@ -17,6 +17,9 @@ const FAN_OUT_BATCH = 500;
 // Idle poll: new outbox rows from any process are picked up within this, which keeps commit →
 // receipt well under a second without a NOTIFY on every business transaction.
 const IDLE_MS = 100;
+// While deliveries are under way the loop turns once per finished delivery; the outbox is looked at
+// on every turn only while it has rows, otherwise at most this often.
+const FAN_OUT_EVERY_MS = 50;
 
 export type WebhookWorkerTask = WorkerTask & {
   /** Resolves when every delivery this process has started is recorded. */
@@ -36,6 +39,8 @@ export function createWebhookDeliveryTask(deps: {
   const inFlightByEndpoint = new Map<string, number>();
   const running = new Set<Promise<void>>();
   let stopped = false;
+  let outboxHadRows = true;
+  let lastFanOut = -Infinity;
 
   async function attempt(d: ClaimedDelivery, claimId: string) {
     const attemptedAt = new Date(clock.now());
@@ -98,7 +103,12 @@ export function createWebhookDeliveryTask(deps: {
     async runOnce() {
       if (stopped) return 0;
       const now = new Date(clock.now());
-      const { events } = await fanOutOutboxEvents(db, now, FAN_OUT_BATCH);
+      let events = 0;
+      if (outboxHadRows || running.size === 0 || performance.now() - lastFanOut >= FAN_OUT_EVERY_MS) {
+        lastFanOut = performance.now();
+        ({ events } = await fanOutOutboxEvents(db, now, FAN_OUT_BATCH));
+        outboxHadRows = events > 0;
+      }
       const free = deps.maxInFlight - running.size;
       let claimed = 0;
       if (free > 0) {
