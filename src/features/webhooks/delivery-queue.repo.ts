@@ -146,3 +146,48 @@ export async function recordAttempt(db: Db, a: AttemptOutcome): Promise<{ disabl
   const row = rowsOf<{ disabled_reason: string | null }>(result)[0];
   return { disabled: row?.disabled_reason ?? null };
 }
+
+export type SuccessOutcome = {
+  deliveryId: string;
+  endpointId: string;
+  claimId: string;
+  attemptedAt: Date;
+  statusCode: number;
+  durationMs: number;
+  responseBody: string | null;
+};
+
+/**
+ * Records many successful attempts in one round trip (the common case, so the one that sets the
+ * pace): their attempts logged, their deliveries succeeded (if the claim still holds), and their
+ * endpoints' failure record cleared.
+ */
+export async function recordSuccesses(db: Db, outcomes: SuccessOutcome[]): Promise<void> {
+  const input = JSON.stringify(
+    outcomes.map((o) => ({
+      delivery_id: o.deliveryId,
+      endpoint_id: o.endpointId,
+      claim_id: o.claimId,
+      attempted_at: o.attemptedAt.toISOString(),
+      status_code: o.statusCode,
+      duration_ms: o.durationMs,
+      response_body: o.responseBody,
+    })),
+  );
+  await db.execute(sql`
+    with input as (
+      select * from jsonb_to_recordset(${input}::jsonb) as x(delivery_id uuid, endpoint_id uuid, claim_id uuid,
+        attempted_at timestamptz, status_code smallint, duration_ms int, response_body text)
+    ), attempt as (
+      insert into webhook_attempts (delivery_id, attempted_at, success, status_code, duration_ms, response_body, error)
+      select delivery_id, attempted_at, true, status_code, duration_ms, response_body, null from input
+    ), delivery as (
+      update webhook_deliveries d
+      set status = 'succeeded', attempts = d.attempts + 1, claimed_until = null, claim_id = null,
+        last_attempt_at = i.attempted_at, last_status_code = i.status_code, last_error = null, updated_at = i.attempted_at
+      from input i
+      where d.id = i.delivery_id and d.claim_id = i.claim_id
+    )
+    update webhook_endpoints set failing_since = null
+    where id in (select endpoint_id from input) and failing_since is not null`);
+}
