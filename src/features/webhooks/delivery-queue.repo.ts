@@ -122,7 +122,8 @@ export async function recordAttempt(db: Db, a: AttemptOutcome): Promise<{ disabl
   const result = await db.execute(sql`
     with attempt as (
       insert into webhook_attempts (delivery_id, attempted_at, success, status_code, duration_ms, response_body, error)
-      values (${a.deliveryId}, ${a.attemptedAt}, ${a.success}, ${a.statusCode}, ${a.durationMs}, ${a.responseBody}, ${a.error})
+      select id, ${a.attemptedAt}, ${a.success}, ${a.statusCode}, ${a.durationMs}, ${a.responseBody}, ${a.error}
+      from webhook_deliveries where id = ${a.deliveryId}
     ), delivery as (
       update webhook_deliveries
       set status = ${status}, attempts = attempts + 1, next_attempt_at = coalesce(${a.nextAttemptAt}::timestamptz, next_attempt_at),
@@ -180,7 +181,9 @@ export async function recordSuccesses(db: Db, outcomes: SuccessOutcome[]): Promi
         attempted_at timestamptz, status_code smallint, duration_ms int, response_body text)
     ), attempt as (
       insert into webhook_attempts (delivery_id, attempted_at, success, status_code, duration_ms, response_body, error)
-      select delivery_id, attempted_at, true, status_code, duration_ms, response_body, null from input
+      -- Only for deliveries that still exist: an endpoint deleted meanwhile took its log with it.
+      select i.delivery_id, i.attempted_at, true, i.status_code, i.duration_ms, i.response_body, null
+      from input i join webhook_deliveries d on d.id = i.delivery_id
     ), delivery as (
       update webhook_deliveries d
       set status = 'succeeded', attempts = d.attempts + 1, claimed_until = null, claim_id = null,

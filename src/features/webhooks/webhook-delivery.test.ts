@@ -256,6 +256,21 @@ describe('webhook delivery', () => {
     expect((await owner.call('GET', `/v1/webhooks/${hook.id}/deliveries?status=failed`)).body.meta.total).toBe(3);
   });
 
+  it('an endpoint deleted while its delivery is in flight does not spoil the others being recorded', async () => {
+    const owner = await server.tenant();
+    const doomed = await endpoint(owner, '/doomed');
+    const kept = await endpoint(owner, '/kept');
+    receiver.answer((r) => (r.path === '/doomed' || r.path === '/kept' ? { delayMs: 300 } : {}));
+    await owner.call('POST', '/v1/leads', { name: 'Both' });
+    const n = await task.runOnce();
+    expect(n).toBeGreaterThan(0);
+    while (at('/doomed').length === 0 || at('/kept').length === 0) await new Promise((r) => setTimeout(r, 5));
+    expect((await owner.call('DELETE', `/v1/webhooks/${doomed.id}`)).status).toBe(204);
+    await task.drain();
+    expect(await deliveryRow(kept.id)).toMatchObject({ status: 'succeeded', attempts: 1 });
+    receiver.answer(() => ({}));
+  });
+
   it('a slow endpoint holds up only itself: at most 4 in flight per endpoint', async () => {
     const owner = await server.tenant();
     await endpoint(owner, '/slow');

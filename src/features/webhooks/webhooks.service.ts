@@ -93,8 +93,10 @@ export async function checkWebhookUrl(url: string, allowPrivateTargets: boolean)
   try {
     await assertPublicHost(host);
   } catch (err) {
-    const reason = err instanceof UnsafeTargetError ? err.message : `${host} could not be resolved`;
-    throw new ValidationError(`'url' must point to a public address: ${reason}`, [{ field: 'url', message: 'must point to a public address' }]);
+    if (!(err instanceof UnsafeTargetError)) {
+      throw new ValidationError(`'url' host could not be resolved: ${host}`, [{ field: 'url', message: 'host could not be resolved' }]);
+    }
+    throw new ValidationError(`'url' must point to a public address: ${err.message}`, [{ field: 'url', message: 'must point to a public address' }]);
   }
 }
 

@@ -157,6 +157,13 @@ describe('URL safety without WEBHOOK_ALLOW_PRIVATE_TARGETS', () => {
     expect(res.body.error).toMatch(/^'url' must point to a public address: .*not a public address/);
   });
 
+  it('refuses a name that does not resolve', async () => {
+    const owner = await guarded.tenant();
+    const res = await owner.call('POST', '/v1/webhooks', { url: 'https://hooks.nowhere.invalid/x' });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe("'url' host could not be resolved: hooks.nowhere.invalid");
+  });
+
   it('accepts a public address', async () => {
     const owner = await guarded.tenant();
     expect((await owner.call('POST', '/v1/webhooks', { url: 'https://1.1.1.1/hook' })).status).toBe(201);
