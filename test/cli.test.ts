@@ -88,7 +88,7 @@ describe('quoteleads', () => {
     expect(JSON.stringify(list.json)).not.toContain(token.json.token);
     const human = run(dir, ['token', 'list', '--company', id]);
     expect(human.stdout).toContain('revoked');
-  });
+  }, 180_000); // eleven processes, each opening the database: over a minute on a busy 2-core machine
 
   it.each([
     [['company', 'create'], '--name is required'],
