@@ -66,12 +66,21 @@ export async function claimDueDeliveries(
   const ids = [...o.inFlight.keys()];
   const counts = ids.map((id) => o.inFlight.get(id)!);
   const result = await db.execute(sql`
-    with in_flight as (
+    with recursive in_flight as (
       select * from unnest(${uuidArray(ids)}::uuid[], ${`{${counts.join(',')}}`}::int[]) as f(endpoint_id, n)
+    ), busy_endpoints(endpoint_id) as (
+      -- The endpoints with pending deliveries, one index probe each (a loose scan of the due index),
+      -- so that a claim costs the endpoints with work, not every endpoint of every company.
+      (select endpoint_id from webhook_deliveries where status = 'pending' order by endpoint_id limit 1)
+      union all
+      select (select x.endpoint_id from webhook_deliveries x
+              where x.status = 'pending' and x.endpoint_id > b.endpoint_id order by x.endpoint_id limit 1)
+      from busy_endpoints b where b.endpoint_id is not null
     ), candidates as (
       select d.id, d.next_attempt_at,
         row_number() over (partition by e.id order by d.next_attempt_at) + coalesce(f.n, 0) as slot
-      from webhook_endpoints e
+      from busy_endpoints b
+      join webhook_endpoints e on e.id = b.endpoint_id
       left join in_flight f on f.endpoint_id = e.id
       cross join lateral (
         select x.id, x.next_attempt_at from webhook_deliveries x

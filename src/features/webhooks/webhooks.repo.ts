@@ -6,8 +6,6 @@ export type EndpointRow = typeof webhookEndpoints.$inferSelect;
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
 export type AttemptRow = typeof webhookAttempts.$inferSelect;
 
-const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
-
 export async function insertEndpoint(db: Db, row: typeof webhookEndpoints.$inferInsert): Promise<EndpointRow> {
   const [inserted] = await db.insert(webhookEndpoints).values(row).returning();
   return inserted;
@@ -133,5 +131,3 @@ export async function insertTestDelivery(db: Db, row: typeof webhookDeliveries.$
     await tx.insert(webhookAttempts).values(attempt);
   });
 }
-
-export { rowsOf };
