@@ -2,6 +2,7 @@
 // then drives the API with autocannon (a separate process, 32 connections) beside a bare node:http
 // ceiling measured in the same run. See bench/README.md.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -176,6 +177,8 @@ function peakRssMb(pid: number): number {
 }
 
 async function main() {
+  // Webhook delivery has a bench of its own, on a database of its own (bench/webhooks.ts).
+  if (opts.only === 'webhooks') return (await import('./webhooks.js')).runWebhookBench(config.databaseUrl!);
   const tenants = await prepareDatabase();
   const server = startProcess([path.join(ROOT, 'bin/quoteleads.js'), 'serve'], {
     ...process.env,
@@ -185,6 +188,7 @@ async function main() {
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
     RATE_LIMIT_PER_MINUTE: '1000000000', // raised for the run: the limit is not what is measured
+    ENCRYPTION_KEY: process.env.ENCRYPTION_KEY || randomBytes(32).toString('base64'), // required on PostgreSQL
   });
   const base = `http://127.0.0.1:${PORT}`;
   await waitFor(`${base}/health`);

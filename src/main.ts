@@ -57,7 +57,7 @@ export async function serve(
     database.engine === 'pglite'
       ? await startAdminSocket(config.dataDir, async (request) => {
           try {
-            return { ok: true, result: await runDataCommand({ db: database.db, clock }, request as DataCommand) };
+            return { ok: true, result: await runDataCommand({ db: database.db, clock, config, engine: database.engine }, request as DataCommand) };
           } catch (err) {
             if (err instanceof AppError) return { ok: false, error: err.message, exitCode: exitCodeOf(err) };
             throw err;

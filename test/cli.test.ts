@@ -113,6 +113,65 @@ describe('quoteleads', () => {
   });
 });
 
+describe('quoteleads webhook', () => {
+  const dir = dataDir();
+  const key = randomBytes(32).toString('base64');
+  // PostgreSQL needs the key from configuration; the embedded default generates its own.
+  const withKey: Record<string, string> = onPostgres ? { ENCRYPTION_KEY: key } : {};
+
+  it('creates, lists and deletes webhook endpoints; the secret is printed once and sealed at rest', () => {
+    const company = run(dir, ['company', 'create', '--name', 'Hook Co', '--json'], withKey);
+    const id = company.json.id;
+    const created = run(dir, ['webhook', 'create', '--company', id, '--url', 'https://1.1.1.1/hook', '--events', 'lead.created,sale.completed', '--json'], withKey);
+    expect(created.code).toBe(0);
+    expect(Object.keys(created.json).sort()).toEqual(['events', 'id', 'secret', 'url']);
+    expect(created.json).toMatchObject({ url: 'https://1.1.1.1/hook', events: ['lead.created', 'sale.completed'] });
+    expect(created.json.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    if (!onPostgres) {
+      // The embedded default's key: generated once, beside the database directory, owner-only.
+      const keyFile = path.join(dir, 'encryption.key');
+      expect(fs.existsSync(path.join(dir, 'pglite'))).toBe(true);
+      expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600);
+    }
+
+    const list = run(dir, ['webhook', 'list', '--company', id, '--json'], withKey);
+    expect(list.json.webhooks).toHaveLength(1);
+    expect(JSON.stringify(list.json)).not.toContain(created.json.secret);
+
+    const deleted = run(dir, ['webhook', 'delete', created.json.id, '--json'], withKey);
+    expect(deleted.code).toBe(0);
+    expect(run(dir, ['webhook', 'list', '--company', id, '--json'], withKey).json.webhooks).toHaveLength(0);
+    expect(run(dir, ['webhook', 'delete', created.json.id], withKey).code).toBe(2);
+  }, 150_000); // six processes, each opening the database
+
+  it.each([
+    [['webhook', 'create', '--url', 'https://1.1.1.1/'], '--company is required'],
+    [['webhook', 'create', '--company', '00000000-0000-4000-8000-000000000000', '--url', 'gopher://x'], "'url' must be an http:// or https:// URL"],
+    [['webhook', 'create', '--company', '00000000-0000-4000-8000-000000000000', '--url', 'https://1.1.1.1/', '--events', 'lead.exploded'], "'events' must be one of: lead.created"],
+    [['webhook', 'create', '--company', '00000000-0000-4000-8000-000000000000', '--url', 'http://127.0.0.1:9/'], "'url' must point to a public address"],
+    [['webhook', 'create', '--company', '00000000-0000-4000-8000-000000000000', '--url', 'https://1.1.1.1/'], 'Company not found'],
+    [['webhook', 'delete'], 'expected 1 argument(s), got 0'],
+  ])('%j fails with one line and exit code 2', (args, message) => {
+    const res = run(dir, args, withKey);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain(message);
+    expect(res.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it.runIf(onPostgres)('refuses to run without ENCRYPTION_KEY on PostgreSQL, in one line', () => {
+    const res = run(dir, ['webhook', 'list', '--company', '00000000-0000-4000-8000-000000000000'], { ENCRYPTION_KEY: '' });
+    const created = run(dir, ['webhook', 'create', '--company', '00000000-0000-4000-8000-000000000000', '--url', 'https://1.1.1.1/'], { ENCRYPTION_KEY: '' });
+    expect(res.code).toBe(2); // listing needs no key: the company is simply not found
+    expect(created.code).toBe(1);
+    const message = 'quoteleads: ENCRYPTION_KEY is required on PostgreSQL: set it to 32 random bytes, base64 (openssl rand -base64 32)';
+    expect(created.stderr.trim()).toBe(message);
+    // A worker (like a server) refuses to start rather than run without the key.
+    const worker = run(dir, ['worker'], { ENCRYPTION_KEY: '' });
+    expect(worker.code).toBe(1);
+    expect(worker.stderr.trim()).toBe(message);
+  });
+});
+
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const srv = net.createServer().listen(0, '127.0.0.1', () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../src/config.js';
@@ -12,7 +13,10 @@ import type { TextQuoteLink } from '../src/features/quotes/quotes.service.js';
 
 // Tests run on PGlite in memory by default, and on PostgreSQL / Redis when DATABASE_URL / REDIS_URL
 // are set (.ci/run does both). Every test makes its own companies, so tests never see each other's data.
-export const testConfig: Config = loadConfig(undefined, { LOG_LEVEL: 'silent', PORT: '0' });
+// CI sets only DATABASE_URL and REDIS_URL: the key that seals webhook secrets is made per test run
+// (tests never touch a DATA_DIR, so no key file is written either).
+export const testEncryptionKey = randomBytes(32).toString('base64');
+export const testConfig: Config = loadConfig(undefined, { LOG_LEVEL: 'silent', PORT: '0', ENCRYPTION_KEY: testEncryptionKey });
 export const onPostgres = Boolean(testConfig.databaseUrl);
 export const withRedis = Boolean(testConfig.redisUrl);
 
@@ -51,7 +55,13 @@ export async function startTestServer(
   const clock = opts.clock ?? systemClock;
   const database = opts.database ?? (await openTestDatabase());
   const limit = opts.rateLimit ?? 100_000;
-  const config = loadConfig(undefined, { LOG_LEVEL: 'silent', PORT: '0', RATE_LIMIT_PER_MINUTE: String(limit), ...opts.env });
+  const config = loadConfig(undefined, {
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    RATE_LIMIT_PER_MINUTE: String(limit),
+    ENCRYPTION_KEY: testEncryptionKey,
+    ...opts.env,
+  });
   const limiter = createRateLimiter(config, clock, { warn() {}, info() {} });
   const app = await buildApp({ config, database, limiter, clock, textQuoteLink: opts.textQuoteLink });
   await app.listen({ port: 0, host: '127.0.0.1' });

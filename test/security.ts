@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { Scope } from '../src/features/tokens/scopes.js';
-import type { Tenant } from './helpers.js';
+import { webhookDeliveries, webhookEndpoints } from '../src/db/schema/index.js';
+import { loadSecretBox } from '../src/lib/secret-box.js';
+import type { Tenant, TestServer } from './helpers.js';
 
 /**
  * Every /v1 route and what it needs. test/route-security.test.ts runs the same checks on each (no token,
@@ -13,7 +16,7 @@ export type SecuredRoute = {
   /** A valid request body, so that only security can fail (a function: built from the target's values). */
   body?: unknown | ((params: Record<string, string>) => unknown);
   /** Creates what the route acts on for `owner`, and returns the values of the path parameters. */
-  target?: (owner: Tenant) => Promise<Record<string, string>>;
+  target?: (owner: Tenant, server: TestServer) => Promise<Record<string, string>>;
   /** The status a correct request gets. */
   ok: number;
 };
@@ -33,6 +36,44 @@ async function appointmentOf(owner: Tenant) {
   const lead = await leadOf(owner);
   const res = await owner.call('POST', '/v1/appointments', { lead_id: lead.id, appointment_type: 'callback', start_time: '2030-01-01T09:00:00Z' });
   return { id: res.body.data.id as string };
+}
+
+/**
+ * A webhook endpoint written straight to the database, pointing at a loopback address: the security
+ * server does not allow private targets, so a test send is refused at connect time, without a network.
+ */
+async function webhookOf(owner: Tenant, server: TestServer) {
+  const id = randomUUID();
+  const now = new Date(server.clock.now());
+  await server.database.db.insert(webhookEndpoints).values({
+    id,
+    companyId: owner.companyId,
+    url: 'http://127.0.0.1:9/hook',
+    secretCiphertext: loadSecretBox(server.config, server.database.engine).seal('whsec_c2VjdXJpdHk=', id),
+    createdAt: now,
+    updatedAt: now,
+  });
+  return { id };
+}
+
+async function failedDeliveryOf(owner: Tenant, server: TestServer) {
+  const { id } = await webhookOf(owner, server);
+  const deliveryId = randomUUID();
+  const now = new Date(server.clock.now());
+  await server.database.db.insert(webhookDeliveries).values({
+    id: deliveryId,
+    companyId: owner.companyId,
+    endpointId: id,
+    eventId: randomUUID(),
+    eventType: 'lead.created',
+    data: {},
+    occurredAt: now,
+    status: 'failed',
+    nextAttemptAt: now,
+    createdAt: now,
+    updatedAt: now,
+  });
+  return { id, delivery_id: deliveryId };
 }
 
 export const SECURED_ROUTES: SecuredRoute[] = [
@@ -68,6 +109,22 @@ export const SECURED_ROUTES: SecuredRoute[] = [
   },
   { method: 'GET', path: '/v1/appointments/{id}', scope: 'appointments:read', target: appointmentOf, ok: 200 },
   { method: 'PATCH', path: '/v1/appointments/{id}', scope: 'appointments:write', body: { status: 'confirmed' }, target: appointmentOf, ok: 200 },
+  { method: 'GET', path: '/v1/webhooks', scope: 'webhooks:manage', ok: 200 },
+  // A public address literal: checked without DNS, and nothing is sent on creation.
+  { method: 'POST', path: '/v1/webhooks', scope: 'webhooks:manage', body: { url: 'https://1.1.1.1/hook' }, ok: 201 },
+  { method: 'GET', path: '/v1/webhooks/{id}', scope: 'webhooks:manage', target: webhookOf, ok: 200 },
+  { method: 'PATCH', path: '/v1/webhooks/{id}', scope: 'webhooks:manage', body: { description: 'CRM' }, target: webhookOf, ok: 200 },
+  { method: 'DELETE', path: '/v1/webhooks/{id}', scope: 'webhooks:manage', target: webhookOf, ok: 204 },
+  { method: 'POST', path: '/v1/webhooks/{id}/test', scope: 'webhooks:manage', target: webhookOf, ok: 200 },
+  { method: 'POST', path: '/v1/webhooks/{id}/rotate-secret', scope: 'webhooks:manage', target: webhookOf, ok: 200 },
+  { method: 'GET', path: '/v1/webhooks/{id}/deliveries', scope: 'webhooks:manage', target: webhookOf, ok: 200 },
+  {
+    method: 'POST',
+    path: '/v1/webhooks/{id}/deliveries/{delivery_id}/retry',
+    scope: 'webhooks:manage',
+    target: failedDeliveryOf,
+    ok: 202,
+  },
 ];
 
 export function fillPath(path: string, params: Record<string, string>): string {

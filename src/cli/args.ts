@@ -12,6 +12,9 @@ export type Command =
   | { kind: 'token create'; companyId: string; name?: string; scopes?: string[]; expiresAt?: string }
   | { kind: 'token revoke'; id: string }
   | { kind: 'token list'; companyId: string }
+  | { kind: 'webhook create'; companyId: string; url: string; events?: string[] }
+  | { kind: 'webhook list'; companyId: string }
+  | { kind: 'webhook delete'; id: string }
   | {
       kind: 'token import';
       companyId: string;
@@ -49,6 +52,9 @@ export const USAGE = `Usage: quoteleads <command> [options]
   token revoke <token-id>
   token list --company <company-id>
   token import --company <company-id> --sha256 <hex digest> --prefix <first 12 chars> [--name …] [--scopes …]
+  webhook create --company <company-id> --url <url> [--events lead.created,sale.completed]
+  webhook list --company <company-id>
+  webhook delete <webhook-id>
 
 Every command takes --json: its last line of output is then one JSON object.`;
 
@@ -182,6 +188,27 @@ export function parseInvocation(argv: string[]): Invocation {
     case 'token list': {
       const { values } = parse(rest, { company: str }, 0);
       return { command: { kind: 'token list', companyId: required(values, 'company') }, json: !!values.json };
+    }
+    case 'webhook create': {
+      const { values } = parse(rest, { company: str, url: str, events: str }, 0);
+      const events = optional(values, 'events');
+      return {
+        command: {
+          kind: 'webhook create',
+          companyId: required(values, 'company'),
+          url: required(values, 'url'),
+          events: events === undefined ? undefined : events.split(',').map((s) => s.trim()).filter(Boolean),
+        },
+        json: !!values.json,
+      };
+    }
+    case 'webhook list': {
+      const { values } = parse(rest, { company: str }, 0);
+      return { command: { kind: 'webhook list', companyId: required(values, 'company') }, json: !!values.json };
+    }
+    case 'webhook delete': {
+      const { values, positionals } = parse(rest, {}, 1);
+      return { command: { kind: 'webhook delete', id: positionals[0] }, json: !!values.json };
     }
     case 'token import': {
       const { values } = parse(rest, { ...tokenOptions, sha256: str, prefix: str }, 0);

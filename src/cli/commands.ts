@@ -1,4 +1,6 @@
+import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
+import { createWebhookFromCommand, deleteWebhookFromCommand, listWebhooksFromCommand } from '../features/webhooks/webhooks.commands.js';
 import type { Clock } from '../lib/clock.js';
 import { changeCompany, createCompany } from '../features/companies/companies.service.js';
 import { importToken, issueToken, listCompanyTokens, revokeToken } from '../features/tokens/tokens.service.js';
@@ -8,7 +10,7 @@ import type { Command } from './args.js';
 /** A refused command: 2 for what the operator typed (bad value, unknown id), 1 for a conflict. */
 export const exitCodeOf = (err: AppError) => (err.status === 409 ? 1 : 2);
 
-export type CommandContext = { db: Db; clock: Clock };
+export type CommandContext = { db: Db; clock: Clock; config: Config; engine: 'pglite' | 'postgres' };
 export type DataCommand = Exclude<Command, { kind: 'serve' } | { kind: 'worker' } | { kind: 'migrate' }>;
 
 /** Runs a command against an open database: in the command's own process, or inside a running server. */
@@ -30,6 +32,12 @@ export async function runDataCommand(ctx: CommandContext, c: DataCommand): Promi
       return { tokens: await listCompanyTokens(ctx.db, c.companyId) };
     case 'token import':
       return importToken(ctx.db, ctx.clock, c);
+    case 'webhook create':
+      return createWebhookFromCommand(ctx, c);
+    case 'webhook list':
+      return listWebhooksFromCommand(ctx, c.companyId);
+    case 'webhook delete':
+      return deleteWebhookFromCommand(ctx, c.id);
   }
 }
 
@@ -53,6 +61,21 @@ export function describeResult(c: DataCommand, result: Record<string, unknown>):
       return `Token ${result.id} revoked at ${result.revoked_at}`;
     case 'token import':
       return `Imported token ${result.prefix}… (${result.id}) with scopes ${(result.scopes as string[]).join(', ')}`;
+    case 'webhook create':
+      return [
+        `Webhook ${result.id} → ${result.url} (${(result.events as string[]).join(', ') || 'every event'})`,
+        `  ${result.secret}`,
+        'Copy the secret now: it is shown only this once.',
+      ].join('\n');
+    case 'webhook list': {
+      const hooks = result.webhooks as Array<Record<string, unknown>>;
+      if (!hooks.length) return 'No webhooks.';
+      return hooks
+        .map((h) => `${h.id}  ${h.enabled ? 'enabled ' : `disabled (${h.disabled_reason})`}  ${h.url}  ${(h.events as string[]).join(',') || 'every event'}`)
+        .join('\n');
+    }
+    case 'webhook delete':
+      return `Webhook ${result.id} deleted`;
     case 'token list': {
       const tokens = result.tokens as Array<Record<string, unknown>>;
       if (!tokens.length) return 'No tokens.';

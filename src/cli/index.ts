@@ -47,7 +47,7 @@ async function runLocally(config: Config, inv: Invocation) {
     await database.migrate();
     if (inv.command.kind === 'migrate') return print(inv, 'Migrations applied.', { migrated: true });
     const command = inv.command as DataCommand;
-    const result = await runDataCommand({ db: database.db, clock: systemClock }, command);
+    const result = await runDataCommand({ db: database.db, clock: systemClock, config, engine: database.engine }, command);
     print(inv, describeResult(command, result), result);
   } finally {
     await database.close();

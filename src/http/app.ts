@@ -20,6 +20,9 @@ import { createQuotePage } from '../features/quotes/quote-page.service.js';
 import { quotePageRoutes } from '../features/quotes/quote-page.routes.js';
 import { createAppointments } from '../features/appointments/appointments.service.js';
 import { appointmentsRoutes } from '../features/appointments/appointments.routes.js';
+import { webhooksRoutes } from '../features/webhooks/webhooks.routes.js';
+import { createWebhookSender } from '../features/webhooks/webhook-sender.js';
+import { loadSecretBox } from '../lib/secret-box.js';
 import { registerAuth } from './auth.js';
 import { registerErrorHandling } from './errors.js';
 import { healthRoutes } from './health.routes.js';
@@ -106,5 +109,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(quotesRoutes({ quotes }));
   await app.register(quotePageRoutes({ quotes, page: createQuotePage({ db, clock, quotes }) }));
   await app.register(appointmentsRoutes({ appointments: createAppointments({ db, clock }) }));
+  // The test send of POST /v1/webhooks/:id/test goes out from the API process, with the same guard.
+  const webhookSender = createWebhookSender({ allowPrivateTargets: config.webhookAllowPrivateTargets });
+  app.addHook('onClose', () => webhookSender.close());
+  await app.register(
+    webhooksRoutes({
+      db,
+      clock,
+      secrets: loadSecretBox(config, database.engine),
+      sender: webhookSender,
+      allowPrivateTargets: config.webhookAllowPrivateTargets,
+    }),
+  );
   return app;
 }

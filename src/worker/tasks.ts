@@ -5,6 +5,7 @@ import type { Logger } from '../lib/rate-limiter.js';
 import { createInstantReplyTask } from '../features/sms/instant-reply.js';
 import { createSmsProvider } from '../features/sms/sms.provider.js';
 import type { WorkerTask } from './worker.js';
+import { webhookWorkerTask } from '../features/webhooks/webhooks.worker-task.js';
 
 export type WorkerDeps = { config: Config; database: Database; clock: Clock; log: Logger };
 
@@ -12,6 +13,7 @@ export type WorkerDeps = { config: Config; database: Database; clock: Clock; log
 export function createWorkerTasks(deps: WorkerDeps): WorkerTask[] {
   const { config, database, clock, log } = deps;
   return [
+    webhookWorkerTask(deps),
     createInstantReplyTask({ db: database.db, provider: createSmsProvider(config, log), publicUrl: config.publicUrl, clock, log }),
   ];
 }

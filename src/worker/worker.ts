@@ -10,6 +10,8 @@ export type WorkerTask = {
   name: string;
   runOnce(): Promise<number>;
   idleMs?: number;
+  /** Called once the task's loop has ended: finish work it started in the background, release resources. */
+  stop?(): Promise<void>;
 };
 
 export type RunningWorker = {
@@ -60,6 +62,7 @@ export function startWorker(tasks: WorkerTask[], log: Logger): RunningWorker {
       stopping = true;
       wakeUp.abort();
       await Promise.all(loops);
+      await Promise.all(tasks.map((task) => task.stop?.()));
     },
   };
 }

@@ -2,3 +2,4 @@
 export * from './core.js';
 export * from './sms.js';
 export * from './quotes.js';
+export * from './webhooks.js';

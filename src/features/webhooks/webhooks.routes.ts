@@ -1,0 +1,164 @@
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { errorResponses } from '../../http/openapi.js';
+import { paginated, paginationQuery } from '../../http/pagination.js';
+import {
+  createWebhookBody,
+  deliveryIdParams,
+  listDeliveriesQuery,
+  testResult,
+  testWebhookBody,
+  updateWebhookBody,
+  webhookDelivery,
+  webhookEndpoint,
+  webhookEndpointWithSecret,
+  webhookIdParams,
+} from './webhooks.schemas.js';
+import {
+  createWebhook,
+  deleteWebhook,
+  getWebhook,
+  listDeliveries,
+  listWebhooks,
+  retryDelivery,
+  rotateWebhookSecret,
+  sendTestEvent,
+  updateWebhook,
+  type WebhookDeps,
+} from './webhooks.service.js';
+
+const tags = ['Webhooks'];
+const scope = 'webhooks:manage';
+const conflict = { 409: errorResponses[400].describe('The delivery or endpoint is not in a state that allows this') };
+
+/** B3: webhook endpoints over the API, so automation platforms can subscribe themselves. */
+export function webhooksRoutes(deps: WebhookDeps): FastifyPluginAsyncZod {
+  const { db } = deps;
+  return async (app) => {
+    app.get(
+      '/v1/webhooks',
+      {
+        config: { scope },
+        schema: { tags, summary: 'List webhook endpoints, newest first', querystring: paginationQuery, response: { 200: paginated(webhookEndpoint), ...errorResponses } },
+      },
+      (request) => listWebhooks(db, request.principal.companyId, request.query),
+    );
+
+    app.post(
+      '/v1/webhooks',
+      {
+        config: { scope },
+        schema: {
+          tags,
+          summary: 'Create a webhook endpoint (the answer carries its secret, shown this once)',
+          description:
+            'The URL must be http(s) and reach only public addresses (checked now and at every connection). Without `events`, the endpoint receives every event.',
+          body: createWebhookBody,
+          response: { 201: z.object({ data: webhookEndpointWithSecret }), ...errorResponses },
+        },
+      },
+      async (request, reply) => reply.code(201).send({ data: await createWebhook(deps, request.principal.companyId, request.body) }),
+    );
+
+    app.get(
+      '/v1/webhooks/:id',
+      {
+        config: { scope },
+        schema: { tags, summary: 'Get a webhook endpoint', params: webhookIdParams, response: { 200: z.object({ data: webhookEndpoint }), ...errorResponses } },
+      },
+      async (request) => ({ data: await getWebhook(db, request.principal.companyId, request.params.id) }),
+    );
+
+    app.patch(
+      '/v1/webhooks/:id',
+      {
+        config: { scope },
+        schema: {
+          tags,
+          summary: 'Change a webhook endpoint, or disable / enable it',
+          description: 'Disabling fails its pending deliveries (retry them by hand); enabling clears the failure record.',
+          params: webhookIdParams,
+          body: updateWebhookBody,
+          response: { 200: z.object({ data: webhookEndpoint }), ...errorResponses },
+        },
+      },
+      async (request) => ({ data: await updateWebhook(deps, request.principal.companyId, request.params.id, request.body) }),
+    );
+
+    app.delete(
+      '/v1/webhooks/:id',
+      {
+        config: { scope },
+        schema: { tags, summary: 'Delete a webhook endpoint and its delivery log', params: webhookIdParams, response: { 204: z.null().describe('Deleted'), ...errorResponses } },
+      },
+      async (request, reply) => {
+        await deleteWebhook(db, request.principal.companyId, request.params.id);
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.post(
+      '/v1/webhooks/:id/test',
+      {
+        config: { scope },
+        schema: {
+          tags,
+          summary: 'Send a test event now and answer with the attempt',
+          description: 'A sample event with `"test": true` and `X-Webhook-Test: true`, logged as a test delivery; it is not retried.',
+          params: webhookIdParams,
+          body: testWebhookBody,
+          response: { 200: z.object({ data: testResult }), ...errorResponses },
+        },
+      },
+      async (request) => ({
+        data: await sendTestEvent(deps, request.principal.companyId, request.params.id, request.body?.event),
+      }),
+    );
+
+    app.post(
+      '/v1/webhooks/:id/rotate-secret',
+      {
+        config: { scope },
+        schema: {
+          tags,
+          summary: 'Replace the secret (the answer carries the new one); effective at once',
+          params: webhookIdParams,
+          response: { 200: z.object({ data: webhookEndpointWithSecret }), ...errorResponses },
+        },
+      },
+      async (request) => ({ data: await rotateWebhookSecret(deps, request.principal.companyId, request.params.id) }),
+    );
+
+    app.get(
+      '/v1/webhooks/:id/deliveries',
+      {
+        config: { scope },
+        schema: {
+          tags,
+          summary: 'The delivery log, newest first, each delivery with its attempts',
+          params: webhookIdParams,
+          querystring: listDeliveriesQuery,
+          response: { 200: paginated(webhookDelivery), ...errorResponses },
+        },
+      },
+      (request) => listDeliveries(db, request.principal.companyId, request.params.id, request.query),
+    );
+
+    app.post(
+      '/v1/webhooks/:id/deliveries/:delivery_id/retry',
+      {
+        config: { scope },
+        schema: {
+          tags,
+          summary: 'Queue a delivery again, for a new round of retries',
+          params: deliveryIdParams,
+          response: { 202: z.object({ data: webhookDelivery }), ...errorResponses, ...conflict },
+        },
+      },
+      async (request, reply) => {
+        const data = await retryDelivery(deps, request.principal.companyId, request.params.id, request.params.delivery_id);
+        return reply.code(202).send({ data });
+      },
+    );
+  };
+}

@@ -1,0 +1,280 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../../db/client.js';
+import type { Clock } from '../../lib/clock.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors.js';
+import { isUuid } from '../../lib/ids.js';
+import type { SecretBox } from '../../lib/secret-box.js';
+import { offsetOf, type Page } from '../../http/pagination.js';
+import type {
+  CreateWebhookInput,
+  ListDeliveriesQuery,
+  UpdateWebhookInput,
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookEndpoint,
+} from './webhooks.schemas.js';
+import {
+  attemptsOf,
+  deleteEndpointRow,
+  failPendingDeliveries,
+  findDelivery,
+  findEndpoint,
+  insertEndpoint,
+  insertTestDelivery,
+  listDeliveryPage,
+  listEndpointPage,
+  requeueDelivery,
+  updateEndpointRow,
+  type AttemptRow,
+  type DeliveryRow,
+  type EndpointRow,
+} from './webhooks.repo.js';
+import { generateWebhookSecret, webhookBody, webhookHeaders } from './signing.js';
+import { assertPublicHost, hostOf, UnsafeTargetError } from './url-safety.js';
+import type { WebhookSender } from './webhook-sender.js';
+
+export type WebhookDeps = {
+  db: Db;
+  clock: Clock;
+  secrets: SecretBox;
+  sender: WebhookSender;
+  allowPrivateTargets: boolean;
+};
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function endpointView(row: EndpointRow): WebhookEndpoint {
+  return {
+    id: row.id,
+    url: row.url,
+    description: row.description,
+    events: row.events,
+    enabled: row.disabledAt === null,
+    disabled_reason: row.disabledReason as WebhookEndpoint['disabled_reason'],
+    disabled_at: iso(row.disabledAt),
+    failing_since: iso(row.failingSince),
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
+}
+
+function attemptView(a: AttemptRow): WebhookAttempt {
+  return {
+    attempted_at: a.attemptedAt.toISOString(),
+    success: a.success,
+    status_code: a.statusCode,
+    duration_ms: a.durationMs,
+    response_body: a.responseBody,
+    error: a.error,
+  };
+}
+
+function deliveryView(d: DeliveryRow, attempts: AttemptRow[]): WebhookDelivery {
+  return {
+    id: d.id,
+    event_id: d.eventId,
+    event: d.eventType,
+    status: d.status,
+    test: d.test,
+    attempt_count: attempts.length,
+    next_attempt_at: d.status === 'pending' ? d.nextAttemptAt.toISOString() : null,
+    last_attempt_at: iso(d.lastAttemptAt),
+    last_status_code: d.lastStatusCode,
+    last_error: d.lastError,
+    created_at: d.createdAt.toISOString(),
+    attempts: attempts.map(attemptView),
+  };
+}
+
+/** B6: http(s) only, and (unless the operator allows private targets) a host whose every address is public. */
+export async function checkWebhookUrl(url: string, allowPrivateTargets: boolean): Promise<void> {
+  if (allowPrivateTargets) return;
+  const host = hostOf(new URL(url));
+  try {
+    await assertPublicHost(host);
+  } catch (err) {
+    if (!(err instanceof UnsafeTargetError)) {
+      throw new ValidationError(`'url' host could not be resolved: ${host}`, [{ field: 'url', message: 'host could not be resolved' }]);
+    }
+    throw new ValidationError(`'url' must point to a public address: ${err.message}`, [{ field: 'url', message: 'must point to a public address' }]);
+  }
+}
+
+async function endpointOf(db: Db, companyId: string, id: string): Promise<EndpointRow> {
+  const row = isUuid(id) ? await findEndpoint(db, companyId, id) : undefined;
+  if (!row) throw new NotFoundError('Webhook not found');
+  return row;
+}
+
+export async function createWebhook(deps: Omit<WebhookDeps, 'sender'>, companyId: string, input: CreateWebhookInput) {
+  await checkWebhookUrl(input.url, deps.allowPrivateTargets);
+  const id = randomUUID();
+  const secret = generateWebhookSecret();
+  const now = new Date(deps.clock.now());
+  const row = await insertEndpoint(deps.db, {
+    id,
+    companyId,
+    url: input.url,
+    description: input.description ?? null,
+    events: input.events ?? [],
+    // Bound to the row id: a sealed secret copied onto another endpoint does not open.
+    secretCiphertext: deps.secrets.seal(secret, id),
+    createdAt: now,
+    updatedAt: now,
+  });
+  return { ...endpointView(row), secret };
+}
+
+export async function listWebhooks(db: Db, companyId: string, page: Page) {
+  const { rows, total } = await listEndpointPage(db, companyId, { limit: page.per_page, offset: offsetOf(page) });
+  return { data: rows.map(endpointView), meta: { page: page.page, per_page: page.per_page, total } };
+}
+
+export async function getWebhook(db: Db, companyId: string, id: string) {
+  return endpointView(await endpointOf(db, companyId, id));
+}
+
+export async function updateWebhook(deps: Omit<WebhookDeps, 'sender'>, companyId: string, id: string, input: UpdateWebhookInput) {
+  const current = await endpointOf(deps.db, companyId, id);
+  const fields = ['url', 'events', 'description', 'enabled'] as const;
+  if (!fields.some((f) => input[f] !== undefined)) throw new ValidationError('No valid fields to update');
+  if (input.url !== undefined) await checkWebhookUrl(input.url, deps.allowPrivateTargets);
+  const now = new Date(deps.clock.now());
+  const patch: Partial<EndpointRow> = { updatedAt: now };
+  if (input.url !== undefined) patch.url = input.url;
+  if (input.events !== undefined) patch.events = input.events;
+  if (input.description !== undefined) patch.description = input.description;
+  if (input.enabled === true && current.disabledAt) Object.assign(patch, { disabledAt: null, disabledReason: null, failingSince: null });
+  if (input.enabled === false && !current.disabledAt) Object.assign(patch, { disabledAt: now, disabledReason: 'manual' });
+  const row = await deps.db.transaction(async (tx) => {
+    const updated = await updateEndpointRow(tx, companyId, id, patch);
+    if (!updated) throw new NotFoundError('Webhook not found');
+    if (patch.disabledReason === 'manual') await failPendingDeliveries(tx, companyId, id, 'endpoint disabled (manual)', now);
+    return updated;
+  });
+  return endpointView(row);
+}
+
+export async function deleteWebhook(db: Db, companyId: string, id: string) {
+  if (!isUuid(id) || !(await deleteEndpointRow(db, companyId, id))) throw new NotFoundError('Webhook not found');
+}
+
+/** A new secret, effective at once for every later attempt (retries of earlier events included). */
+export async function rotateWebhookSecret(deps: Omit<WebhookDeps, 'sender'>, companyId: string, id: string) {
+  await endpointOf(deps.db, companyId, id);
+  const secret = generateWebhookSecret();
+  const row = await updateEndpointRow(deps.db, companyId, id, {
+    secretCiphertext: deps.secrets.seal(secret, id),
+    updatedAt: new Date(deps.clock.now()),
+  });
+  if (!row) throw new NotFoundError('Webhook not found');
+  return { ...endpointView(row), secret };
+}
+
+export async function listDeliveries(db: Db, companyId: string, endpointId: string, query: ListDeliveriesQuery & Page) {
+  await endpointOf(db, companyId, endpointId);
+  const { rows, total } = await listDeliveryPage(db, companyId, endpointId, query, {
+    limit: query.per_page,
+    offset: offsetOf(query),
+  });
+  const attempts = await attemptsOf(db, rows.map((r) => r.id));
+  return {
+    data: rows.map((r) => deliveryView(r, attempts.filter((a) => a.deliveryId === r.id))),
+    meta: { page: query.page, per_page: query.per_page, total },
+  };
+}
+
+/** A delivery that failed (or succeeded) goes back to the queue for a new round of retries. */
+export async function retryDelivery(deps: Omit<WebhookDeps, 'sender'>, companyId: string, endpointId: string, deliveryId: string) {
+  const endpoint = await endpointOf(deps.db, companyId, endpointId);
+  const delivery = isUuid(deliveryId) ? await findDelivery(deps.db, companyId, endpointId, deliveryId) : undefined;
+  if (!delivery) throw new NotFoundError('Delivery not found');
+  if (endpoint.disabledAt) throw new ConflictError('Webhook is disabled: enable it (PATCH enabled: true) before retrying');
+  if (delivery.test) throw new ConflictError('A test delivery cannot be retried: send another test');
+  const row = await requeueDelivery(deps.db, companyId, deliveryId, new Date(deps.clock.now()));
+  if (!row) throw new ConflictError('Delivery is already pending');
+  return deliveryView(row, await attemptsOf(deps.db, [row.id]));
+}
+
+/** A sample lead, so the test event has the shape of a real lead.created. */
+function sampleData(now: Date): Record<string, unknown> {
+  const at = now.toISOString();
+  return {
+    id: '00000000-0000-4000-8000-000000000000',
+    name: 'Sam Sample',
+    first_name: 'Sam',
+    last_name: 'Sample',
+    email: 'sam@example.com',
+    phone: '+61412345678',
+    pipeline_stage: 'new_lead',
+    ai_status: 'new',
+    ai_score: 0,
+    ai_summary: null,
+    ai_enabled: true,
+    source: 'website',
+    service_type: 'Roof repair',
+    notes: 'A test event from QuoteLeads',
+    address: null,
+    postcode: null,
+    value: null,
+    custom_data: {},
+    metadata: {},
+    sms_opted_out: false,
+    created_at: at,
+    updated_at: at,
+  };
+}
+
+/**
+ * A10's test delivery, sent now (outside any transaction) and logged as a delivery marked `test`.
+ * It goes to a disabled endpoint too (to check it before enabling it again) and does not count
+ * towards disabling one.
+ */
+export async function sendTestEvent(deps: WebhookDeps, companyId: string, endpointId: string, eventType = 'lead.created') {
+  const endpoint = await endpointOf(deps.db, companyId, endpointId);
+  const secret = deps.secrets.open(endpoint.secretCiphertext, endpoint.id);
+  const now = new Date(deps.clock.now());
+  const event = { id: randomUUID(), event: eventType, occurredAt: now, data: sampleData(now), previous: null, test: true };
+  const body = webhookBody(event);
+  const result = await deps.sender.send(endpoint.url, body, webhookHeaders(secret, event, body, now.getTime()));
+  const deliveryId = randomUUID();
+  await insertTestDelivery(
+    deps.db,
+    {
+      id: deliveryId,
+      companyId,
+      endpointId,
+      eventId: event.id,
+      eventType,
+      data: event.data,
+      occurredAt: now,
+      test: true,
+      status: result.success ? 'succeeded' : 'failed',
+      attempts: 1,
+      nextAttemptAt: now,
+      lastAttemptAt: now,
+      lastStatusCode: result.statusCode,
+      lastError: result.error,
+      createdAt: now,
+      updatedAt: now,
+    },
+    {
+      deliveryId,
+      attemptedAt: now,
+      success: result.success,
+      statusCode: result.statusCode,
+      durationMs: result.durationMs,
+      responseBody: result.responseBody,
+      error: result.error,
+    },
+  );
+  return {
+    delivery_id: deliveryId,
+    attempted_at: now.toISOString(),
+    success: result.success,
+    status_code: result.statusCode,
+    duration_ms: result.durationMs,
+    response_body: result.responseBody,
+    error: result.error,
+  };
+}
