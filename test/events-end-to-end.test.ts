@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_TYPES } from '../src/features/events/events.js';
+import { changeCompany } from '../src/features/companies/companies.service.js';
+import { createWebhookDeliveryTask } from '../src/features/webhooks/webhook-worker.js';
+import { createWebhookSender, type WebhookSender } from '../src/features/webhooks/webhook-sender.js';
+import { loadSecretBox } from '../src/lib/secret-box.js';
+import { PUBLIC_URL, randomAuMobile, startFakeTwilio, twilioEnv, type FakeTwilio } from './fake-twilio.js';
+import { startTestServer, type TestServer } from './helpers.js';
+import { startReceiver, type Receiver } from './webhook-receiver.js';
+
+// Every event of A10 and B6 reaches a subscribed endpoint when its action happens, whichever feature
+// records it: leads, quotes and their public page, appointments, inbound SMS.
+let fake: FakeTwilio;
+let server: TestServer;
+let receiver: Receiver;
+let sender: WebhookSender;
+
+beforeAll(async () => {
+  fake = await startFakeTwilio();
+  server = await startTestServer({ env: { ...twilioEnv(fake), WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' } });
+  fake.deliverTo(server.url, PUBLIC_URL);
+  receiver = await startReceiver();
+  sender = createWebhookSender({ allowPrivateTargets: true });
+});
+afterAll(async () => {
+  await sender?.close();
+  await receiver?.close();
+  await server?.close();
+  await fake?.close();
+});
+
+const BROWSER = { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148' };
+
+describe('events end to end', () => {
+  it('delivers every event type, each with the data its receivers read', async () => {
+    const owner = await server.tenant({ name: 'Southern Cross Roofing' });
+    const twilioNumber = randomAuMobile();
+    await changeCompany(server.database.db, owner.companyId, { smsCredits: 10, twilioNumber });
+    const hook = await owner.call('POST', '/v1/webhooks', { url: `${receiver.url}/all` });
+    expect(hook.status).toBe(201);
+
+    const lead = (await owner.call('POST', '/v1/leads', { name: 'Dana Lee', phone: '0412 555 010' })).body.data;
+    await owner.call('PATCH', `/v1/leads/${lead.id}`, { pipeline_stage: 'follow_up' });
+
+    const line = [{ description: 'Re-roof, Colorbond', quantity: 1, unit_price: 18_500 }];
+    const accepted = (await owner.call('POST', '/v1/quotes', { lead_id: lead.id, line_items: line })).body.data;
+    const declined = (await owner.call('POST', '/v1/quotes', { lead_id: lead.id, line_items: line })).body.data;
+    for (const q of [accepted, declined]) expect((await owner.call('POST', `/v1/quotes/${q.id}/send`, {})).status).toBe(200);
+    const page = (q: { public_url: string }) => server.url + new URL(q.public_url).pathname;
+    expect((await fetch(page(accepted), { headers: BROWSER })).status).toBe(200);
+    const answer = (q: { public_url: string }, what: string) =>
+      fetch(`${page(q)}/${what}`, { method: 'POST', redirect: 'manual', headers: { ...BROWSER, 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+    expect((await answer(declined, 'decline')).status).toBe(303);
+    expect((await answer(accepted, 'accept')).status).toBe(303);
+
+    const booked = await owner.call('POST', '/v1/appointments', {
+      lead_id: lead.id,
+      appointment_type: 'onsite',
+      start_time: '2031-03-02T09:00:00+11:00',
+    });
+    expect(booked.status).toBe(201);
+    await owner.call('PATCH', `/v1/appointments/${booked.body.data.id}`, { status: 'confirmed' });
+
+    expect((await fake.postInbound({ from: '+61412555010', to: twilioNumber, body: 'Thanks, see you then' })).status).toBe(200);
+    expect((await owner.call('DELETE', `/v1/leads/${lead.id}`)).status).toBe(204);
+
+    const task = createWebhookDeliveryTask({
+      db: server.database.db,
+      clock: server.clock,
+      secrets: loadSecretBox(server.config, server.database.engine),
+      sender,
+      log: { warn() {}, info() {} },
+      maxInFlight: 64,
+      maxPerEndpoint: 4,
+    });
+    for (let i = 0; i < 50; i++) {
+      await task.runOnce();
+      await task.drain();
+      if (new Set(receiver.received.map((r) => r.body.event)).size === EVENT_TYPES.length) break;
+    }
+
+    const byEvent = new Map<string, any[]>();
+    for (const r of receiver.received) byEvent.set(r.body.event, [...(byEvent.get(r.body.event) ?? []), r.body]);
+    expect([...byEvent.keys()].sort()).toEqual([...EVENT_TYPES].sort());
+
+    const one = (event: string) => byEvent.get(event)!.at(-1);
+    expect(one('quote.accepted').data).toMatchObject({ id: accepted.id, quote_id: accepted.id, status: 'accepted' });
+    expect(one('quote.declined').data).toMatchObject({ quote_id: declined.id, status: 'declined' });
+    expect(one('sale.completed').data).toMatchObject({ id: lead.id, pipeline_stage: 'closed_won', quote_id: accepted.id });
+    expect(one('appointment.booked').data).toMatchObject({ lead_id: lead.id, lead_name: 'Dana Lee' });
+    expect(one('appointment.updated').previous).toEqual({ status: 'scheduled' });
+    expect(one('sms.received').data).toMatchObject({ body: 'Thanks, see you then', lead_id: lead.id });
+    expect(one('lead.deleted').data).toEqual({ id: lead.id });
+    expect(byEvent.get('lead.updated')!.map((e) => e.previous.pipeline_stage)).toEqual(
+      expect.arrayContaining(['new_lead', 'follow_up', 'quoted']),
+    );
+  });
+});
