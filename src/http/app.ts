@@ -28,6 +28,7 @@ import { registerErrorHandling } from './errors.js';
 import { healthRoutes } from './health.routes.js';
 import { registerIdempotency } from './idempotency.js';
 import { registerOpenApi } from './openapi.js';
+import { requestForLog } from './request-log.js';
 
 export type AppDeps = {
   config: Config;
@@ -44,7 +45,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, database, limiter, clock } = deps;
   const db = database.db;
   const app = Fastify({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, serializers: { req: requestForLog } },
     genReqId: () => randomUUID(),
     bodyLimit: ONE_MIB,
     trustProxy: config.trustProxy,
@@ -93,13 +94,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     limiter,
     now: () => clock.now(),
   });
-  registerIdempotency(app, { db, now: () => clock.now() });
+  const secrets = loadSecretBox(config, database.engine);
+  registerIdempotency(app, { db, now: () => clock.now(), secrets });
   await registerOpenApi(app, config.publicUrl);
 
   await app.register(healthRoutes({ database, limiter }));
   await app.register(leadsRoutes({ db }));
   await app.register(pipelineRoutes({ db }));
-  const sms = { db, provider: createSmsProvider(config, app.log), publicUrl: config.publicUrl };
+  const sms = {
+    db,
+    provider: createSmsProvider(config, app.log),
+    publicUrl: config.publicUrl,
+    onRecordError: (err: unknown) => app.log.error({ err }, "SMS sent, but Twilio's answer was not recorded"),
+  };
   await app.register(smsRoutes(sms));
   await app.register(twilioWebhookRoutes({ db, authToken: config.twilioAuthToken, publicUrl: config.publicUrl }));
   // A quote sent with {"sms": true} is texted through the one SMS send path: credits, opt-out, thread.
@@ -116,7 +123,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     webhooksRoutes({
       db,
       clock,
-      secrets: loadSecretBox(config, database.engine),
+      secrets,
       sender: webhookSender,
       allowPrivateTargets: config.webhookAllowPrivateTargets,
     }),

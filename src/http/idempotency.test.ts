@@ -26,6 +26,22 @@ describe('Idempotency-Key', () => {
     expect((await t.call('GET', '/v1/leads')).body.meta.total).toBe(1);
   });
 
+  it('keeps the stored answer sealed: a webhook secret shown once is not in the database in clear', async () => {
+    const t = await server.tenant();
+    const headers = key('webhook');
+    // A public address literal: accepted without DNS, and nothing is sent on creation.
+    const first = await t.call('POST', '/v1/webhooks', { url: 'https://1.1.1.1/hook' }, headers);
+    expect(first.status).toBe(201);
+    const secret: string = first.body.data.secret;
+    expect(secret).toMatch(/^whsec_/);
+    const stored = await server.database.db.select().from(idempotencyKeys).where(sql`company_id = ${t.companyId}`);
+    expect(stored).toHaveLength(1);
+    expect(stored[0].responseBody).not.toContain(secret.slice(6));
+    expect(stored[0].responseBody).not.toContain('1.1.1.1');
+    const retry = await t.call('POST', '/v1/webhooks', { url: 'https://1.1.1.1/hook' }, headers);
+    expect(retry.text).toBe(first.text);
+  });
+
   it('refuses the same key with a different body', async () => {
     const t = await server.tenant();
     const headers = key('reuse');

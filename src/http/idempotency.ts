@@ -6,6 +6,7 @@ import type { Db } from '../db/client.js';
 import { idempotencyKeys } from '../db/schema/index.js';
 import { canonicalJson } from '../lib/canonical-json.js';
 import { ConflictError, UnprocessableError, ValidationError } from '../lib/errors.js';
+import type { SecretBox } from '../lib/secret-box.js';
 
 // B2. The first answer to a POST with an Idempotency-Key is kept for a day per company and key; a
 // retry gets it back without the work being done again.
@@ -69,7 +70,14 @@ async function takeOver(db: Db, row: KeyRow, hash: string, now: Date, fresh: boo
   return taken.length === 1;
 }
 
-export function registerIdempotency(app: FastifyInstance, deps: { db: Db; now: () => number }) {
+/**
+ * Stored answers are sealed (B7): some carry secrets shown only once (a webhook's signing secret), and
+ * the others carry customers' personal data; a copy of the database alone reveals neither.
+ */
+// Binds a stored answer to its company and key: it cannot be replayed under another.
+const sealContext = (companyId: string, key: string) => `idempotency:${companyId}:${key}`;
+
+export function registerIdempotency(app: FastifyInstance, deps: { db: Db; now: () => number; secrets: SecretBox }) {
   const { db } = deps;
   app.decorateRequest('idempotencyKey', null);
 
@@ -101,7 +109,7 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db; now: (
           .code(row.statusCode)
           .header('content-type', 'application/json; charset=utf-8')
           .header('idempotent-replayed', 'true')
-          .send(row.responseBody ?? '');
+          .send(row.responseBody ? deps.secrets.open(row.responseBody, sealContext(row.companyId, key)) : '');
       }
       if (row.lockedAt.getTime() <= now.getTime() - ABANDONED_MS) {
         if (await takeOver(db, row, hash, now, false)) break;
@@ -132,7 +140,10 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db; now: (
     } else {
       await db
         .update(idempotencyKeys)
-        .set({ statusCode: status, responseBody: typeof payload === 'string' ? payload : '' })
+        .set({
+          statusCode: status,
+          responseBody: typeof payload === 'string' && payload ? deps.secrets.seal(payload, sealContext(request.principal.companyId, held.key)) : '',
+        })
         .where(where);
     }
     return payload;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, type Config } from '../config.js';
 
-// B7: secrets at rest (webhook secrets, and later Twilio credentials) are sealed with AES-256-GCM
+// B7: secrets at rest (webhook secrets, stored idempotent answers) are sealed with AES-256-GCM
 // under a key from configuration, so a copy of the database alone reveals none of them.
 
 export type SecretBox = {

@@ -14,6 +14,13 @@ export function createWorkerTasks(deps: WorkerDeps): WorkerTask[] {
   const { config, database, clock, log } = deps;
   return [
     webhookWorkerTask(deps),
-    createInstantReplyTask({ db: database.db, provider: createSmsProvider(config, log), publicUrl: config.publicUrl, clock, log }),
+    createInstantReplyTask({
+      db: database.db,
+      provider: createSmsProvider(config, log),
+      publicUrl: config.publicUrl,
+      onRecordError: (err) => log.warn({ err }, "instant reply sent, but Twilio's answer was not recorded"),
+      clock,
+      log,
+    }),
   ];
 }

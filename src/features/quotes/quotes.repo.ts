@@ -33,6 +33,7 @@ export async function insertQuote(tx: Db, row: QuoteInsert, lines: LineRow[]): P
   await tx.insert(quoteLineItems).values(lines);
 }
 
+/** By quote id alone: lines have no company of their own; callers pass a quote they found in the company. */
 export async function replaceQuoteLines(tx: Db, quoteId: string, lines: LineRow[]): Promise<void> {
   await tx.delete(quoteLineItems).where(eq(quoteLineItems.quoteId, quoteId));
   await tx.insert(quoteLineItems).values(lines);

@@ -4,7 +4,7 @@ import type { Db } from '../../db/client.js';
 import { quotes, type PipelineStage } from '../../db/schema/index.js';
 import { offsetOf, type Page } from '../../http/pagination.js';
 import type { Clock } from '../../lib/clock.js';
-import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { foreignKeyViolation } from '../../db/errors.js';
 import { isUuid } from '../../lib/ids.js';
 import { centsToNumber, milliToNumber, rateFromDecimal, rateToDecimal, rateToNumber, toScaled } from '../../lib/money.js';
@@ -31,12 +31,11 @@ type Tenant = Pick<Principal, 'companyId'>;
 
 /**
  * Texts a quote's public link to its lead, with SMS's own rules (credits, opt-out, provider errors,
- * thrown as AppErrors). Wired from app.ts once SMS sending exists; until then `sms: true` answers
- * A7's `Twilio not configured`.
+ * thrown as AppErrors): app.ts wires it to the SMS feature's `sendSms`.
  */
 export type TextQuoteLink = (args: { companyId: string; leadId: string; quoteId: string; message: string }) => Promise<unknown>;
 
-export type QuotesDeps = { db: Db; clock: Clock; publicUrl: string; textQuoteLink?: TextQuoteLink };
+export type QuotesDeps = { db: Db; clock: Clock; publicUrl: string; textQuoteLink: TextQuoteLink };
 
 // How long a send holds a draft while its text is on the way (a crashed send frees it after this).
 const SENDING_CLAIM_MS = 60_000;
@@ -221,7 +220,6 @@ export function createQuotes(deps: QuotesDeps) {
         { field: 'valid_until', message: 'is in the past' },
       ]);
     }
-    if (o.sms && !deps.textQuoteLink) throw new AppError('Twilio not configured', 500, 'sms_not_configured');
 
     const claimedAt = now();
     const until = new Date(claimedAt.getTime() + SENDING_CLAIM_MS);
@@ -232,7 +230,7 @@ export function createQuotes(deps: QuotesDeps) {
     if (o.sms) {
       const url = `${deps.publicUrl}/q/${quote.publicToken}`;
       try {
-        await deps.textQuoteLink!({
+        await deps.textQuoteLink({
           companyId: tenant.companyId,
           leadId: quote.leadId,
           quoteId,
@@ -247,6 +245,11 @@ export function createQuotes(deps: QuotesDeps) {
     return db.transaction(async (tx) => {
       const current = await findQuote(tx, tenant.companyId, quoteId, { lock: true });
       if (!current) throw new NotFoundError('Quote not found');
+      // Only while this send still holds the draft: a claim that lapsed (a text slower than the claim)
+      // may have let another send through, and the quote must not be sent, or announced, twice.
+      if (current.status !== 'draft' || current.sendingUntil?.getTime() !== until.getTime()) {
+        throw new ConflictError('Only draft quotes can be sent');
+      }
       const at = now();
       await updateQuoteRow(tx, tenant.companyId, quoteId, {
         status: 'sent',

@@ -136,7 +136,8 @@ export async function lockSender(db: Db, companyId: string, phone: string) {
 
 /**
  * Claims up to `limit` due instant-reply jobs for `leaseMs`: a worker that dies holding them lets them
- * go when the lease ends. SKIP LOCKED lets any number of workers claim side by side.
+ * go when the lease ends. SKIP LOCKED lets any number of workers claim side by side. Across companies
+ * by design: the worker serves them all, and each job carries its company.
  */
 export async function claimInstantReplyJobs(db: Db, now: Date, leaseMs: number, limit: number): Promise<InstantReplyJob[]> {
   const due = db
@@ -158,6 +159,7 @@ export async function claimInstantReplyJobs(db: Db, now: Date, leaseMs: number, 
     .returning();
 }
 
+/** By lead id alone: the job was claimed above, and a lead id belongs to one company. */
 export async function finishInstantReplyJob(db: Db, leadId: string, now: Date, outcome: string, messageId: string | null) {
   await db
     .update(instantReplyJobs)

@@ -1,5 +1,5 @@
 import type { Db } from '../../db/client.js';
-import { AppError, NotFoundError, PaymentRequiredError, ValidationError } from '../../lib/errors.js';
+import { AppError, ConflictError, NotFoundError, PaymentRequiredError, ValidationError } from '../../lib/errors.js';
 import { isUuid } from '../../lib/ids.js';
 import { countSegments } from '../../lib/sms-segments.js';
 import { offsetOf, type Page } from '../../http/pagination.js';
@@ -19,7 +19,7 @@ import {
 } from './sms.repo.js';
 
 /** What sending needs: the database, the provider, and the public address Twilio calls back on. */
-export type SmsDeps = { db: Db; provider: SmsProvider; publicUrl: string };
+export type SmsDeps = { db: Db; provider: SmsProvider; publicUrl: string; onRecordError?: (err: unknown) => void };
 
 export type SmsSent = { message_id: string; segments: number; credits_remaining: number };
 
@@ -35,9 +35,9 @@ export class SmsSendFailedError extends AppError {
   }
 }
 /** An instant reply the lead already has (the unique index said so). */
-export class InstantReplyAlreadySentError extends AppError {
+export class InstantReplyAlreadySentError extends ConflictError {
   constructor() {
-    super('This lead already has its instant reply', 409, 'conflict');
+    super('This lead already has its instant reply');
   }
 }
 
@@ -104,15 +104,15 @@ export async function sendSms(
     return { message, credits };
   });
 
+  let answer: Awaited<ReturnType<SmsProvider['send']>>;
   try {
-    const answer = await provider.send({
+    answer = await provider.send({
       from: company.twilioNumber,
       to: lead.phone,
       body,
       // Our id rides in the callback URL, so a callback that arrives before we store Twilio's sid lands.
       statusCallback: `${deps.publicUrl}/webhooks/twilio/status?message_id=${message.id}`,
     });
-    await recordProviderAnswer(db, companyId, message.id, answer.sid, answer.status);
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     const providerCode = typeof code === 'string' ? code : 'unknown';
@@ -123,6 +123,9 @@ export async function sendSms(
     });
     throw new SmsSendFailedError(providerCode);
   }
+  // The text is out: from here on nothing may refund it or answer an error that invites a second send.
+  // If recording Twilio's sid fails, the status callback (which carries our id) still records it.
+  await recordProviderAnswer(db, companyId, message.id, answer.sid, answer.status).catch((err) => deps.onRecordError?.(err));
   return { message_id: message.id, segments, credits_remaining: credits };
 }
 

@@ -1,8 +1,8 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSecretBox } from '../../lib/secret-box.js';
+import { createSecretBox, loadSecretBox } from '../../lib/secret-box.js';
 import { startWorker } from '../../worker/worker.js';
 import { manualClock } from '../../../test/clock.js';
 import { startTestServer, withInsertFailure, type Tenant, type TestServer } from '../../../test/helpers.js';
@@ -106,6 +106,25 @@ describe('webhook delivery', () => {
     // The sales endpoint has its own secret.
     expect(new Webhook(sales.secret).verify(at('/sales')[0].rawBody, at('/sales')[0].headers as Record<string, string>)).toBeTruthy();
     expect(() => new Webhook(sales.secret).verify(c.rawBody, c.headers as Record<string, string>)).toThrow();
+  });
+
+  it('records a failed attempt, and sends nothing, when the secret cannot be opened (the key changed)', async () => {
+    receiver.answer(() => ({}));
+    const owner = await server.tenant();
+    const hook = await endpoint(owner, '/lost-key');
+    const otherKey = createSecretBox(randomBytes(32));
+    await server.database.db.execute(
+      sql`update webhook_endpoints set secret_ciphertext = ${otherKey.seal('whsec_AAAA', hook.id)} where id = ${hook.id}`,
+    );
+    await owner.call('POST', '/v1/leads', { name: 'Lost Key' });
+    await deliver();
+    expect(at('/lost-key')).toHaveLength(0);
+    const row = await deliveryRow(hook.id);
+    expect(row.attempts).toBe(1);
+    const attempts = (await server.database.db.execute(
+      sql`select a.error from webhook_attempts a join webhook_deliveries d on d.id = a.delivery_id where d.endpoint_id = ${hook.id}`,
+    )) as unknown as { rows: { error: string }[] };
+    expect(attempts.rows.map((a) => a.error)).toEqual([expect.stringContaining('cannot be opened')]);
   });
 
   it('sends nothing for a rolled-back change', async () => {

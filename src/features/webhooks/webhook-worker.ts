@@ -31,6 +31,7 @@ const FAN_OUT_EVERY_MS = 50;
 // Successes are recorded together: up to this many in one statement, none waiting longer than this.
 const SUCCESS_BATCH = 64;
 const SUCCESS_FLUSH_MS = 5;
+const UNOPENABLE_SECRET = 'the endpoint secret cannot be opened with the configured ENCRYPTION_KEY: rotate the secret';
 
 export type WebhookWorkerTask = WorkerTask & {
   /** Resolves when every delivery this process has claimed is attempted and recorded. */
@@ -105,16 +106,8 @@ export function createWebhookDeliveryTask(deps: {
 
   /** One attempt; the endpoint's slot is given back as soon as the HTTP exchange ends. */
   async function attempt(d: ClaimedDelivery, claimId: string) {
-    let result: AttemptResult;
     const attemptedAt = new Date(clock.now());
-    try {
-      const secret = secrets.open(d.secret_ciphertext, d.endpoint_id);
-      const event = { id: d.event_id, event: d.event_type, occurredAt: new Date(d.occurred_at), data: d.data, previous: d.previous, test: false };
-      const body = webhookBody(event);
-      result = await sender.send(d.url, body, webhookHeaders(secret, event, body, attemptedAt.getTime()));
-    } finally {
-      releaseSlot(d.endpoint_id);
-    }
+    const result = await sendSigned(d, attemptedAt).finally(() => releaseSlot(d.endpoint_id));
     if (result.success) {
       await recordSuccess({
         deliveryId: d.id,
@@ -128,6 +121,20 @@ export function createWebhookDeliveryTask(deps: {
     } else {
       await recordFailure(d, claimId, attemptedAt, result);
     }
+  }
+
+  async function sendSigned(d: ClaimedDelivery, attemptedAt: Date): Promise<AttemptResult> {
+    let secret: string;
+    try {
+      secret = secrets.open(d.secret_ciphertext, d.endpoint_id);
+    } catch {
+      // A changed key cannot open the secret: a failed attempt (logged, retried, in the end disabling
+      // the endpoint) rather than a delivery claimed again and again with nothing recorded.
+      return { success: false, statusCode: null, durationMs: 0, responseBody: null, retryAfter: undefined, error: UNOPENABLE_SECRET };
+    }
+    const event = { id: d.event_id, event: d.event_type, occurredAt: new Date(d.occurred_at), data: d.data, previous: d.previous, test: false };
+    const body = webhookBody(event);
+    return sender.send(d.url, body, webhookHeaders(secret, event, body, attemptedAt.getTime()));
   }
 
   function startNow(d: ClaimedDelivery, claimId: string) {

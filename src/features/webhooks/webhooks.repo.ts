@@ -105,7 +105,7 @@ export async function findDelivery(db: Db, companyId: string, endpointId: string
   return row;
 }
 
-/** The attempts of these deliveries, newest first. */
+/** The attempts of these deliveries, newest first (by delivery id: callers pass deliveries they found in the company). */
 export async function attemptsOf(db: Db, deliveryIds: string[]): Promise<AttemptRow[]> {
   if (deliveryIds.length === 0) return [];
   return db
