@@ -180,7 +180,7 @@ async function main() {
   // Webhook delivery has a bench of its own, on a database of its own (bench/webhooks.ts).
   if (opts.only === 'webhooks') return (await import('./webhooks.js')).runWebhookBench(config.databaseUrl!);
   const tenants = await prepareDatabase();
-  const server = startProcess([path.join(ROOT, 'bin/quoteleads.js'), 'serve'], {
+  const server = startProcess([path.join(ROOT, 'bin/quoteleads.js'), 'serve', '--no-worker'], {
     ...process.env,
     DATABASE_URL: benchUrl.toString(),
     REDIS_URL: '',
