@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { optionalText, timestamp } from '../../http/schema-fields.js';
 import { APPOINTMENT_STATUSES, APPOINTMENT_TYPES, BOOKED_BY } from '../../db/schema/index.js';
 import { paginationQuery } from '../../http/pagination.js';
 
@@ -10,24 +11,15 @@ const instant = z.iso
   .datetime({ offset: true, message: 'must be an ISO 8601 date-time with an offset or Z, e.g. 2026-04-03T10:30:00+10:00' })
   .meta({ example: '2026-04-03T10:30:00+10:00' });
 
-const text = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max)
-    .nullable()
-    .optional()
-    .transform((v) => (v === '' ? null : v));
-
 export const createAppointmentBody = z.object({
   lead_id: z.string().meta({ format: 'uuid' }),
   appointment_type: appointmentType,
   start_time: instant,
   end_time: instant.optional().meta({ description: 'Default: start_time + 30 minutes' }),
-  title: text(500).meta({ description: 'Default: "Callback: <lead name>" or "Site Visit: <lead name>"' }),
-  description: text(10_000),
-  location: text(500),
-  notes: text(10_000),
+  title: optionalText(500).meta({ description: 'Default: "Callback: <lead name>" or "Site Visit: <lead name>"' }),
+  description: optionalText(10_000),
+  location: optionalText(500),
+  notes: optionalText(10_000),
 });
 export type CreateAppointmentInput = z.output<typeof createAppointmentBody>;
 
@@ -36,9 +28,9 @@ export const updateAppointmentBody = z.object({
   start_time: instant.optional().meta({ description: 'Without end_time, the appointment keeps its length' }),
   end_time: instant.optional(),
   title: z.string().trim().min(1).max(500).optional(),
-  description: text(10_000),
-  location: text(500),
-  notes: text(10_000),
+  description: optionalText(10_000),
+  location: optionalText(500),
+  notes: optionalText(10_000),
 });
 export type UpdateAppointmentInput = z.output<typeof updateAppointmentBody>;
 
@@ -51,8 +43,6 @@ export const listAppointmentsQuery = paginationQuery.extend({
 export type ListAppointmentsQuery = z.output<typeof listAppointmentsQuery>;
 
 export const appointmentIdParams = z.object({ id: z.string() });
-
-const timestamp = z.string().meta({ format: 'date-time', example: '2026-04-03T10:30:00.000Z' });
 
 export const appointment = z
   .object({

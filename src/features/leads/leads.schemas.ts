@@ -1,28 +1,12 @@
 import { z } from 'zod';
+import { optionalText, jsonObject, timestamp } from '../../http/schema-fields.js';
 import { AI_STATUSES, PIPELINE_STAGES } from '../../db/schema/index.js';
 import { paginationQuery } from '../../http/pagination.js';
 
 const STRING_LIMITS = { name: 500, email: 254, notes: 10_000, search: 100, phone: 50 } as const;
-const JSON_OBJECT_LIMIT = 16 * 1024;
 
 export const pipelineStage = z.enum(PIPELINE_STAGES);
 export const aiStatus = z.enum(AI_STATUSES);
-
-/** An optional text field: trimmed, an empty string reads as null, `null` clears it. */
-const text = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max)
-    .nullable()
-    .optional()
-    .transform((v) => (v === '' ? null : v));
-
-const jsonObject = z
-  .record(z.string(), z.unknown())
-  .refine((o) => Buffer.byteLength(JSON.stringify(o)) <= JSON_OBJECT_LIMIT, {
-    message: `must be at most ${JSON_OBJECT_LIMIT / 1024} KiB as JSON`,
-  });
 
 const money = z
   .number()
@@ -31,17 +15,17 @@ const money = z
   .refine((n) => Math.abs(Math.round(n * 100) - n * 100) < 1e-6, { message: 'must have at most 2 decimal places' });
 
 const leadFields = {
-  name: text(STRING_LIMITS.name),
-  first_name: text(STRING_LIMITS.name),
-  last_name: text(STRING_LIMITS.name),
-  email: text(STRING_LIMITS.email).pipe(z.email({ message: 'must be a valid email address' }).toLowerCase().nullable().optional()),
-  phone: text(STRING_LIMITS.phone).meta({ description: 'Normalised to E.164; a national number is read in the company country' }),
+  name: optionalText(STRING_LIMITS.name),
+  first_name: optionalText(STRING_LIMITS.name),
+  last_name: optionalText(STRING_LIMITS.name),
+  email: optionalText(STRING_LIMITS.email).pipe(z.email({ message: 'must be a valid email address' }).toLowerCase().nullable().optional()),
+  phone: optionalText(STRING_LIMITS.phone).meta({ description: 'Normalised to E.164; a national number is read in the company country' }),
   pipeline_stage: pipelineStage.optional(),
-  source: text(STRING_LIMITS.name),
-  service_type: text(STRING_LIMITS.name),
-  notes: text(STRING_LIMITS.notes),
-  address: text(STRING_LIMITS.name),
-  postcode: text(STRING_LIMITS.name),
+  source: optionalText(STRING_LIMITS.name),
+  service_type: optionalText(STRING_LIMITS.name),
+  notes: optionalText(STRING_LIMITS.notes),
+  address: optionalText(STRING_LIMITS.name),
+  postcode: optionalText(STRING_LIMITS.name),
   value: money.nullable().optional(),
   custom_data: jsonObject.optional(),
   metadata: jsonObject.optional(),
@@ -66,8 +50,6 @@ export const listLeadsQuery = paginationQuery.extend({
 export type ListLeadsQuery = z.output<typeof listLeadsQuery>;
 
 export const leadIdParams = z.object({ id: z.string() });
-
-const timestamp = z.string().meta({ format: 'date-time', example: '2026-04-03T10:30:00.000Z' });
 
 export const lead = z
   .object({

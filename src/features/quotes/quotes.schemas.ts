@@ -1,10 +1,10 @@
 import { z } from 'zod';
+import { optionalText, jsonObject, timestamp } from '../../http/schema-fields.js';
 import { QUOTE_STATUSES } from '../../db/schema/index.js';
 import { paginationQuery } from '../../http/pagination.js';
 import { toScaled } from '../../lib/money.js';
 
 export const MAX_LINE_ITEMS = 200;
-const JSON_OBJECT_LIMIT = 16 * 1024;
 
 // Read from the number's shortest decimal form (as the service converts it), so what passes here is
 // exactly what is stored: 0.30000000000000004 has 17 decimals, not 2.
@@ -27,21 +27,6 @@ const lineItemInput = z.object({
 });
 export type LineItemInput = z.output<typeof lineItemInput>;
 
-const text = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max)
-    .nullable()
-    .optional()
-    .transform((v) => (v === '' ? null : v));
-
-const jsonObject = z
-  .record(z.string(), z.unknown())
-  .refine((o) => Buffer.byteLength(JSON.stringify(o)) <= JSON_OBJECT_LIMIT, {
-    message: `must be at most ${JSON_OBJECT_LIMIT / 1024} KiB as JSON`,
-  });
-
 export const taxMode = z.enum(['exclusive', 'inclusive']);
 const date = z.iso.date({ message: 'must be a date (YYYY-MM-DD)' }).meta({ example: '2026-05-31' });
 
@@ -58,7 +43,7 @@ const quoteFields = {
     .optional()
     .meta({ description: "A fraction (0.1 for 10%); default: the company's" }),
   tax_mode: taxMode.optional().meta({ description: "exclusive (tax added) or inclusive (tax inside the prices); default: the company's" }),
-  notes: text(10_000),
+  notes: optionalText(10_000),
   valid_until: date.nullable().optional().meta({ description: "Last day the offer stands, in the company's timezone; not in the past" }),
   metadata: jsonObject.optional(),
 };
@@ -82,8 +67,6 @@ export const listQuotesQuery = paginationQuery.extend({
 export type ListQuotesQuery = z.output<typeof listQuotesQuery>;
 
 export const quoteIdParams = z.object({ id: z.string() });
-
-const timestamp = z.string().meta({ format: 'date-time', example: '2026-04-03T10:30:00.000Z' });
 
 export const lineItem = z.object({
   description: z.string(),

@@ -1,9 +1,9 @@
 import { z } from 'zod';
+import { timestamp } from '../../http/schema-fields.js';
 import { paginationQuery } from '../../http/pagination.js';
 import { EVENT_TYPES } from '../events/events.js';
 
 const MAX_URL_LENGTH = 2048;
-const timestamp = z.string().meta({ format: 'date-time', example: '2026-04-03T10:30:00.000Z' });
 
 export const eventType = z.enum(EVENT_TYPES);
 
