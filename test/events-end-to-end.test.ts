@@ -29,6 +29,15 @@ afterAll(async () => {
   await fake?.close();
 });
 
+/** The keys of an object, and of the objects and first array items inside it, sorted. */
+function shape(value: unknown): unknown {
+  if (Array.isArray(value)) return value.length ? [shape(value[0])] : [];
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, shape((value as Record<string, unknown>)[k])]));
+  }
+  return 'value';
+}
+
 const BROWSER = { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148' };
 
 describe('events end to end', () => {
@@ -94,5 +103,21 @@ describe('events end to end', () => {
     expect(byEvent.get('lead.updated')!.map((e) => e.previous.pipeline_stage)).toEqual(
       expect.arrayContaining(['new_lead', 'follow_up', 'quoted']),
     );
+
+    // A test delivery of each event has the shape of the real one, so a handler built on samples works.
+    const samples = await owner.call('POST', '/v1/webhooks', { url: `${receiver.url}/samples` });
+    for (const event of EVENT_TYPES) {
+      const sent = await owner.call('POST', `/v1/webhooks/${samples.body.data.id}/test`, { event });
+      expect(sent.status).toBe(200);
+    }
+    const sampled = receiver.received.filter((r) => r.path === '/samples');
+    expect(sampled.map((r) => r.body.event)).toEqual([...EVENT_TYPES]);
+    for (const r of sampled) {
+      expect(r.headers['x-webhook-test']).toBe('true');
+      expect(r.body.test).toBe(true);
+      const real = one(r.body.event);
+      expect(shape(r.body.data), r.body.event).toEqual(shape(real.data));
+      expect(Object.keys(r.body.previous ?? {}).length > 0, r.body.event).toBe(real.previous !== undefined);
+    }
   });
 });

@@ -126,6 +126,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       secrets,
       sender: webhookSender,
       allowPrivateTargets: config.webhookAllowPrivateTargets,
+      publicUrl: config.publicUrl,
     }),
   );
   return app;

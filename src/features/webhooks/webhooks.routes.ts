@@ -32,7 +32,7 @@ const scope = 'webhooks:manage';
 const conflict = { 409: errorResponses[400].describe('The delivery or endpoint is not in a state that allows this') };
 
 /** B3: webhook endpoints over the API, so automation platforms can subscribe themselves. */
-export function webhooksRoutes(deps: WebhookDeps): FastifyPluginAsyncZod {
+export function webhooksRoutes(deps: WebhookDeps & { publicUrl: string }): FastifyPluginAsyncZod {
   const { db } = deps;
   return async (app) => {
     app.get(

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { EventType } from '../events/events.js';
+import { sampleEvent } from './sample-events.js';
 import type { Db } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors.js';
@@ -196,45 +198,21 @@ export async function retryDelivery(deps: Omit<WebhookDeps, 'sender'>, companyId
   return deliveryView(row, await attemptsOf(deps.db, [row.id]));
 }
 
-/** A sample lead, so the test event has the shape of a real lead.created. */
-function sampleData(now: Date): Record<string, unknown> {
-  const at = now.toISOString();
-  return {
-    id: '00000000-0000-4000-8000-000000000000',
-    name: 'Sam Sample',
-    first_name: 'Sam',
-    last_name: 'Sample',
-    email: 'sam@example.com',
-    phone: '+61412345678',
-    pipeline_stage: 'new_lead',
-    ai_status: 'new',
-    ai_score: 0,
-    ai_summary: null,
-    ai_enabled: true,
-    source: 'website',
-    service_type: 'Roof repair',
-    notes: 'A test event from QuoteLeads',
-    address: null,
-    postcode: null,
-    value: null,
-    custom_data: {},
-    metadata: {},
-    sms_opted_out: false,
-    created_at: at,
-    updated_at: at,
-  };
-}
-
 /**
  * A10's test delivery, sent now (outside any transaction) and logged as a delivery marked `test`.
  * It goes to a disabled endpoint too (to check it before enabling it again) and does not count
  * towards disabling one.
  */
-export async function sendTestEvent(deps: WebhookDeps, companyId: string, endpointId: string, eventType = 'lead.created') {
+export async function sendTestEvent(
+  deps: WebhookDeps & { publicUrl: string },
+  companyId: string,
+  endpointId: string,
+  eventType: EventType = 'lead.created',
+) {
   const endpoint = await endpointOf(deps.db, companyId, endpointId);
   const secret = deps.secrets.open(endpoint.secretCiphertext, endpoint.id);
   const now = new Date(deps.clock.now());
-  const event = { id: randomUUID(), event: eventType, occurredAt: now, data: sampleData(now), previous: null, test: true };
+  const event = { id: randomUUID(), event: eventType, occurredAt: now, ...sampleEvent(eventType, now, deps.publicUrl), test: true };
   const body = webhookBody(event);
   const result = await deps.sender.send(endpoint.url, body, webhookHeaders(secret, event, body, now.getTime()));
   const deliveryId = randomUUID();
