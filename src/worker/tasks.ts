@@ -5,6 +5,7 @@ import type { Logger } from '../lib/rate-limiter.js';
 import { createInstantReplyTask } from '../features/sms/instant-reply.js';
 import { createSmsProvider } from '../features/sms/sms.provider.js';
 import type { WorkerTask } from './worker.js';
+import { createRetentionTask } from './retention.js';
 import { webhookWorkerTask } from '../features/webhooks/webhooks.worker-task.js';
 
 export type WorkerDeps = { config: Config; database: Database; clock: Clock; log: Logger };
@@ -14,6 +15,7 @@ export function createWorkerTasks(deps: WorkerDeps): WorkerTask[] {
   const { config, database, clock, log } = deps;
   return [
     webhookWorkerTask(deps),
+    createRetentionTask({ db: database.db, clock }),
     createInstantReplyTask({
       db: database.db,
       provider: createSmsProvider(config, log),

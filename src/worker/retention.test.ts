@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq, inArray } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { outboxEvents, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../db/schema/index.js';
+import { createCompany } from '../features/companies/companies.service.js';
+import { manualClock } from '../../test/clock.js';
+import { openTestDatabase } from '../../test/helpers.js';
+import { createRetentionTask, DELIVERY_LOG_RETENTION_MS, OUTBOX_RETENTION_MS } from './retention.js';
+
+let database: Database;
+beforeAll(async () => {
+  database = await openTestDatabase();
+});
+afterAll(() => database.close());
+
+const DAY = 86_400_000;
+
+describe('retention', () => {
+  it('drops delivered outbox rows after a week and finished deliveries (with their attempts) after 30 days, nothing else', async () => {
+    const db = database.db;
+    // Now, not a far future: on PostgreSQL other test files share the database, and their fresh rows
+    // must not look old.
+    const clock = manualClock(Date.now());
+    const now = clock.now();
+    const company = await createCompany(db, { name: 'Retention Roofing' });
+    const at = (msAgo: number) => new Date(now - msAgo);
+
+    const outbox = await db
+      .insert(outboxEvents)
+      .values([
+        { companyId: company.id, eventType: 'lead.created', data: {}, processedAt: at(OUTBOX_RETENTION_MS + DAY) }, // old, delivered
+        { companyId: company.id, eventType: 'lead.created', data: {}, processedAt: at(OUTBOX_RETENTION_MS - DAY) }, // recent
+        { companyId: company.id, eventType: 'lead.created', data: {}, occurredAt: at(60 * DAY), processedAt: null }, // never fanned out
+      ])
+      .returning({ id: outboxEvents.id });
+
+    const endpointId = randomUUID();
+    await db.insert(webhookEndpoints).values({
+      id: endpointId,
+      companyId: company.id,
+      url: 'https://1.1.1.1/hook',
+      secretCiphertext: 'v1:unused',
+      createdAt: at(90 * DAY),
+      updatedAt: at(90 * DAY),
+    });
+    const delivery = (status: 'pending' | 'succeeded' | 'failed', msAgo: number) => ({
+      id: randomUUID(),
+      companyId: company.id,
+      endpointId,
+      eventId: randomUUID(),
+      eventType: 'lead.created',
+      data: {},
+      occurredAt: at(msAgo),
+      status,
+      nextAttemptAt: at(msAgo),
+      createdAt: at(msAgo),
+      updatedAt: at(msAgo),
+    });
+    const rows = [
+      delivery('succeeded', DELIVERY_LOG_RETENTION_MS + DAY), // old: goes
+      delivery('failed', DELIVERY_LOG_RETENTION_MS + DAY), // old: goes
+      delivery('succeeded', DELIVERY_LOG_RETENTION_MS - DAY), // recent: stays
+      delivery('pending', DELIVERY_LOG_RETENTION_MS + DAY), // still being retried: stays
+    ];
+    await db.insert(webhookDeliveries).values(rows);
+    await db.insert(webhookAttempts).values({ deliveryId: rows[0].id, attemptedAt: at(40 * DAY), success: true, statusCode: 200, durationMs: 12 });
+
+    const task = createRetentionTask({ db, clock });
+    // At least these three (the shared database may hold other old rows), then nothing more.
+    expect(await task.runOnce()).toBeGreaterThanOrEqual(3);
+    while ((await task.runOnce()) > 0);
+
+    const left = await db.select({ id: outboxEvents.id }).from(outboxEvents).where(inArray(outboxEvents.id, outbox.map((o) => o.id)));
+    expect(left.map((r) => r.id).sort()).toEqual([outbox[1].id, outbox[2].id].sort());
+    const kept = await db.select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, endpointId));
+    expect(kept.map((r) => r.id).sort()).toEqual([rows[2].id, rows[3].id].sort());
+    expect(await db.select().from(webhookAttempts).where(eq(webhookAttempts.deliveryId, rows[0].id))).toHaveLength(0);
+  });
+});

@@ -1,0 +1,42 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import type { Clock } from '../lib/clock.js';
+import type { WorkerTask } from './worker.js';
+
+const DAY_MS = 86_400_000;
+/** Delivered outbox rows are only the record that fan-out happened: a week covers any investigation. */
+export const OUTBOX_RETENTION_MS = 7 * DAY_MS;
+/** The delivery log (deliveries and their attempts) a company can browse: 30 days. */
+export const DELIVERY_LOG_RETENTION_MS = 30 * DAY_MS;
+const BATCH = 1000;
+
+/**
+ * Drops what has served its purpose, so the outbox and the delivery log do not grow without end: a
+ * batch at a time (short transactions, SKIP LOCKED so that several workers do not queue on the same
+ * rows), again at once while there is more, then once an hour. Across companies by design.
+ */
+export function createRetentionTask(deps: { db: Db; clock: Clock }): WorkerTask {
+  const { db, clock } = deps;
+  const deleted = (result: unknown) => (result as { rows: unknown[] }).rows.length;
+  return {
+    name: 'retention',
+    idleMs: 3_600_000,
+    async runOnce() {
+      const now = clock.now();
+      const outbox = await db.execute(sql`
+        delete from outbox_events where id in (
+          select id from outbox_events
+          where processed_at < ${new Date(now - OUTBOX_RETENTION_MS)}
+          limit ${BATCH} for update skip locked)
+        returning id`);
+      // Attempts go with their delivery (ON DELETE CASCADE).
+      const deliveries = await db.execute(sql`
+        delete from webhook_deliveries where id in (
+          select id from webhook_deliveries
+          where status <> 'pending' and updated_at < ${new Date(now - DELIVERY_LOG_RETENTION_MS)}
+          limit ${BATCH} for update skip locked)
+        returning id`);
+      return deleted(outbox) + deleted(deliveries);
+    },
+  };
+}
