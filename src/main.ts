@@ -67,7 +67,7 @@ export async function serve(
 
   const address = await app.listen({ port: config.port, host: config.host });
   // Only once listening: a start that fails (a port in use) must not spend the one-time demo token.
-  const demo = database.engine === 'pglite' ? await seedDemoIfEmpty(database.db, clock) : null;
+  const demo = database.engine === 'pglite' ? await seedDemoIfEmpty(database.db, clock, config.publicUrl) : null;
   if (demo) printDemo(config, demo);
   const worker = opts.worker === false ? null : startWorker(createWorkerTasks({ config, database, clock, log }), log);
   return {
@@ -101,7 +101,10 @@ export async function runWorkerProcess(config: Config, log: Logger, clock: Clock
   };
 }
 
-function printDemo(config: Config, demo: { company: { name: string; id: string }; token: string; leads: number }) {
+function printDemo(
+  config: Config,
+  demo: { company: { name: string; id: string }; token: string; leads: number; sampleQuoteUrl: string },
+) {
   const base = config.publicUrl;
   const lines = [
     '',
@@ -111,6 +114,7 @@ function printDemo(config: Config, demo: { company: { name: string; id: string }
     `    ${demo.token}`,
     '',
     `  Try it:  curl -H "Authorization: Bearer ${demo.token}" ${base}/v1/leads`,
+    `  A quote as the customer sees it (open it on a phone; Accept and Decline work): ${demo.sampleQuoteUrl}`,
     `  API reference: ${base}/docs`,
     '',
   ];

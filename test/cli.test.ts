@@ -198,6 +198,16 @@ describe.skipIf(onPostgres)('quoteleads serve on the embedded database', () => {
     expect(out).toContain(`curl -H "Authorization: Bearer ${demoToken}" http://localhost:${port}/v1/leads`);
     const pipeline = await (await fetch(`${base}/v1/pipeline`, { headers: { authorization: `Bearer ${demoToken}` } })).json();
     expect(Object.values(pipeline.data).every((n) => (n as number) > 0)).toBe(true);
+    const demoAuth = { authorization: `Bearer ${demoToken}` };
+    const demoQuotes = await (await fetch(`${base}/v1/quotes?per_page=100`, { headers: demoAuth })).json();
+    expect(demoQuotes.data.map((q: { status: string }) => q.status).sort()).toEqual(['draft', 'draft', 'sent', 'sent', 'sent']);
+    const demoAppointments = await (await fetch(`${base}/v1/appointments`, { headers: demoAuth })).json();
+    expect(demoAppointments.meta.total).toBe(3);
+    // The printed quote link opens the customer's page (PUBLIC_URL is localhost; the server listens on 127.0.0.1).
+    const quoteUrl = /A quote as the customer sees it[^:]*: (\S+)/.exec(out)![1];
+    expect(demoQuotes.data.map((q: { public_url: string }) => q.public_url)).toContain(quoteUrl);
+    const quotePage = await fetch(base + new URL(quoteUrl).pathname, { method: 'HEAD' });
+    expect(quotePage.status).toBe(200);
 
     const second = run(dir, ['serve'], { PORT: String(await freePort()) });
     expect(second.code).toBe(1);

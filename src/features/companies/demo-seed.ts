@@ -5,6 +5,10 @@ import { ALL_SCOPES } from '../tokens/scopes.js';
 import { issueToken } from '../tokens/tokens.service.js';
 import { countCompanies } from './companies.repo.js';
 import { createCompany } from './companies.service.js';
+import { createQuotes } from '../quotes/quotes.service.js';
+import { createAppointments } from '../appointments/appointments.service.js';
+import { createAppointmentBody } from '../appointments/appointments.schemas.js';
+import { createQuoteBody } from '../quotes/quotes.schemas.js';
 
 type Sample = [first: string, last: string, phone: string, stage: PipelineStage, ai: AiStatus, score: number, service: string, suburb: string, value: number | null];
 
@@ -29,15 +33,23 @@ const SAMPLES: Sample[] = [
   ['Zoe', 'Anderson', '+61412345617', 'closed_lost', 'cold', 25, 'Skylight install', 'Camden NSW 2570', 2800],
 ];
 
+// What the quoted leads were quoted for: [description, quantity, unit price].
+const QUOTE_LINES: [string, number, number][][] = [
+  [['Ridge capping rebed and repoint, per lineal metre', 18, 145], ['Replace cracked tiles', 12, 38.5]],
+  [['Box gutter replacement, Colorbond', 9.5, 420], ['Scaffold hire, 1 week', 1, 850]],
+  [['Pressure clean and two-coat roof paint, m²', 186, 32], ['Flexible pointing touch-ups', 1, 640]],
+];
+
 /**
- * The first start on an empty embedded database creates a demo company with sample leads and one
+ * The first start on an empty embedded database creates a demo company with sample leads (and quotes
+ * sent to the quoted ones, drafts for those in progress, visits booked for those to follow up) and one
  * full-scope token, so `npm start` has something to show. Returns null when there is data already.
  */
-export async function seedDemoIfEmpty(db: Db, clock: Clock) {
+export async function seedDemoIfEmpty(db: Db, clock: Clock, publicUrl: string) {
   if ((await countCompanies(db)) > 0) return null;
   const company = await createCompany(db, { name: 'Demo Roofing Co', country: 'AU', smsCredits: 100 });
   const now = clock.now();
-  await db.insert(leads).values(
+  const rows = await db.insert(leads).values(
     SAMPLES.map(([first, last, phone, stage, ai, score, service, suburb, value], i) => ({
       companyId: company.id,
       name: `${first} ${last}`,
@@ -57,7 +69,42 @@ export async function seedDemoIfEmpty(db: Db, clock: Clock) {
       createdAt: new Date(now - (SAMPLES.length - i) * 29 * 3600_000),
       updatedAt: new Date(now - (SAMPLES.length - i) * 29 * 3600_000),
     })),
-  );
+  ).returning({ id: leads.id, stage: leads.pipelineStage });
+  const tenant = { companyId: company.id, scopes: ALL_SCOPES };
+  const inStage = (stage: PipelineStage) => rows.filter((r) => r.stage === stage).map((r) => r.id);
+
+  // Through the same services and request schemas as the API; no SMS: the demo's quotes go without a text.
+  const quotes = createQuotes({ db, clock, publicUrl, textQuoteLink: async () => undefined });
+  const validUntil = new Date(now + 30 * 86_400_000).toISOString().slice(0, 10);
+  const lineItems = (i: number) =>
+    QUOTE_LINES[i % QUOTE_LINES.length].map(([description, quantity, unit_price]) => ({ description, quantity, unit_price }));
+  let sampleQuoteUrl = '';
+  for (const [i, leadId] of inStage('quoted').entries()) {
+    const draft = await quotes.create(tenant, createQuoteBody.parse({ lead_id: leadId, line_items: lineItems(i), valid_until: validUntil }));
+    const sent = await quotes.send(tenant, draft.id, {});
+    sampleQuoteUrl ||= sent.public_url;
+  }
+  for (const [i, leadId] of inStage('quote_in_progress').entries()) {
+    await quotes.create(
+      tenant,
+      createQuoteBody.parse({ lead_id: leadId, line_items: lineItems(i + 1), notes: 'Measure up on site before sending' }),
+    );
+  }
+
+  const appointments = createAppointments({ db, clock });
+  for (const [i, leadId] of inStage('follow_up').entries()) {
+    // Next week, 9:00 / 11:00 / 14:00 Sydney time (UTC+10 or +11: AEST is close enough for a demo).
+    const day = new Date(now + (i + 2) * 86_400_000).toISOString().slice(0, 10);
+    await appointments.create(
+      tenant,
+      createAppointmentBody.parse({
+        lead_id: leadId,
+        appointment_type: i % 2 ? 'callback' : 'onsite',
+        start_time: `${day}T${['09', '11', '14'][i % 3]}:00:00+10:00`,
+      }),
+    );
+  }
+
   const token = await issueToken(db, clock, { companyId: company.id, name: 'Demo token', scopes: ALL_SCOPES });
-  return { company, token: token.token, leads: SAMPLES.length };
+  return { company, token: token.token, leads: SAMPLES.length, sampleQuoteUrl };
 }
