@@ -4,8 +4,8 @@ import { changeCompany } from '../src/features/companies/companies.service.js';
 import { createWebhookDeliveryTask } from '../src/features/webhooks/webhook-worker.js';
 import { createWebhookSender, type WebhookSender } from '../src/features/webhooks/webhook-sender.js';
 import { loadSecretBox } from '../src/lib/secret-box.js';
-import { PUBLIC_URL, randomAuMobile, startFakeTwilio, twilioEnv, type FakeTwilio } from './fake-twilio.js';
-import { startTestServer, type TestServer } from './helpers.js';
+import { randomAuMobile, startServerWithFakeTwilio, type FakeTwilio } from './fake-twilio.js';
+import type { TestServer } from './helpers.js';
 import { startReceiver, type Receiver } from './webhook-receiver.js';
 
 // Every event of A10 and B6 reaches a subscribed endpoint when its action happens, whichever feature
@@ -15,18 +15,17 @@ let server: TestServer;
 let receiver: Receiver;
 let sender: WebhookSender;
 
+let close: () => Promise<void>;
+
 beforeAll(async () => {
-  fake = await startFakeTwilio();
-  server = await startTestServer({ env: { ...twilioEnv(fake), WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' } });
-  fake.deliverTo(server.url, PUBLIC_URL);
+  ({ fake, server, close } = await startServerWithFakeTwilio({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' }));
   receiver = await startReceiver();
   sender = createWebhookSender({ allowPrivateTargets: true });
 });
 afterAll(async () => {
   await sender?.close();
   await receiver?.close();
-  await server?.close();
-  await fake?.close();
+  await close?.();
 });
 
 /** The keys of an object, and of the objects and first array items inside it, sorted. */

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import twilio from 'twilio';
 import { countSegments } from '../src/lib/sms-segments.js';
+import { startTestServer, type TestServer } from './helpers.js';
 
 /**
  * A local stand-in for Twilio's Messages API (2010-04-01), as documented: a form-encoded POST to
@@ -173,4 +174,24 @@ export function twilioEnv(fake: FakeTwilio): Record<string, string> {
 /** A mobile number no other test (or earlier run on the same database) has: Twilio numbers are unique. */
 export function randomAuMobile(): string {
   return '+614' + String(Math.floor(Math.random() * 1e8)).padStart(8, '0');
+}
+
+/**
+ * A test server that talks to a fresh fake Twilio, and the fake to it (status callbacks and inbound
+ * messages reach the server, signed for PUBLIC_URL). `close` stops both.
+ */
+export async function startServerWithFakeTwilio(
+  env: Record<string, string> = {},
+): Promise<{ fake: FakeTwilio; server: TestServer; close(): Promise<void> }> {
+  const fake = await startFakeTwilio();
+  const server = await startTestServer({ env: { ...twilioEnv(fake), ...env } });
+  fake.deliverTo(server.url, PUBLIC_URL);
+  return {
+    fake,
+    server,
+    async close() {
+      await server.close();
+      await fake.close();
+    },
+  };
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
+import { outboxEvents } from '../src/db/schema/index.js';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../src/config.js';
 import { openDatabase, type Database } from '../src/db/client.js';
@@ -46,6 +47,8 @@ export type TestServer = {
   /** Another token of an existing company. */
   token(companyId: string, scopes?: Scope[]): Promise<{ token: string; tokenId: string }>;
   fetch(method: string, path: string, opts?: { body?: unknown; headers?: Record<string, string> }): Promise<ApiAnswer>;
+  /** A company's outbox events, oldest first (events of one transaction by type). */
+  events(companyId: string): Promise<(typeof outboxEvents.$inferSelect)[]>;
   close(): Promise<void>;
 };
 
@@ -99,6 +102,12 @@ export async function startTestServer(
     clock,
     fetch: fetchApi,
     token,
+    events: (companyId) =>
+      database.db
+        .select()
+        .from(outboxEvents)
+        .where(eq(outboxEvents.companyId, companyId))
+        .orderBy(asc(outboxEvents.occurredAt), asc(outboxEvents.eventType)),
     async tenant(o = {}) {
       const company = await createCompany(database.db, { name: o.name ?? 'Test Roofing', country: o.country ?? 'AU' });
       const t = await token(company.id, o.scopes);

@@ -51,13 +51,23 @@ export const companies = pgTable('companies', {
   ...timestamps,
 });
 
+/** The company a row belongs to: every tenant table has one, and erasing the company erases the row. */
+export const companyRef = () =>
+  uuid('company_id')
+    .notNull()
+    .references(() => companies.id, { onDelete: 'cascade' });
+
+/** The lead a row is about: erasing the lead (DELETE /v1/leads/:id) erases the row. */
+export const leadRef = () =>
+  uuid('lead_id')
+    .notNull()
+    .references(() => leads.id, { onDelete: 'cascade' });
+
 export const apiTokens = pgTable(
   'api_tokens',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    companyId: uuid('company_id')
-      .notNull()
-      .references(() => companies.id, { onDelete: 'cascade' }),
+    companyId: companyRef(),
     name: text('name').notNull(),
     // SHA-256 hex of the whole token; the token itself is never stored.
     tokenHash: text('token_hash').notNull().unique(),
@@ -75,9 +85,7 @@ export const leads = pgTable(
   'leads',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    companyId: uuid('company_id')
-      .notNull()
-      .references(() => companies.id, { onDelete: 'cascade' }),
+    companyId: companyRef(),
     name: text('name'),
     firstName: text('first_name'),
     lastName: text('last_name'),
@@ -126,9 +134,7 @@ export const leads = pgTable(
 export const leadCounters = pgTable(
   'lead_counters',
   {
-    companyId: uuid('company_id')
-      .notNull()
-      .references(() => companies.id, { onDelete: 'cascade' }),
+    companyId: companyRef(),
     pipelineStage: text('pipeline_stage').notNull(),
     aiStatus: text('ai_status').notNull(),
     slot: smallint('slot').notNull(),
@@ -146,9 +152,7 @@ export const outboxEvents = pgTable(
   'outbox_events',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    companyId: uuid('company_id')
-      .notNull()
-      .references(() => companies.id, { onDelete: 'cascade' }),
+    companyId: companyRef(),
     eventType: text('event_type').notNull(),
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
     previous: jsonb('previous').$type<Record<string, unknown>>(),
@@ -170,9 +174,7 @@ export const outboxEvents = pgTable(
 export const idempotencyKeys = pgTable(
   'idempotency_keys',
   {
-    companyId: uuid('company_id')
-      .notNull()
-      .references(() => companies.id, { onDelete: 'cascade' }),
+    companyId: companyRef(),
     key: text('key').notNull(),
     requestHash: text('request_hash').notNull(),
     // null while the first request is still running.

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigint, date, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
-import { companies, leads } from './core.js';
+import { companies, companyRef, leadRef } from './core.js';
 
 /** What a quote row stores. `expired` is not stored: it is read from `expires_at` (see quotes.repo.ts). */
 export const STORED_QUOTE_STATUSES = ['draft', 'sent', 'viewed', 'accepted', 'declined'] as const;
@@ -29,13 +29,8 @@ export const quotes = pgTable(
   'quotes',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    companyId: uuid('company_id')
-      .notNull()
-      .references(() => companies.id, { onDelete: 'cascade' }),
-    // Erasing a lead (DELETE /v1/leads/:id) erases its quotes.
-    leadId: uuid('lead_id')
-      .notNull()
-      .references(() => leads.id, { onDelete: 'cascade' }),
+    companyId: companyRef(),
+    leadId: leadRef(),
     number: integer('number').notNull(),
     status: text('status', { enum: STORED_QUOTE_STATUSES }).notNull().default('draft'),
     // Money in integer cents; the rate as the company column (a fraction, 5 decimals).
@@ -97,9 +92,7 @@ export const quoteLineItems = pgTable(
 export const quoteStatusCounts = pgTable(
   'quote_status_counts',
   {
-    companyId: uuid('company_id')
-      .notNull()
-      .references(() => companies.id, { onDelete: 'cascade' }),
+    companyId: companyRef(),
     status: text('status').notNull(),
     count: bigint('n', { mode: 'number' }).notNull(),
   },
@@ -110,12 +103,8 @@ export const appointments = pgTable(
   'appointments',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    companyId: uuid('company_id')
-      .notNull()
-      .references(() => companies.id, { onDelete: 'cascade' }),
-    leadId: uuid('lead_id')
-      .notNull()
-      .references(() => leads.id, { onDelete: 'cascade' }),
+    companyId: companyRef(),
+    leadId: leadRef(),
     title: text('title').notNull(),
     description: text('description'),
     status: text('status', { enum: APPOINTMENT_STATUSES }).notNull().default('scheduled'),
@@ -141,9 +130,7 @@ export const appointments = pgTable(
 export const appointmentCounts = pgTable(
   'appointment_counts',
   {
-    companyId: uuid('company_id')
-      .notNull()
-      .references(() => companies.id, { onDelete: 'cascade' }),
+    companyId: companyRef(),
     appointmentType: text('appointment_type').notNull(),
     status: text('status').notNull(),
     count: bigint('n', { mode: 'number' }).notNull(),

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, pgTable, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { companies, leads } from './core.js';
+import { companyRef, leads, leadRef } from './core.js';
 
 export const SMS_DIRECTIONS = ['inbound', 'outbound'] as const;
 export const SMS_STATUSES = ['queued', 'sent', 'delivered', 'undelivered', 'failed', 'received'] as const;
@@ -15,12 +15,8 @@ export const smsMessages = pgTable(
   'sms_messages',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    companyId: uuid('company_id')
-      .notNull()
-      .references(() => companies.id, { onDelete: 'cascade' }),
-    leadId: uuid('lead_id')
-      .notNull()
-      .references(() => leads.id, { onDelete: 'cascade' }),
+    companyId: companyRef(),
+    leadId: leadRef(),
     direction: text('direction', { enum: SMS_DIRECTIONS }).notNull(),
     body: text('body').notNull(),
     status: text('status', { enum: SMS_STATUSES }).notNull(),
@@ -56,9 +52,7 @@ export const instantReplyJobs = pgTable(
     leadId: uuid('lead_id')
       .primaryKey()
       .references(() => leads.id, { onDelete: 'cascade' }),
-    companyId: uuid('company_id')
-      .notNull()
-      .references(() => companies.id, { onDelete: 'cascade' }),
+    companyId: companyRef(),
     createdAt: at('created_at').notNull().defaultNow(),
     claimedUntil: at('claimed_until'),
     attempts: integer('attempts').notNull().default(0),

@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asc, eq } from 'drizzle-orm';
-import { outboxEvents } from '../../db/schema/index.js';
 import { startTestServer, type Tenant, type TestServer } from '../../../test/helpers.js';
 
 let server: TestServer;
@@ -13,10 +11,6 @@ const FIELDS = [
   'id', 'lead_id', 'title', 'description', 'status', 'appointment_type', 'start_time', 'end_time', 'location',
   'notes', 'booked_by', 'created_at', 'updated_at', 'leads',
 ].sort();
-
-async function eventsOf(companyId: string) {
-  return server.database.db.select().from(outboxEvents).where(eq(outboxEvents.companyId, companyId)).orderBy(asc(outboxEvents.occurredAt));
-}
 
 async function leadOf(t: Tenant) {
   return (await t.call('POST', '/v1/leads', { name: 'Kim Nguyen', phone: '0412 345 678', email: 'kim@example.com' })).body.data;
@@ -46,7 +40,7 @@ describe('POST /v1/appointments', () => {
     expect((await t.call('GET', `/v1/appointments/${a.id}`)).body).toEqual({ data: a });
     const callback = (await book(t, { lead_id: lead.id, appointment_type: 'callback', start_time: '2026-05-05T01:00:00Z', end_time: '2026-05-05T01:15:00Z' })).body.data;
     expect(callback).toMatchObject({ title: 'Callback: Kim Nguyen', end_time: '2026-05-05T01:15:00.000Z' });
-    const events = (await eventsOf(t.companyId)).filter((e) => e.eventType === 'appointment.booked');
+    const events = (await server.events(t.companyId)).filter((e) => e.eventType === 'appointment.booked');
     expect(events).toHaveLength(2);
     expect(events[0].data).toEqual({ ...a, lead_name: 'Kim Nguyen' });
   });
@@ -119,7 +113,7 @@ describe('PATCH /v1/appointments/:id', () => {
     const moved = await t.call('PATCH', `/v1/appointments/${a.id}`, { start_time: '2026-05-05T02:00:00Z', status: 'confirmed' });
     expect(moved.status).toBe(200);
     expect(moved.body.data).toMatchObject({ start_time: '2026-05-05T02:00:00.000Z', end_time: '2026-05-05T03:00:00.000Z', status: 'confirmed' });
-    const [updated] = (await eventsOf(t.companyId)).filter((e) => e.eventType === 'appointment.updated');
+    const [updated] = (await server.events(t.companyId)).filter((e) => e.eventType === 'appointment.updated');
     expect(updated.data).toEqual({ ...moved.body.data, lead_name: 'Kim Nguyen' });
     expect(updated.previous).toEqual({ start_time: a.start_time, end_time: a.end_time, status: 'scheduled' });
 

@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asc, eq, sql } from 'drizzle-orm';
-import { outboxEvents } from '../../db/schema/index.js';
 import { startTestServer, withInsertFailure, type Tenant, type TestServer } from '../../../test/helpers.js';
 
 let server: TestServer;
@@ -15,14 +13,6 @@ const LEAD_FIELDS = [
   'custom_data', 'metadata', 'sms_opted_out', 'created_at', 'updated_at',
 ].sort();
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-
-async function eventsOf(companyId: string) {
-  return server.database.db
-    .select()
-    .from(outboxEvents)
-    .where(eq(outboxEvents.companyId, companyId))
-    .orderBy(asc(outboxEvents.occurredAt), asc(sql`event_type`));
-}
 
 describe('POST /v1/leads', () => {
   it('creates a lead with the whole Part A shape, derived name and normalised contact details', async () => {
@@ -120,7 +110,7 @@ describe('POST /v1/leads', () => {
   it('records lead.created with the full lead in the same transaction', async () => {
     const t = await server.tenant();
     const res = await t.call('POST', '/v1/leads', { name: 'Evented', phone: '0412 111 222' });
-    const events = await eventsOf(t.companyId);
+    const events = await server.events(t.companyId);
     expect(events).toHaveLength(1);
     expect(events[0].eventType).toBe('lead.created');
     expect(events[0].data).toEqual(res.body.data);
@@ -181,7 +171,7 @@ describe('PATCH /v1/leads/:id', () => {
     await t.call('PATCH', `/v1/leads/${lead.id}`, { pipeline_stage: 'quoted' }); // no change
     const won = await t.call('PATCH', `/v1/leads/${lead.id}`, { pipeline_stage: 'closed_won', notes: 'signed' });
     await t.call('PATCH', `/v1/leads/${lead.id}`, { notes: 'paid deposit' }); // already won: no second sale
-    const events = await eventsOf(t.companyId);
+    const events = await server.events(t.companyId);
     expect(events.map((e) => e.eventType)).toEqual(['lead.created', 'lead.updated', 'sale.completed', 'lead.updated']);
     expect(events[1].previous).toEqual({ pipeline_stage: 'quoted', notes: null });
     expect(events[1].data).toEqual(won.body.data);
@@ -317,11 +307,11 @@ describe('the outbox', () => {
       expect(res.text).not.toContain('refused');
       expect((await t.call('GET', '/v1/leads')).body.meta.total).toBe(0);
       expect((await t.call('GET', '/v1/pipeline')).body.data.new_lead).toBe(0);
-      expect(await eventsOf(t.companyId)).toHaveLength(0);
+      expect(await server.events(t.companyId)).toHaveLength(0);
 
       const ok = await t.call('POST', '/v1/leads', { name: 'Lucky Lead' });
       expect(ok.status).toBe(201);
-      const events = await eventsOf(t.companyId);
+      const events = await server.events(t.companyId);
       expect(events.map((e) => [e.eventType, e.data.name])).toEqual([['lead.created', 'Lucky Lead']]);
     });
   });

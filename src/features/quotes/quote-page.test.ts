@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asc, eq, sql } from 'drizzle-orm';
-import { outboxEvents, quotes } from '../../db/schema/index.js';
+import { eq } from 'drizzle-orm';
+import { quotes } from '../../db/schema/index.js';
 import { changeCompany } from '../companies/companies.service.js';
 import { onPostgres, startTestServer, type Tenant, type TestServer } from '../../../test/helpers.js';
 import { manualClock } from '../../../test/clock.js';
@@ -14,14 +14,7 @@ afterAll(() => server.close());
 
 const PHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
 
-async function eventsOf(companyId: string) {
-  return server.database.db
-    .select()
-    .from(outboxEvents)
-    .where(eq(outboxEvents.companyId, companyId))
-    .orderBy(asc(outboxEvents.occurredAt), asc(sql`event_type`));
-}
-const typesOf = async (companyId: string) => (await eventsOf(companyId)).map((e) => e.eventType);
+const typesOf = async (companyId: string) => (await server.events(companyId)).map((e) => e.eventType);
 
 async function sentQuote(t: Tenant, o: { lead?: string; body?: Record<string, unknown>; leadBody?: Record<string, unknown> } = {}) {
   const leadId = o.lead ?? (await t.call('POST', '/v1/leads', { name: 'Jo Customer', phone: '0412 777 888', ...o.leadBody })).body.data.id;
@@ -133,7 +126,7 @@ describe('GET /q/:token', () => {
     const viewed = (await t.call('GET', `/v1/quotes/${q.id}`)).body.data;
     expect(viewed.status).toBe('viewed');
     expect(viewed.viewed_at).toBe(new Date(clock.now() - 60_000).toISOString());
-    const events = (await eventsOf(t.companyId)).filter((e) => e.eventType === 'quote.viewed');
+    const events = (await server.events(t.companyId)).filter((e) => e.eventType === 'quote.viewed');
     expect(events).toHaveLength(1);
     expect(events[0].data).toEqual({ ...viewed, quote_id: q.id });
   });
@@ -158,7 +151,7 @@ describe('accept and decline', () => {
     const [row] = await server.database.db.select().from(quotes).where(eq(quotes.id, q.id));
     expect(row.respondedIp).toBe('127.0.0.1');
 
-    const events = (await eventsOf(t.companyId)).slice(-3);
+    const events = (await server.events(t.companyId)).slice(-3);
     expect(events.map((e) => e.eventType)).toEqual(['lead.updated', 'quote.accepted', 'sale.completed']);
     expect(events[0]).toMatchObject({ data: lead, previous: { pipeline_stage: 'quoted' } });
     expect(events[1].data).toEqual({ ...accepted, quote_id: q.id });
@@ -253,10 +246,10 @@ describe.runIf(onPostgres)('concurrency (PostgreSQL)', () => {
   it('two simultaneous accepts give one acceptance and one set of events', async () => {
     const t = await server.tenant();
     const { path } = await sentQuote(t);
-    const before = (await eventsOf(t.companyId)).length;
+    const before = (await server.events(t.companyId)).length;
     const answers = await Promise.all(Array.from({ length: 8 }, () => post(`${path}/accept`)));
     expect(answers.map((a) => a.status).sort()).toEqual([303, 409, 409, 409, 409, 409, 409, 409]);
-    const added = (await eventsOf(t.companyId)).slice(before).map((e) => e.eventType);
+    const added = (await server.events(t.companyId)).slice(before).map((e) => e.eventType);
     expect(added).toEqual(['lead.updated', 'quote.accepted', 'sale.completed']);
   });
 

@@ -2,22 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { companies, leads, outboxEvents } from '../../db/schema/index.js';
 import { changeCompany } from '../companies/companies.service.js';
-import { startTestServer, type Tenant, type TestServer } from '../../../test/helpers.js';
-import { PUBLIC_URL, randomAuMobile, startFakeTwilio, twilioEnv, type FakeTwilio } from '../../../test/fake-twilio.js';
+import { type Tenant, type TestServer } from '../../../test/helpers.js';
+import { randomAuMobile, type FakeTwilio, startServerWithFakeTwilio } from '../../../test/fake-twilio.js';
 
 // POST /v1/quotes/:id/send with {"sms": true} through the real SMS path (credits, opt-out, thread)
 // against the fake Twilio: both happen or neither.
 let fake: FakeTwilio;
 let server: TestServer;
-beforeAll(async () => {
-  fake = await startFakeTwilio();
-  server = await startTestServer({ env: twilioEnv(fake) });
-  fake.deliverTo(server.url, PUBLIC_URL);
-});
-afterAll(async () => {
-  await server?.close();
-  await fake?.close();
-});
+let close: () => Promise<void>;
+beforeAll(async () => ({ fake, server, close } = await startServerWithFakeTwilio()));
+afterAll(() => close?.());
 
 async function draftFor(credits: number, leadFields: Record<string, unknown> = {}) {
   const t = await server.tenant({ name: 'Harbour Solar' });

@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asc, eq, sql } from 'drizzle-orm';
-import { outboxEvents } from '../../db/schema/index.js';
 import { changeCompany } from '../companies/companies.service.js';
 import { AppError } from '../../lib/errors.js';
 import { onPostgres, startTestServer, type Tenant, type TestServer } from '../../../test/helpers.js';
@@ -30,14 +28,6 @@ const QUOTE_FIELDS = [
 
 export const todayIn = (timezone: string, at = Date.now()) =>
   new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
-
-async function eventsOf(companyId: string) {
-  return server.database.db
-    .select()
-    .from(outboxEvents)
-    .where(eq(outboxEvents.companyId, companyId))
-    .orderBy(asc(outboxEvents.occurredAt), asc(sql`event_type`));
-}
 
 async function leadOf(t: Tenant, body: Record<string, unknown> = {}) {
   return (await t.call('POST', '/v1/leads', { name: 'Sam Roofer', phone: '0412 555 111', ...body })).body.data;
@@ -235,7 +225,7 @@ describe('POST /v1/quotes/:id/send', () => {
     expect(res.body.data).toMatchObject({ status: 'sent', total: q.total });
     expect(res.body.data.sent_at).toMatch(/Z$/);
     // One transaction, one timestamp: in type order.
-    const events = (await eventsOf(t.companyId)).filter((e) => e.eventType !== 'lead.created');
+    const events = (await server.events(t.companyId)).filter((e) => e.eventType !== 'lead.created');
     expect(events.map((e) => e.eventType)).toEqual(['lead.updated', 'quote.sent']);
     events.reverse();
     expect(events[0].data).toEqual({ ...res.body.data, quote_id: q.id });
@@ -256,7 +246,7 @@ describe('POST /v1/quotes/:id/send', () => {
     expect(failed.status).toBe(500);
     expect(failed.body.error).toBe('Failed to send SMS');
     expect((await t.call('GET', `/v1/quotes/${q.id}`)).body.data.status).toBe('draft');
-    expect((await eventsOf(t.companyId)).map((e) => e.eventType)).toEqual(['lead.created']);
+    expect((await server.events(t.companyId)).map((e) => e.eventType)).toEqual(['lead.created']);
 
     const sent = await t.call('POST', `/v1/quotes/${q.id}/send`, { sms: true });
     expect(sent.status).toBe(200);
@@ -291,7 +281,7 @@ describe('POST /v1/quotes/:id/send', () => {
       holdTexts = null;
     }
     expect(texts.filter((x) => x.leadId === lead.id)).toHaveLength(1);
-    expect((await eventsOf(t.companyId)).filter((e) => e.eventType === 'quote.sent')).toHaveLength(1);
+    expect((await server.events(t.companyId)).filter((e) => e.eventType === 'quote.sent')).toHaveLength(1);
   });
 
   it('with sms needs sms:send, and without SMS wired answers Twilio not configured', async () => {
@@ -337,7 +327,7 @@ describe('DELETE /v1/leads/:id', () => {
     expect((await t.call('GET', '/v1/leads')).body.meta.total).toBe(1);
     expect((await t.call('GET', '/v1/pipeline')).body.data).toMatchObject({ follow_up: 1, quoted: 0 });
     expect((await server.fetch('GET', new URL(q.public_url).pathname)).status).toBe(404);
-    const events = await eventsOf(t.companyId);
+    const events = await server.events(t.companyId);
     expect(events.at(-1)).toMatchObject({ eventType: 'lead.deleted', data: { id: lead.id } });
     expect(Object.keys(events.at(-1)!.data)).toEqual(['id']);
 

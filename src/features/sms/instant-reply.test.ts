@@ -3,9 +3,9 @@ import { eq } from 'drizzle-orm';
 import { companies, instantReplyJobs } from '../../db/schema/index.js';
 import { changeCompany } from '../companies/companies.service.js';
 import { systemClock, type Clock } from '../../lib/clock.js';
-import { onPostgres, startTestServer, withInsertFailure, type Tenant, type TestServer } from '../../../test/helpers.js';
+import { onPostgres, withInsertFailure, type Tenant, type TestServer } from '../../../test/helpers.js';
 import { manualClock } from '../../../test/clock.js';
-import { PUBLIC_URL, randomAuMobile, startFakeTwilio, twilioEnv, type FakeTwilio } from '../../../test/fake-twilio.js';
+import { randomAuMobile, type FakeTwilio, startServerWithFakeTwilio } from '../../../test/fake-twilio.js';
 import { createWorkerTasks } from '../../worker/tasks.js';
 import { renderInstantReply } from './instant-reply.js';
 import { claimInstantReplyJobs } from './sms.repo.js';
@@ -15,15 +15,9 @@ const TEMPLATE = 'Hi {first_name}, thanks for contacting {company}! We will call
 
 let fake: FakeTwilio;
 let server: TestServer;
-beforeAll(async () => {
-  fake = await startFakeTwilio();
-  server = await startTestServer({ env: twilioEnv(fake) });
-  fake.deliverTo(server.url, PUBLIC_URL);
-});
-afterAll(async () => {
-  await server?.close();
-  await fake?.close();
-});
+let close: () => Promise<void>;
+beforeAll(async () => ({ fake, server, close } = await startServerWithFakeTwilio()));
+afterAll(() => close?.());
 
 /** The task as the worker process runs it (src/worker/tasks.ts). */
 function worker(clock: Clock = systemClock) {

@@ -1,22 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { and, asc, eq, sql } from 'drizzle-orm';
-import { leads, outboxEvents, smsMessages } from '../../db/schema/index.js';
+import { and, eq, sql } from 'drizzle-orm';
+import { leads, smsMessages } from '../../db/schema/index.js';
 import { changeCompany } from '../companies/companies.service.js';
-import { onPostgres, startTestServer, type Tenant, type TestServer } from '../../../test/helpers.js';
-import { PUBLIC_URL, randomAuMobile, startFakeTwilio, twilioEnv, type FakeTwilio } from '../../../test/fake-twilio.js';
+import { onPostgres, type Tenant, type TestServer } from '../../../test/helpers.js';
+import { PUBLIC_URL, randomAuMobile, type FakeTwilio, startServerWithFakeTwilio } from '../../../test/fake-twilio.js';
 import { recordProviderAnswer } from './sms.repo.js';
 
 let fake: FakeTwilio;
 let server: TestServer;
-beforeAll(async () => {
-  fake = await startFakeTwilio();
-  server = await startTestServer({ env: twilioEnv(fake) });
-  fake.deliverTo(server.url, PUBLIC_URL);
-});
-afterAll(async () => {
-  await server?.close();
-  await fake?.close();
-});
+let close: () => Promise<void>;
+beforeAll(async () => ({ fake, server, close } = await startServerWithFakeTwilio()));
+afterAll(() => close?.());
 
 type SmsTenant = Tenant & { number: string };
 async function smsTenant(credits = 10): Promise<SmsTenant> {
@@ -31,14 +25,6 @@ const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 async function leadsWithPhone(companyId: string, phone: string) {
   return server.database.db.select().from(leads).where(and(eq(leads.companyId, companyId), eq(leads.phone, phone)));
 }
-async function eventsOf(companyId: string) {
-  return server.database.db
-    .select()
-    .from(outboxEvents)
-    .where(eq(outboxEvents.companyId, companyId))
-    .orderBy(asc(outboxEvents.occurredAt), asc(outboxEvents.id));
-}
-
 describe('POST /webhooks/twilio/sms', () => {
   it('creates the lead (source sms) on a first message, stores it in the thread, fires lead.created and sms.received', async () => {
     const t = await smsTenant();
@@ -55,7 +41,7 @@ describe('POST /webhooks/twilio/sms', () => {
       expect.objectContaining({ direction: 'inbound', status: 'received', body: 'Hi, can I get a quote for gutters?', segments: 1, provider: 'twilio' }),
     ]);
     // One transaction, one occurred_at: sorted by type.
-    const events = (await eventsOf(t.companyId)).sort((a, b) => a.eventType.localeCompare(b.eventType));
+    const events = (await server.events(t.companyId)).sort((a, b) => a.eventType.localeCompare(b.eventType));
     expect(events.map((e) => e.eventType)).toEqual(['lead.created', 'sms.received']);
     expect(events[0].data).toMatchObject({ id: lead.id, source: 'sms', phone: from });
     expect(events[1].data).toMatchObject({ lead_id: lead.id, from, to: t.number, body: 'Hi, can I get a quote for gutters?', provider_sid: thread.body.data[0].provider_sid });
@@ -71,7 +57,7 @@ describe('POST /webhooks/twilio/sms', () => {
     expect((await leadsWithPhone(t.companyId, '+61412000999')).length).toBe(2);
     expect((await t.call('GET', `/v1/leads/${older.id}/messages`)).body.meta.total).toBe(1);
     expect((await t.call('GET', `/v1/leads/${newer.id}/messages`)).body.meta.total).toBe(0);
-    expect((await eventsOf(t.companyId)).filter((e) => e.eventType === 'sms.received').length).toBe(1);
+    expect((await server.events(t.companyId)).filter((e) => e.eventType === 'sms.received').length).toBe(1);
   });
 
   it('is idempotent on MessageSid: a retried delivery is stored once', async () => {
@@ -84,7 +70,7 @@ describe('POST /webhooks/twilio/sms', () => {
     }
     const [lead] = await leadsWithPhone(t.companyId, from);
     expect((await t.call('GET', `/v1/leads/${lead.id}/messages`)).body.meta.total).toBe(1);
-    expect((await eventsOf(t.companyId)).map((e) => e.eventType).sort()).toEqual(['lead.created', 'sms.received']);
+    expect((await server.events(t.companyId)).map((e) => e.eventType).sort()).toEqual(['lead.created', 'sms.received']);
   });
 
   it('refuses a bad, missing or misplaced signature with 403 and stores nothing', async () => {
@@ -115,7 +101,7 @@ describe('POST /webhooks/twilio/sms', () => {
     expect(internal.status).toBe(403);
 
     expect(await leadsWithPhone(t.companyId, from)).toEqual([]);
-    expect(await eventsOf(t.companyId)).toEqual([]);
+    expect(await server.events(t.companyId)).toEqual([]);
   });
 
   it('answers 404 for a number no company has, and 400 without a MessageSid', async () => {
@@ -144,7 +130,7 @@ describe('POST /webhooks/twilio/sms', () => {
     const refused = await t.call('POST', '/v1/sms', { lead_id: lead.id, message: 'Still there?' });
     expect(refused.status).toBe(400);
     expect(refused.body.error).toBe('Lead has opted out of SMS');
-    const updated = (await eventsOf(t.companyId)).filter((e) => e.eventType === 'lead.updated');
+    const updated = (await server.events(t.companyId)).filter((e) => e.eventType === 'lead.updated');
     expect(updated.map((e) => e.previous)).toEqual([{ sms_opted_out: false }]);
     expect(updated[0].data).toMatchObject({ id: lead.id, sms_opted_out: true });
 
@@ -178,7 +164,7 @@ describe('POST /webhooks/twilio/sms', () => {
     const found = await leadsWithPhone(t.companyId, from);
     expect(found.length).toBe(1);
     expect((await t.call('GET', `/v1/leads/${found[0].id}/messages`)).body.meta.total).toBe(6);
-    expect((await eventsOf(t.companyId)).filter((e) => e.eventType === 'lead.created').length).toBe(1);
+    expect((await server.events(t.companyId)).filter((e) => e.eventType === 'lead.created').length).toBe(1);
   });
 
   it('answers fast', async () => {

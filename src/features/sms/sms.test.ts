@@ -3,19 +3,13 @@ import { eq } from 'drizzle-orm';
 import { companies, leads, smsMessages } from '../../db/schema/index.js';
 import { changeCompany } from '../companies/companies.service.js';
 import { onPostgres, startTestServer, type Tenant, type TestServer } from '../../../test/helpers.js';
-import { PUBLIC_URL, randomAuMobile, startFakeTwilio, twilioEnv, type FakeTwilio } from '../../../test/fake-twilio.js';
+import { PUBLIC_URL, randomAuMobile, twilioEnv, type FakeTwilio, startServerWithFakeTwilio } from '../../../test/fake-twilio.js';
 
 let fake: FakeTwilio;
 let server: TestServer;
-beforeAll(async () => {
-  fake = await startFakeTwilio();
-  server = await startTestServer({ env: twilioEnv(fake) });
-  fake.deliverTo(server.url, PUBLIC_URL);
-});
-afterAll(async () => {
-  await server?.close();
-  await fake?.close();
-});
+let close: () => Promise<void>;
+beforeAll(async () => ({ fake, server, close } = await startServerWithFakeTwilio()));
+afterAll(() => close?.());
 
 type SmsTenant = Tenant & { number: string };
 
