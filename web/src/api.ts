@@ -1,0 +1,112 @@
+// The dashboard's one door to the server: /app/api and /v1 with the session cookie, never a token.
+import { useQuery } from '@tanstack/react-query';
+
+export type Me = {
+  user: { id: string; name: string; email: string; role: 'owner' | 'admin' | 'member' };
+  company: { id: string; name: string };
+  scopes: string[];
+};
+
+export class ApiError extends Error {
+  status: number;
+  code: string;
+  details: { field: string; message: string }[];
+
+  constructor(status: number, message: string, code: string, details: { field: string; message: string }[] = []) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+type Init = {
+  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  body?: unknown;
+  query?: Record<string, string | number | undefined>;
+};
+
+// These answer 401 as part of their job (wrong password, no session yet); no redirect for them.
+const NO_REDIRECT_ON_401 = ['/app/api/login', '/app/api/me', '/app/api/signup'];
+
+function withQuery(path: string, query: Init['query']): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== '') params.set(key, String(value));
+  }
+  const qs = params.toString();
+  if (!qs) return path;
+  return path + (path.includes('?') ? '&' : '?') + qs;
+}
+
+export async function api<T>(path: string, init: Init = {}): Promise<T> {
+  const method = init.method ?? (init.body === undefined ? 'GET' : 'POST');
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (init.body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(withQuery(path, init.query), {
+    method,
+    headers,
+    credentials: 'same-origin',
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let data: unknown = undefined;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = undefined;
+    }
+  }
+  if (!res.ok) {
+    const body = (data ?? {}) as { error?: string; code?: string; details?: { field: string; message: string }[] };
+    const err = new ApiError(
+      res.status,
+      body.error ?? `Request failed (${res.status})`,
+      body.code ?? 'http_error',
+      Array.isArray(body.details) ? body.details : [],
+    );
+    if (res.status === 401 && !NO_REDIRECT_ON_401.some((p) => path.startsWith(p)) && !isPublicPage()) {
+      window.location.assign('/app/login');
+    }
+    throw err;
+  }
+  return data as T;
+}
+
+function isPublicPage(): boolean {
+  const p = window.location.pathname;
+  return p.startsWith('/app/login') || p.startsWith('/app/signup') || p.startsWith('/app/invite/');
+}
+
+/** The `details` of a validation error as `{field: message}`; empty for any other error. */
+export function fieldErrors(err: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (err instanceof ApiError) {
+    for (const d of err.details) {
+      if (!(d.field in out)) out[d.field] = d.message;
+    }
+  }
+  return out;
+}
+
+export function useMe(): { me: Me | undefined; isLoading: boolean } {
+  const q = useQuery({
+    queryKey: ['me'],
+    queryFn: async () => {
+      try {
+        return await api<Me>('/app/api/me');
+      } catch (err) {
+        // Not logged in is an answer, not a failure: null lets the app route to /login.
+        if (err instanceof ApiError && err.status === 401) return null;
+        throw err;
+      }
+    },
+    retry: false,
+    staleTime: 60_000,
+  });
+  return { me: q.data ?? undefined, isLoading: q.isLoading };
+}

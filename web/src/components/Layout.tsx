@@ -1,0 +1,68 @@
+import { useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { NavLink, Outlet, useNavigate } from 'react-router';
+import { api, useMe } from '../api';
+import { isManager } from './RequireAuth';
+
+const LINKS: { to: string; label: string; managers?: true; end?: true }[] = [
+  { to: '/', label: 'Home', end: true },
+  { to: '/leads', label: 'Leads' },
+  { to: '/board', label: 'Board' },
+  { to: '/quotes', label: 'Quotes' },
+  { to: '/appointments', label: 'Appointments' },
+  { to: '/integrations', label: 'Integrations', managers: true },
+  { to: '/team', label: 'Team', managers: true },
+  { to: '/settings', label: 'Settings' },
+];
+
+export default function Layout() {
+  const { me } = useMe();
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const [leaving, setLeaving] = useState(false);
+
+  async function logOut() {
+    setLeaving(true);
+    try {
+      await api('/app/api/logout', { method: 'POST' });
+    } catch {
+      // The session may already be gone; leaving is what the user asked for either way.
+    }
+    queryClient.clear();
+    queryClient.setQueryData(['me'], null);
+    navigate('/login', { replace: true });
+  }
+
+  const links = LINKS.filter((l) => !l.managers || isManager(me?.user.role));
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">Skip to content</a>
+      <header className="topbar">
+        <span className="brand">QuoteLeads</span>
+        <span className="topbar-company">{me?.company.name}</span>
+        <span className="topbar-user">
+          {me?.user.name} <span className="role-badge">{me?.user.role}</span>
+        </span>
+        <button type="button" className="btn btn-secondary btn-small" onClick={logOut} disabled={leaving}>
+          Log out
+        </button>
+      </header>
+      <div className="shell-body">
+        <nav className="sidenav" aria-label="Main">
+          <ul>
+            {links.map((l) => (
+              <li key={l.to}>
+                <NavLink to={l.to} end={l.end}>
+                  {l.label}
+                </NavLink>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <main id="main" className="content" tabIndex={-1}>
+          <Outlet />
+        </main>
+      </div>
+    </div>
+  );
+}

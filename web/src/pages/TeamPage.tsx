@@ -1,0 +1,1 @@
+export default function TeamPage() { return <h1>TeamPage</h1>; }

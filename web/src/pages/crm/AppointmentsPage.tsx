@@ -1,0 +1,1 @@
+export default function AppointmentsPage() { return <h1>Appointments</h1>; }

@@ -1,0 +1,1 @@
+export default function BoardPage() { return <h1>Board</h1>; }

@@ -1,0 +1,1 @@
+export default function LeadFormPage() { return <h1>Lead form</h1>; }

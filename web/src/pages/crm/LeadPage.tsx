@@ -1,0 +1,1 @@
+export default function LeadPage() { return <h1>Lead</h1>; }

@@ -1,0 +1,1 @@
+export default function QuoteEditorPage() { return <h1>Quote editor</h1>; }

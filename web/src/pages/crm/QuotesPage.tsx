@@ -1,0 +1,1 @@
+export default function QuotesPage() { return <h1>Quotes</h1>; }

@@ -1,0 +1,1 @@
+export default function WebhookPage() { return <h1>WebhookPage</h1>; }

@@ -1,0 +1,1 @@
+export default function WebhooksPage() { return <h1>WebhooksPage</h1>; }
