@@ -1,1 +1,66 @@
-export default function LoginPage() { return <h1>LoginPage</h1>; }
+import { useState, type FormEvent } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
+import { api, fieldErrors, useMe, type Me } from '../api';
+import AuthCard from '../components/AuthCard';
+import { Field, FormError } from '../components/forms';
+import { useTitle } from '../components/useTitle';
+
+/** Where to go after logging in: only a path of this app, never another site. */
+export function safeNext(next: string | null): string {
+  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
+}
+
+export default function LoginPage() {
+  useTitle('Log in');
+  const { me } = useMe();
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  if (me && !busy) return <Navigate to={safeNext(params.get('next'))} replace />;
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const session = await api<Me>('/app/api/login', { method: 'POST', body: { email, password } });
+      queryClient.setQueryData(['me'], session);
+      navigate(safeNext(params.get('next')), { replace: true });
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  }
+
+  const errors = fieldErrors(error);
+  return (
+    <AuthCard>
+      <h1>Log in</h1>
+      <form className="form" onSubmit={submit} noValidate>
+        <FormError error={error} />
+        <Field label="Email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} error={errors.email} />
+        <Field
+          label="Password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          error={errors.password}
+        />
+        <button type="submit" className="btn btn-primary" disabled={busy}>
+          {busy ? 'Logging in…' : 'Log in'}
+        </button>
+      </form>
+      <p className="small" style={{ marginTop: '1rem' }}>
+        New to QuoteLeads? <Link to="/signup">Create an account</Link>
+      </p>
+    </AuthCard>
+  );
+}

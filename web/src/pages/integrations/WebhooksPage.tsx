@@ -1,1 +1,176 @@
-export default function WebhooksPage() { return <h1>WebhooksPage</h1>; }
+import { useState, type FormEvent } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link } from 'react-router';
+import { api, fieldErrors } from '../../api';
+import { CopyButton, Field, FormError, formatDate } from '../../components/forms';
+import { useTitle } from '../../components/useTitle';
+import EventChecklist from './EventChecklist';
+import IntegrationsTabs from './IntegrationsTabs';
+import type { Paginated, WebhookEndpoint, WebhookEndpointWithSecret } from './webhookTypes';
+
+const PER_PAGE = 25;
+
+export function EndpointStatus({ endpoint }: { endpoint: WebhookEndpoint }) {
+  if (endpoint.enabled) {
+    return endpoint.failing_since ? <span className="badge badge-amber">Failing</span> : <span className="badge badge-green">Enabled</span>;
+  }
+  return <span className="badge badge-red">Disabled</span>;
+}
+
+export default function WebhooksPage() {
+  useTitle('Webhooks');
+  const queryClient = useQueryClient();
+  const [page, setPage] = useState(1);
+  const list = useQuery({
+    queryKey: ['webhooks', page],
+    queryFn: () => api<Paginated<WebhookEndpoint>>('/v1/webhooks', { query: { page, per_page: PER_PAGE } }),
+  });
+
+  const [url, setUrl] = useState('');
+  const [description, setDescription] = useState('');
+  const [events, setEvents] = useState<string[]>([]);
+  const [created, setCreated] = useState<WebhookEndpointWithSecret | null>(null);
+
+  const create = useMutation({
+    mutationFn: () =>
+      api<{ data: WebhookEndpointWithSecret }>('/v1/webhooks', {
+        method: 'POST',
+        body: { url, events, description: description.trim() || null },
+      }),
+    onSuccess: ({ data }) => {
+      setCreated(data);
+      setUrl('');
+      setDescription('');
+      setEvents([]);
+      queryClient.invalidateQueries({ queryKey: ['webhooks'] });
+    },
+  });
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    setCreated(null);
+    create.mutate();
+  }
+
+  const errors = fieldErrors(create.error);
+  const total = list.data?.meta.total ?? 0;
+  const pages = Math.max(1, Math.ceil(total / PER_PAGE));
+  return (
+    <>
+      <h1>Webhooks</h1>
+      <IntegrationsTabs />
+      <p className="muted">
+        QuoteLeads POSTs each event as JSON to your endpoints, signed with the endpoint's secret, and retries failed
+        deliveries for up to about 5 days.
+      </p>
+
+      {created && (
+        <section className="secret-panel" aria-labelledby="new-endpoint-title">
+          <h2 id="new-endpoint-title">Endpoint added</h2>
+          <p>
+            Use this signing secret to verify the deliveries to <code>{created.url}</code>. You can reveal it again later on the{' '}
+            <Link to={`/integrations/webhooks/${created.id}`}>endpoint's page</Link>.
+          </p>
+          <div className="secret-value">
+            <code data-testid="new-secret">{created.secret}</code>
+            <CopyButton text={created.secret} />
+          </div>
+        </section>
+      )}
+
+      <section className="card" aria-labelledby="add-endpoint-title">
+        <h2 id="add-endpoint-title">Add an endpoint</h2>
+        <form className="form" onSubmit={submit} noValidate>
+          <FormError error={create.error} />
+          <Field
+            label="Endpoint URL"
+            type="url"
+            required
+            placeholder="https://example.com/webhooks/quoteleads"
+            value={url}
+            onChange={(e) => setUrl(e.target.value)}
+            error={errors.url}
+          />
+          <Field
+            label="Description (optional)"
+            maxLength={500}
+            value={description}
+            onChange={(e) => setDescription(e.target.value)}
+            error={errors.description}
+          />
+          <EventChecklist value={events} onChange={setEvents} error={errors.events} />
+          <div className="actions">
+            <button type="submit" className="btn btn-primary" disabled={create.isPending}>
+              {create.isPending ? 'Adding…' : 'Add endpoint'}
+            </button>
+          </div>
+        </form>
+      </section>
+
+      <section className="card" aria-labelledby="endpoints-title">
+        <h2 id="endpoints-title">Endpoints</h2>
+        <FormError error={list.error} />
+        {list.isLoading && <p role="status">Loading endpoints…</p>}
+        {list.data && (
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">URL</th>
+                  <th scope="col">Events</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Created</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.data.data.length === 0 && (
+                  <tr>
+                    <td colSpan={4} className="empty">
+                      No endpoints yet. Add one above.
+                    </td>
+                  </tr>
+                )}
+                {list.data.data.map((w) => (
+                  <tr key={w.id}>
+                    <td>
+                      <Link to={`/integrations/webhooks/${w.id}`}>{w.url}</Link>
+                      {w.description && <div className="small muted">{w.description}</div>}
+                    </td>
+                    <td>
+                      {w.events.length === 0 ? (
+                        'All events'
+                      ) : (
+                        w.events.map((e) => (
+                          <span className="tag" key={e}>
+                            {e}
+                          </span>
+                        ))
+                      )}
+                    </td>
+                    <td>
+                      <EndpointStatus endpoint={w} />
+                    </td>
+                    <td>{formatDate(w.created_at)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        {pages > 1 && (
+          <div className="pager">
+            <button type="button" className="btn btn-secondary btn-small" disabled={page <= 1} onClick={() => setPage(page - 1)}>
+              Previous
+            </button>
+            <span>
+              Page {page} of {pages}
+            </span>
+            <button type="button" className="btn btn-secondary btn-small" disabled={page >= pages} onClick={() => setPage(page + 1)}>
+              Next
+            </button>
+          </div>
+        )}
+      </section>
+    </>
+  );
+}

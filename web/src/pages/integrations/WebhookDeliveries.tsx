@@ -1,0 +1,184 @@
+import { useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api } from '../../api';
+import { FormError, formatDateTime } from '../../components/forms';
+import { AttemptOutcome } from './WebhookTest';
+import type { Paginated, WebhookDelivery } from './webhookTypes';
+
+const PER_PAGE = 20;
+
+const STATUS_TONE: Record<WebhookDelivery['status'], string> = {
+  succeeded: 'badge-green',
+  failed: 'badge-red',
+  pending: 'badge-amber',
+};
+
+export default function WebhookDeliveries({ endpointId, enabled }: { endpointId: string; enabled: boolean }) {
+  const queryClient = useQueryClient();
+  const [page, setPage] = useState(1);
+  const [status, setStatus] = useState('');
+  const deliveries = useQuery({
+    queryKey: ['webhook-deliveries', endpointId, page, status],
+    queryFn: () =>
+      api<Paginated<WebhookDelivery>>(`/v1/webhooks/${endpointId}/deliveries`, {
+        query: { page, per_page: PER_PAGE, status: status || undefined },
+      }),
+  });
+  const retry = useMutation({
+    mutationFn: (deliveryId: string) =>
+      api<{ data: WebhookDelivery }>(`/v1/webhooks/${endpointId}/deliveries/${deliveryId}/retry`, { method: 'POST' }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ['webhook-deliveries', endpointId] }),
+  });
+
+  const total = deliveries.data?.meta.total ?? 0;
+  const pages = Math.max(1, Math.ceil(total / PER_PAGE));
+  return (
+    <section className="card" aria-labelledby="deliveries-title">
+      <div className="page-head">
+        <h2 id="deliveries-title">Delivery log</h2>
+        <div className="actions">
+          <div className="field">
+            <label htmlFor="delivery-status">Status</label>
+            <select
+              id="delivery-status"
+              value={status}
+              onChange={(e) => {
+                setStatus(e.target.value);
+                setPage(1);
+              }}
+            >
+              <option value="">All</option>
+              <option value="succeeded">Succeeded</option>
+              <option value="failed">Failed</option>
+              <option value="pending">Pending</option>
+            </select>
+          </div>
+          <button
+            type="button"
+            className="btn btn-secondary btn-small"
+            style={{ alignSelf: 'flex-end' }}
+            onClick={() => deliveries.refetch()}
+          >
+            Refresh
+          </button>
+        </div>
+      </div>
+      <FormError error={deliveries.error} />
+      <div aria-live="polite">
+        <FormError error={retry.error} />
+        {retry.isSuccess && (
+          <p className="alert alert-success">The delivery is queued again; it is sent within a few seconds.</p>
+        )}
+      </div>
+      {deliveries.isLoading && <p role="status">Loading deliveries…</p>}
+      {deliveries.data && (
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Event</th>
+                <th scope="col">Status</th>
+                <th scope="col">Time</th>
+                <th scope="col" className="num">
+                  Duration
+                </th>
+                <th scope="col">Response</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {deliveries.data.data.length === 0 && (
+                <tr>
+                  <td colSpan={6} className="empty">
+                    No deliveries yet. Send a test event, or wait for the next event.
+                  </td>
+                </tr>
+              )}
+              {deliveries.data.data.map((d) => {
+                const last = d.attempts[0];
+                return (
+                  <tr key={d.id}>
+                    <td>
+                      <code>{d.event}</code>
+                      {d.test && (
+                        <>
+                          {' '}
+                          <span className="badge badge-blue">Test</span>
+                        </>
+                      )}
+                    </td>
+                    <td>
+                      <span className={`badge ${STATUS_TONE[d.status]}`}>{d.status}</span>
+                      <div className="small">
+                        {d.attempt_count} attempt{d.attempt_count === 1 ? '' : 's'}
+                        {d.status === 'pending' && d.next_attempt_at && <> · next {formatDateTime(d.next_attempt_at)}</>}
+                      </div>
+                    </td>
+                    <td>{formatDateTime(d.last_attempt_at ?? d.created_at)}</td>
+                    <td className="num">{last ? `${last.duration_ms} ms` : '—'}</td>
+                    <td style={{ maxWidth: '22rem' }}>
+                      {last ? (
+                        <>
+                          <AttemptOutcome attempt={last} />
+                          {last.error && <div className="small">{last.error}</div>}
+                          {last.response_body && <pre className="excerpt">{last.response_body.slice(0, 300)}</pre>}
+                        </>
+                      ) : (
+                        'Not attempted yet'
+                      )}
+                      {d.attempts.length > 1 && <AttemptHistory attempts={d.attempts} />}
+                    </td>
+                    <td>
+                      {!d.test && d.status !== 'pending' && (
+                        <button
+                          type="button"
+                          className="btn btn-secondary btn-small"
+                          disabled={!enabled || (retry.isPending && retry.variables === d.id)}
+                          title={enabled ? undefined : 'Enable the endpoint to retry'}
+                          onClick={() => retry.mutate(d.id)}
+                        >
+                          Retry
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {pages > 1 && (
+        <div className="pager">
+          <button type="button" className="btn btn-secondary btn-small" disabled={page <= 1} onClick={() => setPage(page - 1)}>
+            Previous
+          </button>
+          <span>
+            Page {page} of {pages}
+          </span>
+          <button type="button" className="btn btn-secondary btn-small" disabled={page >= pages} onClick={() => setPage(page + 1)}>
+            Next
+          </button>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function AttemptHistory({ attempts }: { attempts: WebhookDelivery['attempts'] }) {
+  return (
+    <details className="small" style={{ marginTop: '0.4rem' }}>
+      <summary>All {attempts.length} attempts</summary>
+      <ol style={{ paddingLeft: '1.2rem', margin: '0.4rem 0 0' }}>
+        {attempts.map((a, i) => (
+          <li key={i}>
+            {formatDateTime(a.attempted_at)}: {a.status_code !== null ? `HTTP ${a.status_code}` : 'no response'}, {a.duration_ms} ms
+            {a.error ? ` (${a.error})` : ''}
+          </li>
+        ))}
+      </ol>
+    </details>
+  );
+}
