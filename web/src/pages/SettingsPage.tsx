@@ -1,1 +1,221 @@
-export default function SettingsPage() { return <h1>SettingsPage</h1>; }
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, fieldErrors, useMe } from '../api';
+import { isManager } from '../components/RequireAuth';
+import { Field, FormError } from '../components/forms';
+import { useTitle } from '../components/useTitle';
+
+type Settings = {
+  name: string;
+  country: string;
+  timezone: string;
+  currency: string;
+  tax_rate: number;
+  tax_mode: 'exclusive' | 'inclusive';
+  instant_reply: string | null;
+  twilio_number: string | null;
+  sms_credits: number;
+};
+
+type FormState = { name: string; country: string; timezone: string; currency: string; tax_percent: string; tax_mode: string; instant_reply: string };
+
+// Rounded through a decimal string: 7.7 / 100 is 0.07700000000000001 in floating point, which the
+// server rightly refuses as more than 5 decimals.
+const percentOf = (fraction: number) => String(Number((fraction * 100).toFixed(3)));
+const fractionOf = (percent: string) => Number((Number(percent) / 100).toFixed(5));
+
+function toForm(s: Settings): FormState {
+  return {
+    name: s.name,
+    country: s.country,
+    timezone: s.timezone,
+    currency: s.currency,
+    tax_percent: percentOf(s.tax_rate),
+    tax_mode: s.tax_mode,
+    instant_reply: s.instant_reply ?? '',
+  };
+}
+
+const COUNTRIES = ['AU', 'NZ', 'GB', 'IE', 'US', 'CA', 'ZA', 'SG'];
+const CURRENCIES = ['AUD', 'NZD', 'GBP', 'EUR', 'USD', 'CAD', 'ZAR', 'SGD'];
+
+export default function SettingsPage() {
+  useTitle('Settings');
+  const { me } = useMe();
+  const canEdit = isManager(me?.user.role);
+  const queryClient = useQueryClient();
+  const settings = useQuery({ queryKey: ['settings'], queryFn: () => api<Settings>('/app/api/settings') });
+  const [form, setForm] = useState<FormState | null>(null);
+  const [saved, setSaved] = useState(false);
+  const timezones = useMemo(() => {
+    try {
+      return Intl.supportedValuesOf('timeZone');
+    } catch {
+      return [];
+    }
+  }, []);
+
+  useEffect(() => {
+    if (settings.data && !form) setForm(toForm(settings.data));
+  }, [settings.data, form]);
+
+  const save = useMutation({
+    mutationFn: (f: FormState) =>
+      api<Settings>('/app/api/settings', {
+        method: 'PATCH',
+        body: {
+          name: f.name,
+          country: f.country.trim().toUpperCase(),
+          timezone: f.timezone.trim(),
+          currency: f.currency.trim().toUpperCase(),
+          tax_rate: fractionOf(f.tax_percent),
+          tax_mode: f.tax_mode,
+          instant_reply: f.instant_reply.trim() === '' ? null : f.instant_reply,
+        },
+      }),
+    onSuccess: (s) => {
+      queryClient.setQueryData(['settings'], s);
+      queryClient.invalidateQueries({ queryKey: ['me'] });
+      setForm(toForm(s));
+      setSaved(true);
+    },
+  });
+
+  const set = (key: keyof FormState) => (e: { target: { value: string } }) => {
+    setSaved(false);
+    setForm((f) => (f ? { ...f, [key]: e.target.value } : f));
+  };
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    if (form) save.mutate(form);
+  }
+
+  const errors = fieldErrors(save.error);
+  const s = settings.data;
+  return (
+    <>
+      <h1>Settings</h1>
+      <FormError error={settings.error} />
+      {settings.isLoading && <p role="status">Loading…</p>}
+      {s && form && (
+        <>
+          <section className="card" aria-labelledby="company-title">
+            <h2 id="company-title">Company</h2>
+            {!canEdit && (
+              <p className="alert alert-info">Only owners and admins can change the settings. You can see them here.</p>
+            )}
+            <form className="form" onSubmit={submit} noValidate>
+              <FormError error={save.error} />
+              <fieldset disabled={!canEdit || save.isPending} style={{ border: 'none', padding: 0, display: 'grid', gap: '1rem' }}>
+                <legend className="visually-hidden">Company settings</legend>
+                <Field label="Company name" required value={form.name} onChange={set('name')} error={errors.name} />
+                <div className="form-row">
+                  <Field
+                    label="Country"
+                    list="country-list"
+                    maxLength={2}
+                    value={form.country}
+                    onChange={set('country')}
+                    error={errors.country}
+                    hint="Two-letter code; national phone numbers are read in this country."
+                  />
+                  <Field
+                    label="Currency"
+                    list="currency-list"
+                    maxLength={3}
+                    value={form.currency}
+                    onChange={set('currency')}
+                    error={errors.currency}
+                    hint="Three-letter code, e.g. AUD."
+                  />
+                </div>
+                <Field
+                  label="Timezone"
+                  list="timezone-list"
+                  value={form.timezone}
+                  onChange={set('timezone')}
+                  error={errors.timezone}
+                  hint="Quotes expire at the end of their last day in this timezone."
+                />
+                <div className="form-row">
+                  <Field
+                    label="Tax rate (%)"
+                    type="number"
+                    min={0}
+                    max={100}
+                    step="any"
+                    inputMode="decimal"
+                    value={form.tax_percent}
+                    onChange={set('tax_percent')}
+                    error={errors.tax_rate}
+                    hint="The default for new quotes, e.g. 10 for GST."
+                  />
+                  <div className="field">
+                    <label htmlFor="tax-mode">Tax mode</label>
+                    <select id="tax-mode" value={form.tax_mode} onChange={set('tax_mode')} aria-invalid={errors.tax_mode ? true : undefined}>
+                      <option value="exclusive">Exclusive: tax added to prices</option>
+                      <option value="inclusive">Inclusive: prices include tax</option>
+                    </select>
+                    {errors.tax_mode && <p className="field-error">{errors.tax_mode}</p>}
+                  </div>
+                </div>
+                <div className="field">
+                  <label htmlFor="instant-reply">Instant reply text</label>
+                  <textarea
+                    id="instant-reply"
+                    value={form.instant_reply}
+                    onChange={set('instant_reply')}
+                    aria-describedby="instant-reply-hint"
+                    aria-invalid={errors.instant_reply ? true : undefined}
+                  />
+                  <span className="hint" id="instant-reply-hint">
+                    Texted to a new lead as soon as it arrives. Leave empty for none.
+                  </span>
+                  {errors.instant_reply && <p className="field-error">{errors.instant_reply}</p>}
+                </div>
+              </fieldset>
+              {canEdit && (
+                <div className="actions">
+                  <button type="submit" className="btn btn-primary" disabled={save.isPending}>
+                    {save.isPending ? 'Saving…' : 'Save settings'}
+                  </button>
+                  <span role="status">{saved ? 'Settings saved.' : ''}</span>
+                </div>
+              )}
+            </form>
+            <datalist id="country-list">
+              {COUNTRIES.map((c) => (
+                <option key={c} value={c} />
+              ))}
+            </datalist>
+            <datalist id="currency-list">
+              {CURRENCIES.map((c) => (
+                <option key={c} value={c} />
+              ))}
+            </datalist>
+            <datalist id="timezone-list">
+              {timezones.map((z) => (
+                <option key={z} value={z} />
+              ))}
+            </datalist>
+          </section>
+
+          <section className="card" aria-labelledby="sms-title">
+            <h2 id="sms-title">SMS</h2>
+            <dl className="dl">
+              <dt>Twilio number</dt>
+              <dd data-testid="twilio-number">{s.twilio_number ?? 'Not set'}</dd>
+              <dt>SMS credits</dt>
+              <dd data-testid="sms-credits">{s.sms_credits.toLocaleString()}</dd>
+            </dl>
+            <p className="muted small" style={{ marginTop: '0.75rem' }}>
+              The SMS number and the credit balance are set by your QuoteLeads operator (
+              <code>quoteleads company update</code>). Each SMS segment sent costs one credit.
+            </p>
+          </section>
+        </>
+      )}
+    </>
+  );
+}

@@ -1,1 +1,206 @@
-export default function TeamPage() { return <h1>TeamPage</h1>; }
+import { useState, type FormEvent } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, useMe } from '../api';
+import { ConfirmDialog, CopyButton, FormError, formatDate } from '../components/forms';
+import { useTitle } from '../components/useTitle';
+
+type TeamUser = { id: string; name: string; email: string; role: 'owner' | 'admin' | 'member'; created_at: string };
+type Invite = { id: string; role: 'admin' | 'member'; created_at: string; expires_at: string };
+type CreatedInvite = { id: string; role: string; expires_at: string; url: string };
+
+const ROLE_HELP = {
+  admin: 'Admins manage everything an owner does: API keys, webhooks, the team and settings.',
+  member: 'Members work leads, quotes, messages and appointments, but cannot open Integrations, Team or change settings.',
+};
+
+export default function TeamPage() {
+  useTitle('Team');
+  const { me } = useMe();
+  const queryClient = useQueryClient();
+  const team = useQuery({ queryKey: ['team'], queryFn: () => api<{ users: TeamUser[]; invites: Invite[] }>('/app/api/team') });
+  const [role, setRole] = useState<'admin' | 'member'>('member');
+  const [created, setCreated] = useState<CreatedInvite | null>(null);
+  const [removing, setRemoving] = useState<TeamUser | null>(null);
+
+  const invite = useMutation({
+    mutationFn: () => api<CreatedInvite>('/app/api/invites', { method: 'POST', body: { role } }),
+    onSuccess: (inv) => {
+      setCreated(inv);
+      queryClient.invalidateQueries({ queryKey: ['team'] });
+    },
+  });
+  const revokeInvite = useMutation({
+    mutationFn: (id: string) => api(`/app/api/invites/${id}`, { method: 'DELETE' }),
+    onSuccess: (_r, id) => {
+      if (created?.id === id) setCreated(null);
+      queryClient.invalidateQueries({ queryKey: ['team'] });
+    },
+  });
+  const removeUser = useMutation({
+    mutationFn: (id: string) => api(`/app/api/team/${id}`, { method: 'DELETE' }),
+    onSuccess: () => {
+      setRemoving(null);
+      queryClient.invalidateQueries({ queryKey: ['team'] });
+    },
+  });
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    setCreated(null);
+    invite.mutate();
+  }
+
+  return (
+    <>
+      <h1>Team</h1>
+      <p className="muted">Invite the people who work your leads. Each invitation is a one-time link, valid for 7 days.</p>
+
+      <section className="card" aria-labelledby="invite-title">
+        <h2 id="invite-title">Invite someone</h2>
+        <form className="form" onSubmit={submit}>
+          <FormError error={invite.error} />
+          <div className="field">
+            <label htmlFor="invite-role">Role</label>
+            <select id="invite-role" value={role} onChange={(e) => setRole(e.target.value as 'admin' | 'member')} aria-describedby="invite-role-hint">
+              <option value="member">Member</option>
+              <option value="admin">Admin</option>
+            </select>
+            <span className="hint" id="invite-role-hint">
+              {ROLE_HELP[role]}
+            </span>
+          </div>
+          <div className="actions">
+            <button type="submit" className="btn btn-primary" disabled={invite.isPending}>
+              {invite.isPending ? 'Creating…' : 'Create invitation link'}
+            </button>
+          </div>
+        </form>
+        {created && (
+          <div className="secret-panel" style={{ marginTop: '1rem', marginBottom: 0 }} role="status">
+            <h3>Invitation link ({created.role})</h3>
+            <p>
+              <strong>Send this link to the person you invite. It is shown only once</strong>, works once, and expires{' '}
+              {formatDate(created.expires_at)}.
+            </p>
+            <div className="secret-value">
+              <code data-testid="invite-url">{created.url}</code>
+              <CopyButton text={created.url} />
+            </div>
+          </div>
+        )}
+      </section>
+
+      <section className="card" aria-labelledby="users-title">
+        <h2 id="users-title">People</h2>
+        <FormError error={team.error} />
+        <FormError error={removeUser.isError && !removing ? removeUser.error : null} />
+        {team.isLoading && <p role="status">Loading…</p>}
+        {team.data && (
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Email</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Joined</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {team.data.users.map((u) => (
+                  <tr key={u.id}>
+                    <td>
+                      {u.name}
+                      {u.id === me?.user.id && <span className="small"> (you)</span>}
+                    </td>
+                    <td>{u.email}</td>
+                    <td>
+                      <span className={`badge ${u.role === 'owner' ? 'badge-blue' : 'badge-grey'}`} style={{ textTransform: 'capitalize' }}>
+                        {u.role}
+                      </span>
+                    </td>
+                    <td>{formatDate(u.created_at)}</td>
+                    <td>
+                      {u.role !== 'owner' && u.id !== me?.user.id && (
+                        <button
+                          type="button"
+                          className="btn btn-secondary btn-small"
+                          onClick={() => {
+                            removeUser.reset();
+                            setRemoving(u);
+                          }}
+                        >
+                          Remove
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+
+      <section className="card" aria-labelledby="invites-title">
+        <h2 id="invites-title">Pending invitations</h2>
+        <FormError error={revokeInvite.error} />
+        {team.data && team.data.invites.length === 0 && <p className="muted">No pending invitations.</p>}
+        {team.data && team.data.invites.length > 0 && (
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Role</th>
+                  <th scope="col">Created</th>
+                  <th scope="col">Expires</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {team.data.invites.map((inv) => (
+                  <tr key={inv.id}>
+                    <td style={{ textTransform: 'capitalize' }}>{inv.role}</td>
+                    <td>{formatDate(inv.created_at)}</td>
+                    <td>{formatDate(inv.expires_at)}</td>
+                    <td>
+                      <button
+                        type="button"
+                        className="btn btn-secondary btn-small"
+                        disabled={revokeInvite.isPending && revokeInvite.variables === inv.id}
+                        onClick={() => revokeInvite.mutate(inv.id)}
+                      >
+                        Revoke
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+
+      <ConfirmDialog
+        open={removing !== null}
+        title="Remove this person?"
+        confirmLabel="Remove"
+        danger
+        busy={removeUser.isPending}
+        error={removeUser.error}
+        onCancel={() => setRemoving(null)}
+        onConfirm={() => removing && removeUser.mutate(removing.id)}
+      >
+        <p>
+          {removing?.name} ({removing?.email}) loses access at once and is logged out everywhere. You can invite them again
+          later.
+        </p>
+      </ConfirmDialog>
+    </>
+  );
+}
