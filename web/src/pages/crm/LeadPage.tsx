@@ -1,1 +1,251 @@
-export default function LeadPage() { return <h1>Lead</h1>; }
+import { useState } from 'react';
+import { Link, useNavigate, useParams } from 'react-router';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api } from '../../api';
+import { useTitle } from '../../components/useTitle';
+import { AppointmentForm } from './AppointmentForm';
+import { Conversation } from './Conversation';
+import { STAGES, STAGE_LABELS, type Appointment, type Lead, type One, type Quote, type Stage } from './types';
+import { ErrorBanner, StageBadge, StatusBadge, fetchAll, formatDate, formatDateTime, humanize, leadLabel, money, useLead, useSettings } from './ui';
+
+export default function LeadPage() {
+  const { id = '' } = useParams();
+  const lead = useLead(id);
+  useTitle(lead.data ? leadLabel(lead.data) : 'Lead');
+
+  if (lead.error) {
+    return (
+      <div className="crm-page">
+        <h1>Lead</h1>
+        <ErrorBanner error={lead.error} />
+        <Link to="/leads">Back to leads</Link>
+      </div>
+    );
+  }
+  if (!lead.data) {
+    return (
+      <div className="crm-page">
+        <h1>Lead</h1>
+        <p className="crm-muted">Loading…</p>
+      </div>
+    );
+  }
+  return <LeadView lead={lead.data} />;
+}
+
+function LeadView({ lead }: { lead: Lead }) {
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const settings = useSettings();
+  const currency = settings.data?.currency ?? 'AUD';
+  const [confirmDelete, setConfirmDelete] = useState(false);
+
+  const changeStage = useMutation({
+    mutationFn: (stage: Stage) => api<One<Lead>>(`/v1/leads/${lead.id}`, { method: 'PATCH', body: { pipeline_stage: stage } }),
+    onSuccess: (res) => {
+      queryClient.setQueryData(['lead', lead.id], res.data);
+      for (const key of ['leads', 'board', 'pipeline', 'overview']) void queryClient.invalidateQueries({ queryKey: [key] });
+    },
+  });
+
+  const remove = useMutation({
+    mutationFn: () => api<void>(`/v1/leads/${lead.id}`, { method: 'DELETE' }),
+    onSuccess: () => {
+      queryClient.removeQueries({ queryKey: ['lead', lead.id] });
+      for (const key of ['leads', 'board', 'pipeline', 'overview', 'quotes', 'appointments']) void queryClient.invalidateQueries({ queryKey: [key] });
+      navigate('/leads', { replace: true });
+    },
+  });
+
+  const rows: [string, string][] = [
+    ['Phone', lead.phone ?? '—'],
+    ['Email', lead.email ?? '—'],
+    ['Service', lead.service_type ?? '—'],
+    ['Estimated value', money(lead.value, currency)],
+    ['Address', [lead.address, lead.postcode].filter(Boolean).join(' ') || '—'],
+    ['Source', lead.source ?? '—'],
+    ['AI score', `${lead.ai_score} / 100`],
+    ['Created', formatDateTime(lead.created_at)],
+    ['Updated', formatDateTime(lead.updated_at)],
+  ];
+
+  return (
+    <div className="crm-page">
+      <div className="crm-page-head">
+        <div>
+          <p className="crm-subtitle">
+            <Link to="/leads">Leads</Link> /
+          </p>
+          <h1>{leadLabel(lead)}</h1>
+          <p className="crm-subtitle">
+            <StageBadge stage={lead.pipeline_stage} /> <StatusBadge status={lead.ai_status} />
+            {lead.sms_opted_out && (
+              <>
+                {' '}
+                <span className="crm-badge crm-status-declined">Opted out of SMS</span>
+              </>
+            )}
+          </p>
+        </div>
+        <div className="crm-actions">
+          <Link className="crm-btn" to={`/leads/${lead.id}/edit`}>
+            Edit
+          </Link>
+          <Link className="crm-btn" to={`/quotes/new?lead_id=${lead.id}`}>
+            New quote
+          </Link>
+          <button type="button" className="crm-btn crm-btn-danger" onClick={() => setConfirmDelete(true)} disabled={confirmDelete}>
+            Delete
+          </button>
+        </div>
+      </div>
+
+      {confirmDelete && (
+        <div className="crm-alert crm-alert-error" role="alertdialog" aria-labelledby="delete-q">
+          <p id="delete-q">
+            <strong>Delete {leadLabel(lead)}?</strong> This erases the lead with its messages, quotes and appointments. It cannot be undone.
+          </p>
+          <ErrorBanner error={remove.error} />
+          <div className="crm-form-actions">
+            <button type="button" className="crm-btn crm-btn-danger" onClick={() => remove.mutate()} disabled={remove.isPending}>
+              Yes, delete this lead
+            </button>
+            <button type="button" className="crm-btn" onClick={() => setConfirmDelete(false)}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      )}
+
+      <div className="crm-grid crm-grid-2">
+        <div className="crm-stack">
+          <section className="crm-card" aria-labelledby="details-heading">
+            <h2 id="details-heading">Details</h2>
+            <div className="crm-field" style={{ marginBottom: '1rem', maxWidth: '20rem' }}>
+              <label htmlFor="lead-stage">Stage</label>
+              <select
+                id="lead-stage"
+                value={changeStage.isPending ? changeStage.variables : lead.pipeline_stage}
+                disabled={changeStage.isPending}
+                onChange={(e) => changeStage.mutate(e.target.value as Stage)}
+              >
+                {STAGES.map((s) => (
+                  <option key={s} value={s}>
+                    {STAGE_LABELS[s]}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <ErrorBanner error={changeStage.error} />
+            <dl className="crm-dl">
+              {rows.map(([k, v]) => (
+                <div key={k} style={{ display: 'contents' }}>
+                  <dt>{k}</dt>
+                  <dd>{v}</dd>
+                </div>
+              ))}
+            </dl>
+            {lead.ai_summary && (
+              <>
+                <h3 style={{ marginTop: '1rem' }}>AI summary</h3>
+                <p>{lead.ai_summary}</p>
+              </>
+            )}
+            {lead.notes && (
+              <>
+                <h3 style={{ marginTop: '1rem' }}>Notes</h3>
+                <p style={{ whiteSpace: 'pre-wrap' }}>{lead.notes}</p>
+              </>
+            )}
+          </section>
+          <LeadQuotes lead={lead} />
+          <LeadAppointments lead={lead} />
+        </div>
+        <Conversation lead={lead} />
+      </div>
+    </div>
+  );
+}
+
+// GET /v1/quotes and /v1/appointments have no lead filter, so the lead's own are picked out here.
+function LeadQuotes({ lead }: { lead: Lead }) {
+  const quotes = useQuery({
+    queryKey: ['quotes', 'all'],
+    queryFn: () => fetchAll<Quote>('/v1/quotes'),
+    select: (all) => all.filter((q) => q.lead_id === lead.id),
+  });
+  return (
+    <section className="crm-card" aria-labelledby="quotes-heading">
+      <div className="crm-section-head">
+        <h2 id="quotes-heading">Quotes</h2>
+        <Link className="crm-btn crm-btn-small" to={`/quotes/new?lead_id=${lead.id}`}>
+          New quote
+        </Link>
+      </div>
+      <ErrorBanner error={quotes.error} />
+      {quotes.data?.length === 0 && <p className="crm-muted">No quotes yet.</p>}
+      {quotes.data && quotes.data.length > 0 && (
+        <ul className="crm-list">
+          {quotes.data.map((q) => (
+            <li key={q.id}>
+              <span>
+                <Link to={`/quotes/${q.id}`}>{q.quote_number}</Link> · {formatDate(q.created_at)}
+              </span>
+              <span>
+                {money(q.total, q.currency)} <StatusBadge status={q.status} />
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function LeadAppointments({ lead }: { lead: Lead }) {
+  const [booking, setBooking] = useState(false);
+  const appts = useQuery({
+    queryKey: ['appointments', 'all'],
+    queryFn: () => fetchAll<Appointment>('/v1/appointments'),
+    select: (all) => all.filter((a) => a.lead_id === lead.id).sort((a, b) => a.start_time.localeCompare(b.start_time)),
+  });
+  return (
+    <section className="crm-card" aria-labelledby="appointments-heading">
+      <div className="crm-section-head">
+        <h2 id="appointments-heading">Appointments</h2>
+        {!booking && (
+          <button type="button" className="crm-btn crm-btn-small" onClick={() => setBooking(true)}>
+            Book an appointment
+          </button>
+        )}
+      </div>
+      <ErrorBanner error={appts.error} />
+      {booking && (
+        <div style={{ marginBottom: '1rem' }}>
+          <AppointmentForm leadId={lead.id} onDone={() => setBooking(false)} />
+          <button type="button" className="crm-btn crm-btn-small" style={{ marginTop: '0.5rem' }} onClick={() => setBooking(false)}>
+            Cancel booking
+          </button>
+        </div>
+      )}
+      {appts.data?.length === 0 && !booking && <p className="crm-muted">No appointments.</p>}
+      {appts.data && appts.data.length > 0 && (
+        <ul className="crm-list">
+          {appts.data.map((a) => (
+            <li key={a.id}>
+              <span>
+                <strong>{formatDateTime(a.start_time)}</strong> · {a.title}
+              </span>
+              <span>
+                {humanize(a.appointment_type)} <StatusBadge status={a.status} />
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+      <p style={{ marginTop: '0.75rem', marginBottom: 0 }}>
+        <Link to="/appointments">Open the agenda</Link>
+      </p>
+    </section>
+  );
+}

@@ -1,1 +1,165 @@
-export default function LeadsPage() { return <h1>Leads</h1>; }
+import { useEffect, useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { api } from '../../api';
+import { useTitle } from '../../components/useTitle';
+import { AI_STATUSES, STAGES, STAGE_LABELS, type Lead, type Paged } from './types';
+import { ErrorBanner, Field, Pagination, StageBadge, StatusBadge, formatDate, humanize, money, useDebounced, useSettings } from './ui';
+
+export default function LeadsPage() {
+  useTitle('Leads');
+  // Filters live in the address, so Back and a reload keep them.
+  const [params, setParams] = useSearchParams();
+  const stage = params.get('stage') ?? '';
+  const aiStatus = params.get('ai_status') ?? '';
+  const search = params.get('search') ?? '';
+  const page = Number(params.get('page') ?? '1') || 1;
+
+  const [searchInput, setSearchInput] = useState(search);
+  const debouncedSearch = useDebounced(searchInput.trim(), 350);
+
+  function update(changes: Record<string, string>) {
+    setParams(
+      (prev) => {
+        const next = new URLSearchParams(prev);
+        for (const [k, v] of Object.entries(changes)) {
+          if (v) next.set(k, v);
+          else next.delete(k);
+        }
+        if (!('page' in changes)) next.delete('page');
+        return next;
+      },
+      { replace: true },
+    );
+  }
+
+  useEffect(() => {
+    if (debouncedSearch !== search) update({ search: debouncedSearch });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [debouncedSearch]);
+
+  const settings = useSettings();
+  const currency = settings.data?.currency ?? 'AUD';
+  const { data, error, isLoading, isFetching } = useQuery({
+    queryKey: ['leads', { stage, aiStatus, search, page }],
+    queryFn: () =>
+      api<Paged<Lead>>('/v1/leads', {
+        query: { stage: stage || undefined, ai_status: aiStatus || undefined, search: search || undefined, page, per_page: 25 },
+      }),
+    placeholderData: keepPreviousData,
+  });
+
+  return (
+    <div className="crm-page">
+      <div className="crm-page-head">
+        <div>
+          <h1>Leads</h1>
+          <p className="crm-subtitle">{data ? `${data.meta.total} lead${data.meta.total === 1 ? '' : 's'}` : '\u00a0'}</p>
+        </div>
+        <div className="crm-actions">
+          <Link className="crm-btn crm-btn-primary" to="/leads/new">
+            New lead
+          </Link>
+        </div>
+      </div>
+
+      <form className="crm-filters" role="search" aria-label="Filter leads" onSubmit={(e) => e.preventDefault()}>
+        <Field label="Search" className="crm-field-grow">
+          {(attrs) => (
+            <input {...attrs} type="search" value={searchInput} placeholder="Name, phone or email" onChange={(e) => setSearchInput(e.target.value)} />
+          )}
+        </Field>
+        <Field label="Stage">
+          {(attrs) => (
+            <select {...attrs} value={stage} onChange={(e) => update({ stage: e.target.value })}>
+              <option value="">All stages</option>
+              {STAGES.map((s) => (
+                <option key={s} value={s}>
+                  {STAGE_LABELS[s]}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="AI status">
+          {(attrs) => (
+            <select {...attrs} value={aiStatus} onChange={(e) => update({ ai_status: e.target.value })}>
+              <option value="">Any AI status</option>
+              {AI_STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {humanize(s)}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        {(stage || aiStatus || search) && (
+          <button
+            type="button"
+            className="crm-btn"
+            onClick={() => {
+              setSearchInput('');
+              update({ stage: '', ai_status: '', search: '' });
+            }}
+          >
+            Clear filters
+          </button>
+        )}
+      </form>
+
+      <ErrorBanner error={error} />
+      <div className="crm-table-wrap" aria-busy={isFetching}>
+        <table className="crm-table">
+          <caption className="crm-visually-hidden">Leads, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Phone</th>
+              <th scope="col">Email</th>
+              <th scope="col">Stage</th>
+              <th scope="col">AI status</th>
+              <th scope="col" className="num">
+                Value
+              </th>
+              <th scope="col">Created</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data?.data.map((lead) => (
+              <tr key={lead.id} data-lead-id={lead.id}>
+                <td>
+                  <Link to={`/leads/${lead.id}`}>{lead.name || lead.phone || lead.email || 'Unnamed lead'}</Link>
+                </td>
+                <td>{lead.phone ?? '—'}</td>
+                <td>{lead.email ?? '—'}</td>
+                <td>
+                  <StageBadge stage={lead.pipeline_stage} />
+                </td>
+                <td>
+                  <StatusBadge status={lead.ai_status} />
+                </td>
+                <td className="num">{money(lead.value, currency)}</td>
+                <td>{formatDate(lead.created_at)}</td>
+              </tr>
+            ))}
+            {data && data.data.length === 0 && (
+              <tr>
+                <td colSpan={7} className="crm-empty">
+                  {stage || aiStatus || search ? 'No leads match these filters.' : 'No leads yet. Add your first one.'}
+                </td>
+              </tr>
+            )}
+            {isLoading && (
+              <tr>
+                <td colSpan={7} className="crm-empty">
+                  Loading…
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
+      {data && data.meta.total > data.meta.per_page && <Pagination meta={data.meta} onPage={(p) => update({ page: String(p) })} label="Leads pages" />}
+    </div>
+  );
+}

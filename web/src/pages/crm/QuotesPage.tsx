@@ -1,1 +1,109 @@
-export default function QuotesPage() { return <h1>Quotes</h1>; }
+import { Link, useSearchParams } from 'react-router';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { api } from '../../api';
+import { useTitle } from '../../components/useTitle';
+import { QUOTE_STATUSES, type Paged, type Quote } from './types';
+import { ErrorBanner, Field, LeadLink, Pagination, StatusBadge, formatDate, formatDay, humanize, money } from './ui';
+
+export default function QuotesPage() {
+  useTitle('Quotes');
+  const [params, setParams] = useSearchParams();
+  const status = params.get('status') ?? '';
+  const page = Number(params.get('page') ?? '1') || 1;
+  const { data, error, isLoading, isFetching } = useQuery({
+    queryKey: ['quotes', { status, page }],
+    queryFn: () => api<Paged<Quote>>('/v1/quotes', { query: { status: status || undefined, page, per_page: 25 } }),
+    placeholderData: keepPreviousData,
+  });
+
+  function update(next: { status?: string; page?: number }) {
+    const p = new URLSearchParams();
+    const s = next.status ?? status;
+    if (s) p.set('status', s);
+    if (next.page && next.page > 1) p.set('page', String(next.page));
+    setParams(p, { replace: true });
+  }
+
+  return (
+    <div className="crm-page">
+      <div className="crm-page-head">
+        <div>
+          <h1>Quotes</h1>
+          <p className="crm-subtitle">{data ? `${data.meta.total} quote${data.meta.total === 1 ? '' : 's'}` : '\u00a0'}</p>
+        </div>
+        <div className="crm-actions">
+          <Link className="crm-btn crm-btn-primary" to="/quotes/new">
+            New quote
+          </Link>
+        </div>
+      </div>
+      <form className="crm-filters" aria-label="Filter quotes" onSubmit={(e) => e.preventDefault()}>
+        <Field label="Status">
+          {(attrs) => (
+            <select {...attrs} value={status} onChange={(e) => update({ status: e.target.value, page: 1 })}>
+              <option value="">All statuses</option>
+              {QUOTE_STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {humanize(s)}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+      </form>
+      <ErrorBanner error={error} />
+      <div className="crm-table-wrap" aria-busy={isFetching}>
+        <table className="crm-table">
+          <caption className="crm-visually-hidden">Quotes, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Quote</th>
+              <th scope="col">Lead</th>
+              <th scope="col" className="num">
+                Total
+              </th>
+              <th scope="col">Status</th>
+              <th scope="col">Valid until</th>
+              <th scope="col">Created</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data?.data.map((q) => (
+              <tr key={q.id} data-quote-id={q.id}>
+                <td>
+                  <Link to={`/quotes/${q.id}`}>{q.quote_number}</Link>
+                </td>
+                <td>
+                  <LeadLink id={q.lead_id} />
+                </td>
+                <td className="num">
+                  {money(q.total, q.currency)} <span className="crm-muted">{q.currency}</span>
+                </td>
+                <td>
+                  <StatusBadge status={q.status} />
+                </td>
+                <td>{formatDay(q.valid_until)}</td>
+                <td>{formatDate(q.created_at)}</td>
+              </tr>
+            ))}
+            {data && data.data.length === 0 && (
+              <tr>
+                <td colSpan={6} className="crm-empty">
+                  {status ? `No ${humanize(status).toLowerCase()} quotes.` : 'No quotes yet.'}
+                </td>
+              </tr>
+            )}
+            {isLoading && (
+              <tr>
+                <td colSpan={6} className="crm-empty">
+                  Loading…
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
+      {data && data.meta.total > data.meta.per_page && <Pagination meta={data.meta} onPage={(p) => update({ page: p })} label="Quotes pages" />}
+    </div>
+  );
+}

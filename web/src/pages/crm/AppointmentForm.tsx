@@ -1,0 +1,112 @@
+// Booking an appointment: on a lead's page (the lead is known) and on the agenda (a lead picker).
+import { useState, type FormEvent } from 'react';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { api, fieldErrors } from '../../api';
+import { APPOINTMENT_TYPES, type Appointment, type AppointmentType, type One } from './types';
+import { ErrorBanner, Field, LeadPicker, humanize } from './ui';
+
+/** A datetime-local value ("2026-04-03T10:30", the browser's zone) as an ISO instant the API takes. */
+export function localToIso(local: string): string | undefined {
+  if (!local) return undefined;
+  const d = new Date(local);
+  return Number.isNaN(d.getTime()) ? local : d.toISOString();
+}
+
+/** An ISO instant as a datetime-local value in the browser's zone. */
+export function isoToLocal(iso: string): string {
+  const d = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+function nextHour(): string {
+  const d = new Date();
+  d.setMinutes(0, 0, 0);
+  d.setHours(d.getHours() + 1);
+  return isoToLocal(d.toISOString());
+}
+
+export function AppointmentForm({ leadId, onDone }: { leadId?: string; onDone?: (a: Appointment) => void }) {
+  const queryClient = useQueryClient();
+  const [lead, setLead] = useState(leadId ?? '');
+  const [type, setType] = useState<AppointmentType>('callback');
+  const [start, setStart] = useState(nextHour);
+  const [end, setEnd] = useState('');
+  const [title, setTitle] = useState('');
+  const [location, setLocation] = useState('');
+  const [notes, setNotes] = useState('');
+  const [noLead, setNoLead] = useState(false);
+
+  const book = useMutation({
+    mutationFn: () =>
+      api<One<Appointment>>('/v1/appointments', {
+        method: 'POST',
+        body: {
+          lead_id: lead,
+          appointment_type: type,
+          start_time: localToIso(start),
+          end_time: localToIso(end),
+          title: title.trim() || undefined,
+          location: location.trim() || undefined,
+          notes: notes.trim() || undefined,
+        },
+      }),
+    onSuccess: (res) => {
+      void queryClient.invalidateQueries({ queryKey: ['appointments'] });
+      setTitle('');
+      setLocation('');
+      setNotes('');
+      setEnd('');
+      onDone?.(res.data);
+    },
+  });
+  const errors = fieldErrors(book.error);
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    setNoLead(!lead);
+    if (lead) book.mutate();
+  }
+
+  return (
+    <form className="crm-form" onSubmit={submit} noValidate aria-label="Book an appointment">
+      <ErrorBanner error={book.error} />
+      {!leadId && <LeadPicker value={lead} onChange={setLead} error={noLead ? 'Choose the lead this appointment is with' : errors.lead_id} />}
+      <div className="crm-form-grid">
+        <Field label="Type" error={errors.appointment_type}>
+          {(attrs) => (
+            <select {...attrs} value={type} onChange={(e) => setType(e.target.value as AppointmentType)}>
+              {APPOINTMENT_TYPES.map((t) => (
+                <option key={t} value={t}>
+                  {t === 'onsite' ? 'On-site visit' : humanize(t)}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Start" error={errors.start_time}>
+          {(attrs) => <input {...attrs} type="datetime-local" value={start} onChange={(e) => setStart(e.target.value)} required />}
+        </Field>
+        <Field label="End (optional)" error={errors.end_time} hint="Default: 30 minutes after the start">
+          {(attrs) => <input {...attrs} type="datetime-local" value={end} onChange={(e) => setEnd(e.target.value)} />}
+        </Field>
+      </div>
+      <div className="crm-form-grid">
+        <Field label="Title (optional)" error={errors.title}>
+          {(attrs) => <input {...attrs} type="text" value={title} placeholder="Callback: or Site Visit: + the lead's name" onChange={(e) => setTitle(e.target.value)} />}
+        </Field>
+        <Field label="Location" error={errors.location}>
+          {(attrs) => <input {...attrs} type="text" value={location} onChange={(e) => setLocation(e.target.value)} />}
+        </Field>
+      </div>
+      <Field label="Appointment notes" error={errors.notes}>
+        {(attrs) => <textarea {...attrs} rows={2} value={notes} onChange={(e) => setNotes(e.target.value)} />}
+      </Field>
+      <div className="crm-form-actions">
+        <button type="submit" className="crm-btn crm-btn-primary" disabled={book.isPending}>
+          Book appointment
+        </button>
+      </div>
+    </form>
+  );
+}
