@@ -14,6 +14,8 @@ const schema = z.object({
   DATA_DIR: z.string().default('./data'),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(100),
+  // Dashboard (session) requests: per user, apart from the company's API quota.
+  DASHBOARD_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_URL: z.url().optional(),
   TRUST_PROXY: booleanFlag.default(false),
@@ -38,6 +40,7 @@ export type Config = Readonly<{
   dataDir: string;
   redisUrl: string | undefined;
   rateLimitPerMinute: number;
+  dashboardRateLimitPerMinute: number;
   logLevel: string;
   publicUrl: string;
   trustProxy: boolean;
@@ -73,6 +76,7 @@ export function loadConfig(
     dataDir: e.DATA_DIR,
     redisUrl: e.REDIS_URL,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    dashboardRateLimitPerMinute: e.DASHBOARD_RATE_LIMIT_PER_MINUTE,
     logLevel: e.LOG_LEVEL,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     trustProxy: e.TRUST_PROXY,

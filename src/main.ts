@@ -5,15 +5,14 @@ import { openDatabase, pgliteDirOf, type Database } from './db/client.js';
 import { acquireDataDirLock, type DataDirLock } from './db/data-dir-lock.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { AppError } from './lib/errors.js';
-import { createMemoryRateLimiter, createRedisRateLimiter, type Logger, type RateLimiter } from './lib/rate-limiter.js';
+import type { Logger } from './lib/rate-limiter.js';
+import { createRateLimiter } from './http/limiters.js';
 import { buildApp } from './http/app.js';
 import { startAdminSocket } from './cli/admin-socket.js';
 import { exitCodeOf, runDataCommand, type DataCommand } from './cli/commands.js';
 import { seedDemoIfEmpty } from './features/companies/demo-seed.js';
 import { startWorker, type RunningWorker } from './worker/worker.js';
 import { createWorkerTasks } from './worker/tasks.js';
-
-const WINDOW_MS = 60_000;
 
 /** Opens the configured database; on the embedded engine, first takes the data-directory lock. */
 export async function openConfiguredDatabase(config: Config): Promise<{ database: Database; lock: DataDirLock | null }> {
@@ -29,11 +28,6 @@ export async function openConfiguredDatabase(config: Config): Promise<{ database
   }
 }
 
-export function createRateLimiter(config: Config, clock: Clock, logger: Logger): RateLimiter {
-  const opts = { limit: config.rateLimitPerMinute, windowMs: WINDOW_MS, clock };
-  if (!config.redisUrl) return createMemoryRateLimiter(opts);
-  return createRedisRateLimiter({ ...opts, url: config.redisUrl, logger });
-}
 
 export type RunningServer = { app: FastifyInstance; url: string; stop(): Promise<void> };
 
@@ -103,12 +97,19 @@ export async function runWorkerProcess(config: Config, log: Logger, clock: Clock
 
 function printDemo(
   config: Config,
-  demo: { company: { name: string; id: string }; token: string; leads: number; sampleQuoteUrl: string },
+  demo: {
+    company: { name: string; id: string };
+    token: string;
+    leads: number;
+    sampleQuoteUrl: string;
+    login: { email: string; password: string };
+  },
 ) {
   const base = config.publicUrl;
   const lines = [
     '',
     `  First start: created the demo company "${demo.company.name}" (${demo.company.id}) with ${demo.leads} sample leads.`,
+    `  The dashboard: ${base}/app/  (log in as ${demo.login.email} with the password ${demo.login.password}, shown only this once)`,
     `  Its full-scope API token, shown only this once:`,
     '',
     `    ${demo.token}`,

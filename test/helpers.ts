@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../src/config.js';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { systemClock, type Clock } from '../src/lib/clock.js';
-import { createRateLimiter } from '../src/main.js';
+import { createRateLimiter } from '../src/http/limiters.js';
 import { buildApp } from '../src/http/app.js';
 import { createCompany } from '../src/features/companies/companies.service.js';
 import { issueToken } from '../src/features/tokens/tokens.service.js';

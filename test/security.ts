@@ -117,6 +117,7 @@ export const SECURED_ROUTES: SecuredRoute[] = [
   { method: 'DELETE', path: '/v1/webhooks/{id}', scope: 'webhooks:manage', target: webhookOf, ok: 204 },
   { method: 'POST', path: '/v1/webhooks/{id}/test', scope: 'webhooks:manage', target: webhookOf, ok: 200 },
   { method: 'POST', path: '/v1/webhooks/{id}/rotate-secret', scope: 'webhooks:manage', target: webhookOf, ok: 200 },
+  { method: 'GET', path: '/v1/webhooks/{id}/secret', scope: 'webhooks:manage', target: webhookOf, ok: 200 },
   { method: 'GET', path: '/v1/webhooks/{id}/deliveries', scope: 'webhooks:manage', target: webhookOf, ok: 200 },
   {
     method: 'POST',

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -23,7 +24,14 @@ import { appointmentsRoutes } from '../features/appointments/appointments.routes
 import { webhooksRoutes } from '../features/webhooks/webhooks.routes.js';
 import { createWebhookSender } from '../features/webhooks/webhook-sender.js';
 import { loadSecretBox } from '../lib/secret-box.js';
+import { createAccounts } from '../features/accounts/accounts.service.js';
+import { accountsRoutes } from '../features/accounts/accounts.routes.js';
+import { keysRoutes } from '../features/tokens/keys.routes.js';
+import { settingsRoutes } from '../features/companies/settings.routes.js';
+import { overviewRoutes } from '../features/pipeline/overview.js';
 import { registerAuth } from './auth.js';
+import { registerDashboard } from './dashboard.js';
+import { createDashboardLimiters } from './limiters.js';
 import { registerErrorHandling } from './errors.js';
 import { healthRoutes } from './health.routes.js';
 import { registerIdempotency } from './idempotency.js';
@@ -63,8 +71,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
 
-  // Bearer tokens, never cookies: any origin may call the API from a browser (A11).
-  await app.register(cors, {
+  await app.register(cookie);
+  // Any origin may call /v1 from a browser with a bearer token (A11). Credentials are never allowed
+  // (no Access-Control-Allow-Credentials), so another site's page cannot use a dashboard session;
+  // the dashboard's own /app/api sends no CORS headers at all.
+  const v1Cors = {
     origin: '*',
     methods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
     allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'],
@@ -77,13 +88,27 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       'X-RateLimit-Reset',
       'Retry-After',
     ],
+    credentials: false,
     maxAge: 86_400,
+  };
+  await app.register(cors, {
+    hook: 'onRequest',
+    delegator: (request, callback) => callback(null, request.url.startsWith('/v1') ? v1Cors : { origin: false }),
   });
 
   const tokenCache = await startTokenCache(database, (live) => {
     if (!live) app.log.warn('token cache off: the notification connection is down; looking every token up');
   });
   app.addHook('onClose', () => tokenCache.stop());
+  const log = { warn: (o: object, m: string) => app.log.warn(o, m), info: (o: object, m: string) => app.log.info(o, m) };
+  const dashboardLimits = createDashboardLimiters(config, clock, log);
+  app.addHook('onClose', () => Promise.all(Object.values(dashboardLimits).map((l) => l.close())));
+  const accounts = createAccounts({
+    db,
+    clock,
+    publicUrl: config.publicUrl,
+    loginLimits: { perEmail: dashboardLimits.loginPerEmail, perIp: dashboardLimits.loginPerIp },
+  });
   registerAuth(app, {
     authenticate: createAuthenticator({
       db,
@@ -91,7 +116,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       cache: tokenCache,
       onTouchError: (err) => app.log.warn({ err }, 'last_used_at not recorded'),
     }),
+    authenticateSession: accounts.authenticate,
     limiter,
+    sessionLimiter: dashboardLimits.perUser,
+    publicOrigin: new URL(config.publicUrl).origin,
     now: () => clock.now(),
   });
   const secrets = loadSecretBox(config, database.engine);
@@ -129,5 +157,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       publicUrl: config.publicUrl,
     }),
   );
+  await app.register(accountsRoutes({ accounts, secureCookies: config.publicUrl.startsWith('https:') }));
+  await app.register(keysRoutes({ db, clock }));
+  await app.register(settingsRoutes({ db }));
+  await app.register(overviewRoutes({ db, clock }));
+  await registerDashboard(app);
   return app;
 }

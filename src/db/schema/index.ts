@@ -3,3 +3,4 @@ export * from './core.js';
 export * from './sms.js';
 export * from './quotes.js';
 export * from './webhooks.js';
+export * from './accounts.js';

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import type { Db } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';
-import { leads, type AiStatus, type PipelineStage } from '../../db/schema/index.js';
+import { leads, users, type AiStatus, type PipelineStage } from '../../db/schema/index.js';
+import { hashPassword } from '../../lib/passwords.js';
 import { ALL_SCOPES } from '../tokens/scopes.js';
 import { issueToken } from '../tokens/tokens.service.js';
 import { countCompanies } from './companies.repo.js';
@@ -45,6 +47,8 @@ const QUOTE_LINES: [string, number, number][][] = [
  * sent to the quoted ones, drafts for those in progress, visits booked for those to follow up) and one
  * full-scope token, so `npm start` has something to show. Returns null when there is data already.
  */
+export const DEMO_EMAIL = 'demo@quoteleads.test';
+
 export async function seedDemoIfEmpty(db: Db, clock: Clock, publicUrl: string) {
   if ((await countCompanies(db)) > 0) return null;
   const company = await createCompany(db, { name: 'Demo Roofing Co', country: 'AU', smsCredits: 100 });
@@ -106,5 +110,14 @@ export async function seedDemoIfEmpty(db: Db, clock: Clock, publicUrl: string) {
   }
 
   const token = await issueToken(db, clock, { companyId: company.id, name: 'Demo token', scopes: ALL_SCOPES });
-  return { company, token: token.token, leads: SAMPLES.length, sampleQuoteUrl };
+  // The dashboard's demo login: a random password, printed once like the token.
+  const login = { email: DEMO_EMAIL, password: randomBytes(12).toString('base64url') };
+  await db.insert(users).values({
+    companyId: company.id,
+    email: login.email,
+    name: 'Demo Owner',
+    passwordHash: await hashPassword(login.password),
+    role: 'owner',
+  });
+  return { company, token: token.token, leads: SAMPLES.length, sampleQuoteUrl, login };
 }

@@ -17,6 +17,21 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
+/** What each event means, in the words the dashboard shows next to its checkbox (A10, B6). */
+export const EVENT_DESCRIPTIONS: Record<EventType, string> = {
+  'lead.created': 'A lead was created (API, dashboard, inbound SMS)',
+  'lead.updated': 'A lead changed: stage, fields, opt-out',
+  'lead.deleted': 'A lead was erased (only its id is sent)',
+  'sale.completed': 'A lead moved into closed_won',
+  'quote.sent': 'A quote was sent to the customer',
+  'quote.viewed': 'The customer opened a quote for the first time',
+  'quote.accepted': 'The customer accepted a quote',
+  'quote.declined': 'The customer declined a quote',
+  'appointment.booked': 'An appointment was booked',
+  'appointment.updated': 'An appointment was rescheduled or changed status',
+  'sms.received': 'A lead texted the company',
+};
+
 /**
  * Records an event in the outbox. Call it with the transaction that makes the change, so that a
  * committed change always has its event and a rolled-back one never does (B6).

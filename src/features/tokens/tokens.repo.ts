@@ -33,15 +33,19 @@ export async function findTokenForAuthentication(db: Db, digest: string) {
   return row;
 }
 
-/** The operator's command revokes by token id alone; it acts for the platform, not a tenant. */
-export async function revokeTokenById(db: Db, tokenId: string, at: Date): Promise<TokenRow | undefined> {
+/**
+ * Revokes a token by id: the operator's command acts for the platform (no company), the dashboard
+ * for one company (`companyId` set, so another company's token is simply not found).
+ */
+export async function revokeTokenById(db: Db, tokenId: string, at: Date, companyId?: string): Promise<TokenRow | undefined> {
+  const ofCompany = companyId === undefined ? undefined : eq(apiTokens.companyId, companyId);
   const [row] = await db
     .update(apiTokens)
     .set({ revokedAt: at })
-    .where(and(eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)))
+    .where(and(eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt), ofCompany))
     .returning();
   if (row) return row;
-  const [existing] = await db.select().from(apiTokens).where(eq(apiTokens.id, tokenId));
+  const [existing] = await db.select().from(apiTokens).where(and(eq(apiTokens.id, tokenId), ofCompany));
   return existing;
 }
 

@@ -18,7 +18,7 @@ import {
   type TokenRow,
 } from './tokens.repo.js';
 
-export type Principal = { tokenId: string; companyId: string; scopes: readonly string[]; country: string };
+export type Principal = { kind: 'token'; tokenId: string; companyId: string; scopes: readonly string[]; country: string };
 
 export function tokenView(row: TokenRow) {
   return {
@@ -109,10 +109,11 @@ export async function importToken(
   }
 }
 
-export async function revokeToken(db: Db, clock: Clock, tokenId: string) {
+/** Revokes at once, in every process (see token-cache.ts); with `companyId`, only that company's token. */
+export async function revokeToken(db: Db, clock: Clock, tokenId: string, companyId?: string) {
   if (!isUuid(tokenId)) throw new NotFoundError(`Token not found: ${tokenId}`);
   const row = await db.transaction(async (tx) => {
-    const revoked = await revokeTokenById(tx, tokenId, new Date(clock.now()));
+    const revoked = await revokeTokenById(tx, tokenId, new Date(clock.now()), companyId);
     // Delivered at commit to every process that caches tokens (token-cache.ts).
     if (revoked) await notifyAuthChange(tx, `token:${revoked.tokenHash}`);
     return revoked;
@@ -163,6 +164,6 @@ export function createAuthenticator(deps: { db: Db; clock: Clock; cache?: TokenC
       // Bookkeeping only: never make the request wait for it or fail because of it.
       touchTokenLastUsed(db, row.id, new Date(now)).catch((err) => deps.onTouchError?.(err));
     }
-    return { tokenId: row.id, companyId: row.companyId, scopes: row.scopes, country: row.country };
+    return { kind: 'token', tokenId: row.id, companyId: row.companyId, scopes: row.scopes, country: row.country };
   };
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { errorResponses } from '../../http/openapi.js';
 import { paginated, paginationQuery } from '../../http/pagination.js';
+import { EVENT_DESCRIPTIONS } from '../events/events.js';
 import {
   createWebhookBody,
   deliveryIdParams,
@@ -21,6 +22,7 @@ import {
   listDeliveries,
   listWebhooks,
   retryDelivery,
+  revealWebhookSecret,
   rotateWebhookSecret,
   sendTestEvent,
   updateWebhook,
@@ -35,6 +37,11 @@ const conflict = { 409: errorResponses[400].describe('The delivery or endpoint i
 export function webhooksRoutes(deps: WebhookDeps & { publicUrl: string }): FastifyPluginAsyncZod {
   const { db } = deps;
   return async (app) => {
+    // The dashboard's event checkboxes (docs/dashboard.md).
+    app.get('/app/api/webhook-events', { schema: { hide: true } }, async () => ({
+      data: Object.entries(EVENT_DESCRIPTIONS).map(([event, description]) => ({ event, description })),
+    }));
+
     app.get(
       '/v1/webhooks',
       {
@@ -113,6 +120,20 @@ export function webhooksRoutes(deps: WebhookDeps & { publicUrl: string }): Fasti
       async (request) => ({
         data: await sendTestEvent(deps, request.principal.companyId, request.params.id, request.body?.event),
       }),
+    );
+
+    app.get(
+      '/v1/webhooks/:id/secret',
+      {
+        config: { scope },
+        schema: {
+          tags,
+          summary: "The endpoint's current signing secret",
+          params: webhookIdParams,
+          response: { 200: z.object({ data: z.object({ secret: z.string() }) }), ...errorResponses },
+        },
+      },
+      async (request) => ({ data: await revealWebhookSecret(deps, request.principal.companyId, request.params.id) }),
     );
 
     app.post(

@@ -161,6 +161,12 @@ export async function deleteWebhook(db: Db, companyId: string, id: string) {
   if (!isUuid(id) || !(await deleteEndpointRow(db, companyId, id))) throw new NotFoundError('Webhook not found');
 }
 
+/** The dashboard's "reveal": the secret opened from its sealed form (B7), for the company's own eyes. */
+export async function revealWebhookSecret(deps: Omit<WebhookDeps, 'sender'>, companyId: string, id: string) {
+  const endpoint = await endpointOf(deps.db, companyId, id);
+  return { secret: deps.secrets.open(endpoint.secretCiphertext, endpoint.id) };
+}
+
 /** A new secret, effective at once for every later attempt (retries of earlier events included). */
 export async function rotateWebhookSecret(deps: Omit<WebhookDeps, 'sender'>, companyId: string, id: string) {
   await endpointOf(deps.db, companyId, id);

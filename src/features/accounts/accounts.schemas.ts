@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { ROLES } from '../../db/schema/index.js';
+
+const email = z
+  .email({ error: 'must be a valid email address' })
+  .max(320)
+  .transform((e) => e.toLowerCase());
+// Long passphrases welcome; the upper bound only keeps hashing time bounded.
+const password = z.string().min(10, { error: 'must be at least 10 characters' }).max(200);
+const personName = z.string().trim().min(1).max(200);
+
+export const signupBody = z.object({
+  company_name: z.string().trim().min(1).max(200),
+  name: personName,
+  email,
+  password,
+});
+export type SignupInput = z.output<typeof signupBody>;
+
+export const loginBody = z.object({
+  email: z.string().trim().min(1).max(320).transform((e) => e.toLowerCase()),
+  password: z.string().min(1).max(1000),
+});
+export type LoginInput = z.output<typeof loginBody>;
+
+export const acceptInviteBody = z.object({ name: personName, email, password });
+export type AcceptInviteInput = z.output<typeof acceptInviteBody>;
+
+export const createInviteBody = z.object({ role: z.enum(['admin', 'member']) });
+
+export const sessionView = z.object({
+  user: z.object({ id: z.uuid(), name: z.string(), email: z.string(), role: z.enum(ROLES) }),
+  company: z.object({ id: z.uuid(), name: z.string() }),
+  scopes: z.array(z.string()),
+});
+export type SessionView = z.infer<typeof sessionView>;
+
+export const teamView = z.object({
+  users: z.array(
+    z.object({ id: z.uuid(), name: z.string(), email: z.string(), role: z.enum(ROLES), created_at: z.string() }),
+  ),
+  invites: z.array(z.object({ id: z.uuid(), role: z.string(), created_at: z.string(), expires_at: z.string() })),
+});
+
+export const createdInvite = z.object({ id: z.uuid(), role: z.string(), expires_at: z.string(), url: z.string() });
+export const inviteInfo = z.object({ company_name: z.string(), role: z.string() });
+export const idParams = z.object({ id: z.string() });
+export const tokenParams = z.object({ token: z.string() });

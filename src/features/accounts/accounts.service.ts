@@ -1,0 +1,225 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Db } from '../../db/client.js';
+import type { Role } from '../../db/schema/index.js';
+import { uniqueViolation } from '../../db/errors.js';
+import type { Clock } from '../../lib/clock.js';
+import { ConflictError, ForbiddenError, NotFoundError, RateLimitedError, UnauthorizedError } from '../../lib/errors.js';
+import { isUuid } from '../../lib/ids.js';
+import { hashPassword, verifyAgainstDecoy, verifyPassword } from '../../lib/passwords.js';
+import type { RateLimiter } from '../../lib/rate-limiter.js';
+import { insertCompany } from '../companies/companies.repo.js';
+import {
+  claimInvite,
+  countUsers,
+  deleteCompanyInvite,
+  deleteCompanyUser,
+  deleteSessionByHash,
+  extendSession,
+  findOpenInviteByToken,
+  findSessionForAuthentication,
+  findUserForLogin,
+  insertInvite,
+  insertSession,
+  insertUserIfNew,
+  listCompanyUsers,
+  listOpenInvites,
+} from './accounts.repo.js';
+import type { AcceptInviteInput, LoginInput, SessionView, SignupInput } from './accounts.schemas.js';
+import { scopesOfRole } from './roles.js';
+
+export const SESSION_COOKIE = 'ql_session';
+const DAY_MS = 86_400_000;
+export const SESSION_IDLE_MS = 7 * DAY_MS;
+export const SESSION_MAX_MS = 30 * DAY_MS;
+// Moving the idle expiry on every request would write on every request; a few minutes' slack is enough.
+const EXTEND_AFTER_MS = 5 * 60_000;
+const INVITE_MS = 7 * DAY_MS;
+
+export type SessionPrincipal = {
+  kind: 'session';
+  sessionId: string;
+  userId: string;
+  role: Role;
+  companyId: string;
+  scopes: readonly string[];
+  country: string;
+  /** What GET /app/api/me answers. */
+  view: SessionView;
+};
+
+const digest = (secret: string) => createHash('sha256').update(secret, 'utf8').digest('hex');
+const newSecret = () => randomBytes(32).toString('base64url'); // 256 bits
+
+export type AccountsDeps = {
+  db: Db;
+  clock: Clock;
+  publicUrl: string;
+  /** Log-in attempts per email and per client address (src/http/limiters.ts). */
+  loginLimits: { perEmail: RateLimiter; perIp: RateLimiter };
+};
+
+export function createAccounts(deps: AccountsDeps) {
+  const { db, clock } = deps;
+  const now = () => new Date(clock.now());
+
+  async function openSession(userId: string): Promise<string> {
+    const token = newSecret();
+    const at = now();
+    await insertSession(db, {
+      tokenHash: digest(token),
+      userId,
+      createdAt: at,
+      lastSeenAt: at,
+      idleExpiresAt: new Date(at.getTime() + SESSION_IDLE_MS),
+      expiresAt: new Date(at.getTime() + SESSION_MAX_MS),
+    });
+    return token;
+  }
+
+  function view(u: { id: string; name: string; email: string; role: Role }, company: { id: string; name: string }): SessionView {
+    return {
+      user: { id: u.id, name: u.name, email: u.email, role: u.role },
+      company,
+      scopes: [...scopesOfRole(u.role)],
+    };
+  }
+
+  async function limit(limiter: RateLimiter, key: string) {
+    const d = await limiter.check(key);
+    if (!d.allowed) {
+      const seconds = Math.max(1, Math.ceil(d.resetMs / 1000));
+      throw new RateLimitedError(`Too many login attempts; try again in ${seconds} seconds`, { 'Retry-After': String(seconds) });
+    }
+  }
+
+  return {
+    hasUsers: async () => (await countUsers(db)) > 0,
+
+    /**
+     * Creates the company and its owner, or, when the email already has an account, nothing. Both
+     * answer alike and take alike (the password is hashed either way), so sign-up never tells
+     * whether an email is registered; the client logs in next.
+     */
+    async signup(input: SignupInput): Promise<void> {
+      const passwordHash = await hashPassword(input.password);
+      try {
+        await db.transaction(async (tx) => {
+          if (await findUserForLogin(tx, input.email)) return;
+          const company = await insertCompany(tx, { name: input.company_name });
+          await insertUserIfNew(tx, { companyId: company.id, email: input.email, name: input.name, passwordHash, role: 'owner' });
+        });
+      } catch (err) {
+        if (!uniqueViolation(err)) throw err; // the same email signing up twice at once: one wins
+      }
+    },
+
+    async login(input: LoginInput, clientIp: string): Promise<{ token: string; session: SessionView }> {
+      await limit(deps.loginLimits.perIp, `ip:${clientIp}`);
+      await limit(deps.loginLimits.perEmail, `email:${digest(input.email)}`);
+      const found = await findUserForLogin(db, input.email);
+      const ok = found ? await verifyPassword(input.password, found.user.passwordHash) : await verifyAgainstDecoy(input.password);
+      if (!found || !ok) throw new UnauthorizedError('Invalid email or password');
+      const token = await openSession(found.user.id);
+      return { token, session: view(found.user, { id: found.user.companyId, name: found.companyName }) };
+    },
+
+    async logout(token: string | undefined) {
+      if (token) await deleteSessionByHash(db, digest(token));
+    },
+
+    /** The principal of a session cookie, or null when it is unknown, expired or logged out. */
+    async authenticate(token: string): Promise<SessionPrincipal | null> {
+      if (token.length > 100) return null;
+      const at = now();
+      const row = await findSessionForAuthentication(db, digest(token), at);
+      if (!row) return null;
+      if (at.getTime() - row.lastSeenAt.getTime() >= EXTEND_AFTER_MS) {
+        await extendSession(db, row.sessionId, at, new Date(at.getTime() + SESSION_IDLE_MS));
+      }
+      return {
+        kind: 'session',
+        sessionId: row.sessionId,
+        userId: row.userId,
+        role: row.role,
+        companyId: row.companyId,
+        scopes: scopesOfRole(row.role),
+        country: row.country,
+        view: view({ id: row.userId, name: row.name, email: row.email, role: row.role }, { id: row.companyId, name: row.companyName }),
+      };
+    },
+
+    async team(companyId: string) {
+      const [people, open] = await Promise.all([listCompanyUsers(db, companyId), listOpenInvites(db, companyId, now())]);
+      return {
+        users: people.map((u) => ({ id: u.id, name: u.name, email: u.email, role: u.role, created_at: u.createdAt.toISOString() })),
+        invites: open.map((i) => ({
+          id: i.id,
+          role: i.role,
+          created_at: i.createdAt.toISOString(),
+          expires_at: i.expiresAt.toISOString(),
+        })),
+      };
+    },
+
+    async createInvite(principal: SessionPrincipal, role: 'admin' | 'member') {
+      const token = newSecret();
+      const at = now();
+      const row = await insertInvite(db, {
+        companyId: principal.companyId,
+        tokenHash: digest(token),
+        role,
+        createdBy: principal.userId,
+        createdAt: at,
+        expiresAt: new Date(at.getTime() + INVITE_MS),
+      });
+      // The link leaves the server here, once.
+      return { id: row.id, role: row.role, expires_at: row.expiresAt.toISOString(), url: `${deps.publicUrl}/app/invite/${token}` };
+    },
+
+    async deleteInvite(companyId: string, inviteId: string) {
+      if (!isUuid(inviteId) || !(await deleteCompanyInvite(db, companyId, inviteId))) {
+        throw new NotFoundError('Invitation not found');
+      }
+    },
+
+    async removeUser(principal: SessionPrincipal, userId: string) {
+      if (userId === principal.userId) throw new ForbiddenError('You cannot remove yourself');
+      if (!isUuid(userId) || !(await deleteCompanyUser(db, principal.companyId, userId))) {
+        throw new NotFoundError('User not found (the owner cannot be removed)');
+      }
+    },
+
+    async inviteInfo(token: string) {
+      const found = token.length <= 100 ? await findOpenInviteByToken(db, digest(token), now()) : undefined;
+      if (!found) throw new NotFoundError('Invitation not found or expired');
+      return { company_name: found.companyName, role: found.invite.role };
+    },
+
+    /**
+     * Joins the invitation's company. The invitation is used up only with the new account, in one
+     * transaction. An email that already has an account is refused: the invitee, who holds the link,
+     * learns that; nobody without a link can ask.
+     */
+    async acceptInvite(token: string, input: AcceptInviteInput): Promise<{ token: string; session: SessionView }> {
+      const found = token.length <= 100 ? await findOpenInviteByToken(db, digest(token), now()) : undefined;
+      if (!found) throw new NotFoundError('Invitation not found or expired');
+      const passwordHash = await hashPassword(input.password);
+      const user = await db.transaction(async (tx) => {
+        if (!(await claimInvite(tx, found.invite.id, now()))) throw new NotFoundError('Invitation not found or expired');
+        const created = await insertUserIfNew(tx, {
+          companyId: found.invite.companyId,
+          email: input.email,
+          name: input.name,
+          passwordHash,
+          role: found.invite.role,
+        });
+        if (!created) throw new ConflictError('That email already has an account; log in with it, or use another email');
+        return created;
+      });
+      const session = await openSession(user.id);
+      return { token: session, session: view(user, { id: user.companyId, name: found.companyName }) };
+    },
+  };
+}
+
+export type Accounts = ReturnType<typeof createAccounts>;

@@ -1,0 +1,12 @@
+import type { Role } from '../../db/schema/index.js';
+import { ALL_SCOPES, type Scope } from '../tokens/scopes.js';
+
+/** What a dashboard user may do on /v1: a fixed set of scopes per role. */
+const MEMBER_SCOPES = ALL_SCOPES.filter((s) => s !== 'webhooks:manage');
+
+export function scopesOfRole(role: Role): readonly Scope[] {
+  return role === 'member' ? MEMBER_SCOPES : ALL_SCOPES;
+}
+
+/** Keys, webhooks, the team and the settings are managed by owners and admins only. */
+export const canManage = (role: Role) => role === 'owner' || role === 'admin';

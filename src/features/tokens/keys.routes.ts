@@ -1,0 +1,45 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Db } from '../../db/client.js';
+import type { Clock } from '../../lib/clock.js';
+import { sessionOf } from '../accounts/accounts.routes.js';
+import { ALL_SCOPES, SCOPES } from './scopes.js';
+import { issueToken, listCompanyTokens, revokeToken } from './tokens.service.js';
+
+const hide = true;
+const manage = 'API keys';
+
+const createKeyBody = z.object({
+  name: z.string().trim().min(1).max(200),
+  scopes: z.array(z.enum(ALL_SCOPES as [string, ...string[]])).min(1, { error: 'must have at least one scope' }),
+  expires_at: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2027-01-31T00:00:00Z' }).optional(),
+});
+
+/** Integrations → API keys: the dashboard's key management (docs/dashboard.md). Owners and admins. */
+export function keysRoutes(deps: { db: Db; clock: Clock }): FastifyPluginAsyncZod {
+  const { db, clock } = deps;
+  return async (app) => {
+    app.get('/app/api/scopes', { schema: { hide } }, async () => ({
+      data: Object.entries(SCOPES).map(([scope, description]) => ({ scope, description })),
+    }));
+
+    app.get('/app/api/keys', { config: { manage }, schema: { hide } }, async (request) => ({
+      data: (await listCompanyTokens(db, sessionOf(request).companyId)).map(({ company_id: _, ...key }) => key),
+    }));
+
+    app.post('/app/api/keys', { config: { manage }, schema: { hide, body: createKeyBody } }, async (request, reply) => {
+      const { company_id: _, ...key } = await issueToken(db, clock, {
+        companyId: sessionOf(request).companyId,
+        name: request.body.name,
+        scopes: request.body.scopes,
+        expiresAt: request.body.expires_at,
+      });
+      return reply.code(201).send(key);
+    });
+
+    app.delete('/app/api/keys/:id', { config: { manage }, schema: { hide, params: z.object({ id: z.string() }) } }, async (request) => {
+      const { company_id: _, ...key } = await revokeToken(db, clock, request.params.id, sessionOf(request).companyId);
+      return key;
+    });
+  };
+}
