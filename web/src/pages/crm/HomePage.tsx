@@ -60,7 +60,7 @@ export default function HomePage() {
               <div className="crm-stat-note">{q.accepted + q.declined} quotes decided</div>
             </div>
           </div>
-          <div className="crm-grid crm-grid-2">
+          <div className="crm-grid crm-home-grid">
             <section className="crm-card" aria-labelledby="home-pipeline">
               <div className="crm-section-head">
                 <h2 id="home-pipeline">Pipeline</h2>

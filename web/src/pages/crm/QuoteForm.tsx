@@ -253,8 +253,8 @@ export function QuoteForm({ quote, settings, initialLeadId }: { quote?: Quote; s
               <Field label="Tax mode" error={errors.tax_mode}>
                 {(attrs) => (
                   <select {...attrs} value={taxMode} onChange={(e) => setTaxMode(e.target.value as TaxMode)}>
-                    <option value="exclusive">Exclusive (tax added to prices)</option>
-                    <option value="inclusive">Inclusive (prices include tax)</option>
+                    <option value="exclusive">Exclusive (tax added)</option>
+                    <option value="inclusive">Inclusive (tax included)</option>
                   </select>
                 )}
               </Field>

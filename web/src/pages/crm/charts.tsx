@@ -14,10 +14,10 @@ export const STAGE_FILL: Record<string, string> = {
 
 export function FunnelChart({ pipeline }: { pipeline: Pipeline }) {
   const titleId = useId();
-  const rowH = 46;
-  const width = 640;
-  const labelW = 170;
-  const countW = 60;
+  const rowH = 40;
+  const width = 460;
+  const labelW = 150;
+  const countW = 44;
   const barArea = width - labelW - countW;
   const center = labelW + barArea / 2;
   const max = Math.max(1, ...STAGES.map((s) => pipeline[s] ?? 0));
@@ -32,11 +32,11 @@ export function FunnelChart({ pipeline }: { pipeline: Pipeline }) {
           const y = i * rowH + 6;
           return (
             <g key={stage} data-stage={stage}>
-              <text x={labelW - 12} y={y + 22} textAnchor="end" fontSize="15" fill="#243b53" fontWeight="600">
+              <text x={labelW - 10} y={y + 19} textAnchor="end" fontSize="14" fill="#243b53" fontWeight="600">
                 {STAGE_LABELS[stage]}
               </text>
-              <rect x={center - w / 2} y={y} width={w} height={rowH - 12} rx="5" fill={STAGE_FILL[stage]} />
-              <text x={width - 8} y={y + 22} textAnchor="end" fontSize="17" fill="#102a43" fontWeight="700">
+              <rect x={center - w / 2} y={y} width={w} height={rowH - 12} rx="4" fill={STAGE_FILL[stage]} />
+              <text x={width - 4} y={y + 20} textAnchor="end" fontSize="16" fill="#102a43" fontWeight="700">
                 {n}
               </text>
             </g>
@@ -80,17 +80,17 @@ function niceStep(max: number) {
 
 export function WeeklyBarChart({ weeks }: { weeks: { week_start: string; count: number }[] }) {
   const titleId = useId();
-  const width = 640;
-  const height = 260;
-  const left = 36;
-  const bottom = 34;
-  const top = 22;
+  const width = 460;
+  const height = 250;
+  const left = 28;
+  const bottom = 30;
+  const top = 20;
   const plotH = height - top - bottom;
-  const plotW = width - left - 8;
+  const plotW = width - left - 4;
   const step = niceStep(Math.max(1, ...weeks.map((w) => w.count)));
   const yMax = Math.max(step, Math.ceil(Math.max(1, ...weeks.map((w) => w.count)) / step) * step);
   const slot = plotW / Math.max(1, weeks.length);
-  const barW = Math.min(36, slot * 0.62);
+  const barW = Math.min(30, slot * 0.66);
   const ticks: number[] = [];
   for (let v = 0; v <= yMax; v += step) ticks.push(v);
   const total = weeks.reduce((a, w) => a + w.count, 0);
@@ -103,7 +103,7 @@ export function WeeklyBarChart({ weeks }: { weeks: { week_start: string; count: 
           const y = top + plotH - (v / yMax) * plotH;
           return (
             <g key={v}>
-              <line x1={left} x2={width - 8} y1={y} y2={y} stroke={v === 0 ? '#7b8794' : '#d9e2ec'} strokeWidth="1" />
+              <line x1={left} x2={width - 4} y1={y} y2={y} stroke={v === 0 ? '#7b8794' : '#d9e2ec'} strokeWidth="1" />
               <text x={left - 6} y={y + 4} textAnchor="end" fontSize="12" fill="#3e4c59">
                 {v}
               </text>
@@ -123,8 +123,14 @@ export function WeeklyBarChart({ weeks }: { weeks: { week_start: string; count: 
                   {w.count}
                 </text>
               )}
-              {(i % 2 === weeks.length % 2 || current) && (
-                <text x={x + barW / 2} y={height - bottom + 18} textAnchor="middle" fontSize="12" fill="#3e4c59">
+              {(weeks.length - 1 - i) % 3 === 0 && (
+                <text
+                  x={current ? width - 4 : x + barW / 2}
+                  y={height - bottom + 18}
+                  textAnchor={current ? 'end' : 'middle'}
+                  fontSize="12"
+                  fill="#3e4c59"
+                >
                   {current ? 'This week' : weekLabel(w.week_start)}
                 </text>
               )}
