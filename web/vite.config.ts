@@ -4,7 +4,8 @@ import react from '@vitejs/plugin-react';
 
 const webDir = fileURLToPath(new URL('.', import.meta.url));
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const server = 'http://localhost:3000';
+// The API server that `npm run dev:web` proxies to; another port with DASHBOARD_API_URL.
+const server = process.env.DASHBOARD_API_URL ?? 'http://localhost:3000';
 
 export default defineConfig({
   root: webDir,

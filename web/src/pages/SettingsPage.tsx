@@ -100,7 +100,7 @@ export default function SettingsPage() {
       {settings.isLoading && <p role="status">Loading…</p>}
       {s && form && (
         <>
-          <section className="card" aria-labelledby="company-title">
+          <section className="card">
             <h2 id="company-title">Company</h2>
             {!canEdit && (
               <p className="alert alert-info">Only owners and admins can change the settings. You can see them here.</p>
@@ -201,7 +201,7 @@ export default function SettingsPage() {
             </datalist>
           </section>
 
-          <section className="card" aria-labelledby="sms-title">
+          <section className="card">
             <h2 id="sms-title">SMS</h2>
             <dl className="dl">
               <dt>Twilio number</dt>

@@ -55,7 +55,7 @@ export default function TeamPage() {
       <h1>Team</h1>
       <p className="muted">Invite the people who work your leads. Each invitation is a one-time link, valid for 7 days.</p>
 
-      <section className="card" aria-labelledby="invite-title">
+      <section className="card">
         <h2 id="invite-title">Invite someone</h2>
         <form className="form" onSubmit={submit}>
           <FormError error={invite.error} />
@@ -90,7 +90,7 @@ export default function TeamPage() {
         )}
       </section>
 
-      <section className="card" aria-labelledby="users-title">
+      <section className="card">
         <h2 id="users-title">People</h2>
         <FormError error={team.error} />
         <FormError error={removeUser.isError && !removing ? removeUser.error : null} />
@@ -145,7 +145,7 @@ export default function TeamPage() {
         )}
       </section>
 
-      <section className="card" aria-labelledby="invites-title">
+      <section className="card">
         <h2 id="invites-title">Pending invitations</h2>
         <FormError error={revokeInvite.error} />
         {team.data && team.data.invites.length === 0 && <p className="muted">No pending invitations.</p>}

@@ -90,7 +90,7 @@ export default function ApiKeysPage() {
       </p>
 
       {created && (
-        <section className="secret-panel" aria-labelledby="new-key-title">
+        <section className="secret-panel">
           <h2 id="new-key-title">Your new key “{created.name}”</h2>
           <p>
             <strong>Copy this token now. It will not be shown again.</strong> QuoteLeads stores only a hash of it; if you lose
@@ -106,7 +106,7 @@ export default function ApiKeysPage() {
         </section>
       )}
 
-      <section className="card" aria-labelledby="create-key-title">
+      <section className="card">
         <h2 id="create-key-title">Create a key</h2>
         <form className="form" onSubmit={submit} noValidate>
           <FormError error={create.error} />
@@ -157,7 +157,7 @@ export default function ApiKeysPage() {
         </form>
       </section>
 
-      <section className="card" aria-labelledby="keys-title">
+      <section className="card">
         <h2 id="keys-title">Keys</h2>
         <FormError error={keys.error} />
         {keys.isLoading && <p role="status">Loading keys…</p>}

@@ -24,7 +24,7 @@ function verifyStandardWebhook(headers, rawBody, secret) {
 
 export default function SignatureSnippet() {
   return (
-    <section className="card" aria-labelledby="verify-title">
+    <section className="card">
       <h2 id="verify-title">Verify a signature</h2>
       <p className="muted">
         Every delivery carries <code>X-Webhook-Signature</code> (the hex HMAC-SHA256 of the raw body with the secret) and the

@@ -33,7 +33,7 @@ export default function WebhookDeliveries({ endpointId, enabled }: { endpointId:
   const total = deliveries.data?.meta.total ?? 0;
   const pages = Math.max(1, Math.ceil(total / PER_PAGE));
   return (
-    <section className="card" aria-labelledby="deliveries-title">
+    <section className="card">
       <div className="page-head">
         <h2 id="deliveries-title">Delivery log</h2>
         <div className="actions">

@@ -57,7 +57,7 @@ export default function WebhookPage() {
       {w && (
         <>
           {!w.enabled && (
-            <section className="alert alert-warning" aria-labelledby="disabled-title">
+            <section className="alert alert-warning">
               <h2 id="disabled-title">This endpoint is disabled</h2>
               <p>
                 {w.disabled_reason ? DISABLED_BECAUSE[w.disabled_reason] : ''} Disabled {formatDateTime(w.disabled_at)}. No
@@ -81,7 +81,7 @@ export default function WebhookPage() {
             </p>
           )}
 
-          <section className="card" aria-labelledby="endpoint-title">
+          <section className="card">
             <h2 id="endpoint-title">Endpoint</h2>
             <dl className="dl">
               <dt>URL</dt>
@@ -121,7 +121,7 @@ export default function WebhookPage() {
           <WebhookDeliveries endpointId={w.id} enabled={w.enabled} />
           <SignatureSnippet />
 
-          <section className="card" aria-labelledby="delete-title">
+          <section className="card">
             <h2 id="delete-title">Delete this endpoint</h2>
             <p>Deleting stops all deliveries to it and removes its delivery log.</p>
             <button

@@ -26,7 +26,7 @@ export default function WebhookSecret({ endpointId }: { endpointId: string }) {
   });
 
   return (
-    <section className="card" aria-labelledby="secret-title">
+    <section className="card">
       <h2 id="secret-title">Signing secret</h2>
       <p className="muted">Your receiver uses this secret to check that a delivery comes from QuoteLeads. Keep it private.</p>
       <FormError error={reveal.error} />

@@ -30,7 +30,7 @@ export default function WebhookTest({ endpointId, enabled }: { endpointId: strin
 
   const result = send.data?.data;
   return (
-    <section className="card" aria-labelledby="test-title">
+    <section className="card">
       <h2 id="test-title">Send a test event</h2>
       <p className="muted">
         Sends a sample of the event, marked with the header <code>X-Webhook-Test: true</code> and <code>"test": true</code>, and

@@ -65,7 +65,7 @@ export default function WebhooksPage() {
       </p>
 
       {created && (
-        <section className="secret-panel" aria-labelledby="new-endpoint-title">
+        <section className="secret-panel">
           <h2 id="new-endpoint-title">Endpoint added</h2>
           <p>
             Use this signing secret to verify the deliveries to <code>{created.url}</code>. You can reveal it again later on the{' '}
@@ -78,7 +78,7 @@ export default function WebhooksPage() {
         </section>
       )}
 
-      <section className="card" aria-labelledby="add-endpoint-title">
+      <section className="card">
         <h2 id="add-endpoint-title">Add an endpoint</h2>
         <form className="form" onSubmit={submit} noValidate>
           <FormError error={create.error} />
@@ -107,7 +107,7 @@ export default function WebhooksPage() {
         </form>
       </section>
 
-      <section className="card" aria-labelledby="endpoints-title">
+      <section className="card">
         <h2 id="endpoints-title">Endpoints</h2>
         <FormError error={list.error} />
         {list.isLoading && <p role="status">Loading endpoints…</p>}
