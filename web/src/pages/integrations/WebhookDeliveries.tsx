@@ -122,7 +122,7 @@ export default function WebhookDeliveries({ endpointId, enabled }: { endpointId:
                       {last ? (
                         <>
                           <AttemptOutcome attempt={last} />
-                          {last.error && <div className="small">{last.error}</div>}
+                          {last.error && last.error !== `HTTP ${last.status_code}` && <div className="small">{last.error}</div>}
                           {last.response_body && <pre className="excerpt">{last.response_body.slice(0, 300)}</pre>}
                         </>
                       ) : (
