@@ -1,11 +1,23 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defineConfig, type ProxyOptions } from 'vite';
 import react from '@vitejs/plugin-react';
 
 const webDir = fileURLToPath(new URL('.', import.meta.url));
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 // The API server that `npm run dev:web` proxies to; another port with DASHBOARD_API_URL.
 const server = process.env.DASHBOARD_API_URL ?? 'http://localhost:3000';
+
+// The server refuses a cookie-authenticated POST whose Origin is not its own (CSRF check). Through
+// this proxy the dev server stands in for the server's origin, so the proxied request says so.
+const toServer: ProxyOptions = {
+  target: server,
+  changeOrigin: true,
+  configure: (proxy) => {
+    proxy.on('proxyReq', (proxyReq) => {
+      if (proxyReq.getHeader('origin')) proxyReq.setHeader('origin', new URL(server).origin);
+    });
+  },
+};
 
 export default defineConfig({
   root: webDir,
@@ -18,10 +30,6 @@ export default defineConfig({
   server: {
     // web/src imports the pure helpers src/lib/money.ts and src/lib/sms-segments.ts, outside web/.
     fs: { allow: [repoRoot] },
-    proxy: {
-      '/v1': server,
-      '/app/api': server,
-      '/q': server,
-    },
+    proxy: Object.fromEntries(['/v1', '/app/api', '/q'].map((path) => [path, toServer])),
   },
 });
