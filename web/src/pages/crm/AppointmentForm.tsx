@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, fieldErrors } from '../../api';
 import { APPOINTMENT_TYPES, type Appointment, type AppointmentType, type One } from './types';
-import { ErrorBanner, Field, LeadPicker, humanize } from './ui';
+import { ErrorBanner, Field, LeadPicker, appointmentTypeLabel, formatDateTime } from './ui';
 
 /** A datetime-local value ("2026-04-03T10:30", the browser's zone) as an ISO instant the API takes. */
 export function localToIso(local: string): string | undefined {
@@ -36,6 +36,7 @@ export function AppointmentForm({ leadId, onDone }: { leadId?: string; onDone?: 
   const [location, setLocation] = useState('');
   const [notes, setNotes] = useState('');
   const [noLead, setNoLead] = useState(false);
+  const [booked, setBooked] = useState<Appointment | null>(null);
 
   const book = useMutation({
     mutationFn: () =>
@@ -57,6 +58,7 @@ export function AppointmentForm({ leadId, onDone }: { leadId?: string; onDone?: 
       setLocation('');
       setNotes('');
       setEnd('');
+      setBooked(res.data);
       onDone?.(res.data);
     },
   });
@@ -65,12 +67,18 @@ export function AppointmentForm({ leadId, onDone }: { leadId?: string; onDone?: 
   function submit(e: FormEvent) {
     e.preventDefault();
     setNoLead(!lead);
+    setBooked(null);
     if (lead) book.mutate();
   }
 
   return (
     <form className="crm-form" onSubmit={submit} noValidate aria-label="Book an appointment">
       <ErrorBanner error={book.error} />
+      {booked && (
+        <p className="crm-alert crm-alert-success" role="status">
+          Booked: {booked.title}, {formatDateTime(booked.start_time)}
+        </p>
+      )}
       {!leadId && <LeadPicker value={lead} onChange={setLead} error={noLead ? 'Choose the lead this appointment is with' : errors.lead_id} />}
       <div className="crm-form-grid">
         <Field label="Type" error={errors.appointment_type}>
@@ -78,7 +86,7 @@ export function AppointmentForm({ leadId, onDone }: { leadId?: string; onDone?: 
             <select {...attrs} value={type} onChange={(e) => setType(e.target.value as AppointmentType)}>
               {APPOINTMENT_TYPES.map((t) => (
                 <option key={t} value={t}>
-                  {t === 'onsite' ? 'On-site visit' : humanize(t)}
+                  {appointmentTypeLabel(t)}
                 </option>
               ))}
             </select>

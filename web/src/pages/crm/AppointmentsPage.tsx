@@ -5,7 +5,7 @@ import { api, fieldErrors } from '../../api';
 import { useTitle } from '../../components/useTitle';
 import { AppointmentForm, isoToLocal, localToIso } from './AppointmentForm';
 import { APPOINTMENT_STATUSES, type Appointment, type AppointmentStatus, type One } from './types';
-import { ErrorBanner, Field, StatusBadge, fetchAll, formatTime, humanize, leadLabel } from './ui';
+import { ErrorBanner, Field, StatusBadge, appointmentTypeLabel, fetchAll, formatTime, humanize, leadLabel } from './ui';
 
 const DAYS = 14;
 const dayKey = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
@@ -132,7 +132,7 @@ function AppointmentRow({ appt }: { appt: Appointment }) {
       <div>
         <div className="crm-appt-title">{appt.title}</div>
         <div className="crm-appt-meta">
-          <span>{appt.appointment_type === 'onsite' ? 'On-site visit' : humanize(appt.appointment_type)}</span>
+          <span>{appointmentTypeLabel(appt.appointment_type)}</span>
           <StatusBadge status={appt.status} />
           <span>
             with <Link to={`/leads/${appt.lead_id}`}>{lead}</Link>

@@ -6,7 +6,7 @@ import { useTitle } from '../../components/useTitle';
 import { AppointmentForm } from './AppointmentForm';
 import { Conversation } from './Conversation';
 import { STAGES, STAGE_LABELS, type Appointment, type Lead, type One, type Quote, type Stage } from './types';
-import { ErrorBanner, StageBadge, StatusBadge, fetchAll, formatDate, formatDateTime, humanize, leadLabel, money, useLead, useSettings } from './ui';
+import { ErrorBanner, StageBadge, StatusBadge, appointmentTypeLabel, fetchAll, formatDate, formatDateTime, leadLabel, money, useLead, useSettings } from './ui';
 
 export default function LeadPage() {
   const { id = '' } = useParams();
@@ -237,7 +237,7 @@ function LeadAppointments({ lead }: { lead: Lead }) {
                 <strong>{formatDateTime(a.start_time)}</strong> · {a.title}
               </span>
               <span>
-                {humanize(a.appointment_type)} <StatusBadge status={a.status} />
+                {appointmentTypeLabel(a.appointment_type)} <StatusBadge status={a.status} />
               </span>
             </li>
           ))}

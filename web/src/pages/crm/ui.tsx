@@ -30,6 +30,7 @@ export function useLead(id: string | undefined) {
 }
 
 export const humanize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1).replace(/_/g, ' ');
+export const appointmentTypeLabel = (t: string) => (t === 'onsite' ? 'On-site visit' : humanize(t));
 
 export function leadLabel(lead: Pick<Lead, 'name' | 'phone' | 'email'> | null | undefined): string {
   if (!lead) return '—';
