@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
 import { api, fieldErrors, useMe, type Me } from '../api';
 import AuthCard from '../components/AuthCard';
@@ -22,7 +22,11 @@ export default function LoginPage() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
 
+  const setup = useQuery({ queryKey: ['setup'], queryFn: () => api<{ has_users: boolean }>('/app/api/setup'), enabled: !me });
+
   if (me && !busy) return <Navigate to={safeNext(params.get('next'))} replace />;
+  // A fresh install has nobody to log in as: its first visitor signs up.
+  if (setup.data && !setup.data.has_users) return <Navigate to="/signup" replace />;
 
   async function submit(e: FormEvent) {
     e.preventDefault();
