@@ -30,6 +30,7 @@ export function QuoteForm({ quote, settings, initialLeadId }: { quote?: Quote; s
   const [alsoSms, setAlsoSms] = useState(false);
   const [saved, setSaved] = useState(false);
   const [noLead, setNoLead] = useState(false);
+  const [tried, setTried] = useState(false);
 
   const totals = draftTotals(lines, taxPct, taxMode);
   const rateE5 = percentToRateE5(taxPct);
@@ -93,6 +94,7 @@ export function QuoteForm({ quote, settings, initialLeadId }: { quote?: Quote; s
   function act(e: FormEvent, what: 'save' | 'send') {
     e.preventDefault();
     setSaved(false);
+    setTried(true);
     setNoLead(!leadId);
     if (!leadId) return;
     if (what === 'save') save.mutate();
@@ -161,6 +163,8 @@ export function QuoteForm({ quote, settings, initialLeadId }: { quote?: Quote; s
               {lines.map((l, i) => {
                 const badQty = l.quantity.trim() !== '' && quantityMilli(l.quantity) === null;
                 const badPrice = l.unit_price.trim() !== '' && unitPriceCents(l.unit_price) === null;
+                // The API names only `line_items`, not the line: say here which one lacks a description.
+                const noDescription = tried && l.description.trim() === '';
                 const n = i + 1;
                 return (
                   <tr key={l.key} data-line={n}>
@@ -173,8 +177,15 @@ export function QuoteForm({ quote, settings, initialLeadId }: { quote?: Quote; s
                         type="text"
                         value={l.description}
                         placeholder={`Item ${n}`}
+                        aria-invalid={noDescription}
+                        aria-describedby={noDescription ? `line-${l.key}-description-error` : undefined}
                         onChange={(e) => setLine(l.key, 'description', e.target.value)}
                       />
+                      {noDescription && (
+                        <p className="crm-field-error" id={`line-${l.key}-description-error`}>
+                          Describe the work or item
+                        </p>
+                      )}
                     </td>
                     <td>
                       <label className="crm-visually-hidden" htmlFor={`line-${l.key}-quantity`}>
