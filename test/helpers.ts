@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { asc, eq, sql } from 'drizzle-orm';
-import { outboxEvents } from '../src/db/schema/index.js';
+import { outboxEvents, users, type Role } from '../src/db/schema/index.js';
+import { hashPassword } from '../src/lib/passwords.js';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../src/config.js';
 import { openDatabase, type Database } from '../src/db/client.js';
@@ -36,6 +37,15 @@ export type Tenant = {
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiAnswer>;
 };
 
+export type DashboardUser = {
+  companyId: string;
+  userId: string;
+  email: string;
+  password: string;
+  cookie: string;
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiAnswer>;
+};
+
 export type TestServer = {
   url: string;
   config: Config;
@@ -47,6 +57,11 @@ export type TestServer = {
   /** Another token of an existing company. */
   token(companyId: string, scopes?: Scope[]): Promise<{ token: string; tokenId: string }>;
   fetch(method: string, path: string, opts?: { body?: unknown; headers?: Record<string, string> }): Promise<ApiAnswer>;
+  /**
+   * A dashboard user logged in through POST /app/api/login (a new company with its owner unless
+   * `companyId` is given). `call` sends the session cookie and our own Origin, as the dashboard does.
+   */
+  user(opts?: { role?: Role; companyId?: string }): Promise<DashboardUser>;
   /** A company's outbox events, oldest first (events of one transaction by type). */
   events(companyId: string): Promise<(typeof outboxEvents.$inferSelect)[]>;
   close(): Promise<void>;
@@ -108,6 +123,26 @@ export async function startTestServer(
         .from(outboxEvents)
         .where(eq(outboxEvents.companyId, companyId))
         .orderBy(asc(outboxEvents.occurredAt), asc(outboxEvents.eventType)),
+    async user(o = {}) {
+      const companyId = o.companyId ?? (await createCompany(database.db, { name: 'Test Roofing', country: 'AU' })).id;
+      const email = `user-${randomBytes(6).toString('hex')}@example.com`;
+      const password = `pw-${randomBytes(9).toString('base64url')}`;
+      const [row] = await database.db
+        .insert(users)
+        .values({ companyId, email, name: 'Test User', passwordHash: await hashPassword(password), role: o.role ?? 'owner' })
+        .returning();
+      const login = await fetchApi('POST', '/app/api/login', { body: { email, password }, headers: { origin: url } });
+      if (login.status !== 200) throw new Error(`test login failed: ${login.status} ${login.text}`);
+      const cookie = sessionCookieOf(login.headers);
+      return {
+        companyId,
+        userId: row.id,
+        email,
+        password,
+        cookie,
+        call: (method, path, body, headers = {}) => fetchApi(method, path, { body, headers: { cookie, origin: url, ...headers } }),
+      };
+    },
     async tenant(o = {}) {
       const company = await createCompany(database.db, { name: o.name ?? 'Test Roofing', country: o.country ?? 'AU' });
       const t = await token(company.id, o.scopes);
@@ -124,6 +159,13 @@ export async function startTestServer(
       if (!opts.database) await database.close();
     },
   };
+}
+
+/** `ql_session=<value>` from a Set-Cookie answer, ready for a Cookie header. */
+export function sessionCookieOf(headers: Headers): string {
+  const set = headers.getSetCookie().find((c) => c.startsWith('ql_session='));
+  if (!set) throw new Error('no session cookie in the answer');
+  return set.split(';')[0];
 }
 
 /**

@@ -14,7 +14,7 @@ const settingsBody = z
     country: z.string().regex(/^[A-Za-z]{2}$/, { error: 'must be a two-letter ISO 3166 code, e.g. AU' }),
     timezone: z.string().min(1).max(100),
     currency: z.string().regex(/^[A-Za-z]{3}$/, { error: 'must be an ISO 4217 code, e.g. AUD' }),
-    tax_rate: z.number().min(0).max(1, { error: 'is a fraction: 0.1 for 10%' }),
+    tax_rate: z.number().min(0).max(1, { error: 'must be a fraction: 0.1 for 10%' }),
     tax_mode: z.enum(['exclusive', 'inclusive']),
     instant_reply: z.string().max(1600).nullable(),
   })
