@@ -64,7 +64,9 @@ export const quotes = pgTable(
     // List orders, read backwards (see leads): newest first, alone or under a stored status.
     index('quotes_company_created_idx').on(t.companyId, t.createdAt, t.id),
     index('quotes_company_status_created_idx').on(t.companyId, t.status, t.createdAt, t.id),
-    index('quotes_lead_idx').on(t.leadId),
+    // A lead's quotes, newest first (the lead_id filter), and the lead's erasure. Lead ids are unique
+    // across companies, so company_id stays a filter on the few rows of one lead.
+    index('quotes_lead_created_idx').on(t.leadId, t.createdAt, t.id),
     // Open offers by deadline: the `expired` filter, and the expired part of the sent / viewed totals.
     index('quotes_company_open_expiry_idx')
       .on(t.companyId, t.status, t.expiresAt)
@@ -122,7 +124,8 @@ export const appointments = pgTable(
     index('appointments_company_start_idx').on(t.companyId, t.startTime, t.id),
     index('appointments_company_type_start_idx').on(t.companyId, t.appointmentType, t.startTime, t.id),
     index('appointments_company_status_start_idx').on(t.companyId, t.status, t.startTime, t.id),
-    index('appointments_lead_idx').on(t.leadId),
+    // A lead's appointments, latest start first (the lead_id filter, with or without from/to), and its erasure.
+    index('appointments_lead_start_idx').on(t.leadId, t.startTime, t.id),
   ],
 );
 

@@ -11,6 +11,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const COMPANY = '518ae6bc-3b15-4f80-935c-e1c49110d6cf';
+const LEAD = '0b4f6f0e-2d7c-4c55-9a51-3f8f2a1c9e77';
 
 async function plan(query: string): Promise<string> {
   return server.database.db.transaction(async (tx) => {
@@ -33,6 +34,22 @@ describe('list indexes', () => {
   ])('serve %s in order without sorting', async (_name, table, filter, order) => {
     const p = await plan(`select * from ${table} where company_id = '${COMPANY}' ${filter} order by ${order} desc, id desc limit 25 offset 50`);
     expect(p).toContain('Index Scan Backward');
+    expect(p).not.toMatch(/Sort/);
+  });
+
+  // A lead's rows are found by the lead's index, not by scanning the company's and filtering.
+  it.each([
+    ['quotes', 'quotes', '', 'created_at'],
+    ['quotes by status', 'quotes', "and status = 'draft'", 'created_at'],
+    ['appointments', 'appointments', '', 'start_time'],
+    ['appointments by type and status', 'appointments', "and appointment_type = 'onsite' and status = 'confirmed'", 'start_time'],
+    ['appointments in a range', 'appointments', "and start_time >= now() and start_time < now() + interval '7 days'", 'start_time'],
+  ])("serve one lead's %s in order without sorting", async (_name, table, filter, order) => {
+    const p = await plan(
+      `select *, count(*) over () from ${table} where company_id = '${COMPANY}' and lead_id = '${LEAD}' ${filter} order by ${order} desc, id desc limit 25 offset 50`,
+    );
+    expect(p).toMatch(new RegExp(`Index Scan Backward using ${table}_lead_\\w+_idx`));
+    expect(p).toMatch(/Index Cond: \(+lead_id = /);
     expect(p).not.toMatch(/Sort/);
   });
 });
