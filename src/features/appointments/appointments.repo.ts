@@ -7,7 +7,7 @@ export type AppointmentRow = typeof appointments.$inferSelect;
 export type AppointmentInsert = typeof appointments.$inferInsert;
 export type AppointmentRecord = AppointmentRow & { leadName: string | null; leadPhone: string | null; leadEmail: string | null };
 
-export type AppointmentFilters = { type?: string; status?: string; from?: Date; to?: Date };
+export type AppointmentFilters = { type?: string; status?: string; from?: Date; to?: Date; leadId?: string };
 
 const withLead = {
   ...getTableColumns(appointments),
@@ -22,13 +22,15 @@ function conditions(companyId: string, f: AppointmentFilters): SQL[] {
   if (f.status) where.push(eq(appointments.status, f.status as AppointmentRow['status']));
   if (f.from) where.push(gte(appointments.startTime, f.from));
   if (f.to) where.push(lt(appointments.startTime, f.to));
+  if (f.leadId) where.push(eq(appointments.leadId, f.leadId));
   return where;
 }
 
 const ph = <T>(name: string) => sql.placeholder(name) as unknown as T;
 
 // Without a time range the total is a sum of appointment_counts (kept by triggers); the four shapes
-// (with or without type and status) are prepared once. A time range counts its rows.
+// (with or without type and status) are prepared once. A time range, or one lead's appointments (through
+// the lead's index), counts its rows.
 const unrangedPages = new Map<string, ReturnType<typeof preparedPage>>();
 function preparedPage(shape: { type: boolean; status: boolean }) {
   const f: AppointmentFilters = { type: shape.type ? ph('type') : undefined, status: shape.status ? ph('status') : undefined };
@@ -60,7 +62,7 @@ export async function listAppointmentPage(
   f: AppointmentFilters,
   page: { limit: number; offset: number },
 ): Promise<{ rows: AppointmentRecord[]; total: number }> {
-  if (f.from || f.to) {
+  if (f.from || f.to || f.leadId) {
     const rows = await db
       .select({ ...withLead, total: sql<number>`(count(*) over ())::int`.as('total') })
       .from(appointments)

@@ -39,6 +39,10 @@ export const listAppointmentsQuery = paginationQuery.extend({
   status: appointmentStatus.optional().meta({ description: 'Only appointments in this status' }),
   from: instant.optional().meta({ description: 'Only appointments starting at or after this time' }),
   to: instant.optional().meta({ description: 'Only appointments starting before this time' }),
+  lead_id: z
+    .uuid()
+    .optional()
+    .meta({ description: "Only this lead's appointments; a lead of another company, or none, gives an empty list" }),
 });
 export type ListAppointmentsQuery = z.output<typeof listAppointmentsQuery>;
 

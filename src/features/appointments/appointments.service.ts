@@ -53,7 +53,13 @@ export function createAppointments(deps: { db: Db; clock: Clock }) {
   const now = () => new Date(clock.now());
 
   async function list(tenant: Tenant, q: ListAppointmentsQuery & Page) {
-    const filters = { type: q.type, status: q.status, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined };
+    const filters = {
+      type: q.type,
+      status: q.status,
+      from: q.from ? new Date(q.from) : undefined,
+      to: q.to ? new Date(q.to) : undefined,
+      leadId: q.lead_id,
+    };
     const { rows, total } = await listAppointmentPage(db, tenant.companyId, filters, { limit: q.per_page, offset: offsetOf(q) });
     return { data: rows.map(appointmentView), meta: { page: q.page, per_page: q.per_page, total } };
   }

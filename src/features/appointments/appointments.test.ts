@@ -105,6 +105,46 @@ describe('GET /v1/appointments', () => {
   });
 });
 
+describe('GET /v1/appointments?lead_id', () => {
+  it("lists one lead's appointments with type, status, range and paging; another company's lead is an empty list; 400 for a bad uuid", async () => {
+    const t = await server.tenant();
+    const kim = await leadOf(t);
+    const sam = (await t.call('POST', '/v1/leads', { name: 'Sam Roofer' })).body.data;
+    const ids: Record<string, string> = {};
+    for (const [name, lead, type, start] of [
+      ['a', kim, 'callback', '2026-05-01T00:00:00Z'],
+      ['b', kim, 'onsite', '2026-05-03T00:00:00Z'],
+      ['s', sam, 'onsite', '2026-05-02T00:00:00Z'],
+      ['c', kim, 'callback', '2026-05-02T00:00:00Z'],
+    ] as const) {
+      ids[name] = (await book(t, { lead_id: lead.id, appointment_type: type, start_time: start })).body.data.id;
+    }
+    await t.call('PATCH', `/v1/appointments/${ids.c}`, { status: 'cancelled' });
+    const order = async (q: string) => {
+      const res = await t.call('GET', `/v1/appointments?${q}`);
+      expect(res.status).toBe(200);
+      const names = res.body.data.map((a: { id: string }) => Object.keys(ids).find((k) => ids[k] === a.id));
+      return { names, total: res.body.meta.total };
+    };
+    expect(await order(`lead_id=${kim.id}`)).toEqual({ names: ['b', 'c', 'a'], total: 3 });
+    expect(await order(`lead_id=${sam.id}`)).toEqual({ names: ['s'], total: 1 });
+    expect(await order(`lead_id=${kim.id}&type=callback`)).toEqual({ names: ['c', 'a'], total: 2 });
+    expect(await order(`lead_id=${kim.id}&status=scheduled`)).toEqual({ names: ['b', 'a'], total: 2 });
+    expect(await order(`lead_id=${kim.id}&from=2026-05-02T00:00:00Z&to=2026-05-03T00:00:00Z`)).toEqual({ names: ['c'], total: 1 });
+    expect(await order(`lead_id=${kim.id}&per_page=1&page=2`)).toEqual({ names: ['c'], total: 3 });
+    expect(await order(`lead_id=${kim.id}&page=9`)).toEqual({ names: [], total: 3 });
+
+    const other = await server.tenant();
+    const theirs = await leadOf(other);
+    await book(other, { lead_id: theirs.id, appointment_type: 'callback', start_time: '2026-05-01T00:00:00Z' });
+    expect(await order(`lead_id=${theirs.id}`)).toEqual({ names: [], total: 0 });
+
+    const bad = await t.call('GET', '/v1/appointments?lead_id=not-a-uuid');
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ error: "'lead_id' must be a valid uuid", code: 'validation_failed' });
+  });
+});
+
 describe('PATCH /v1/appointments/:id', () => {
   it('changes status and time, keeps the length when only the start moves, fires appointment.updated with previous', async () => {
     const t = await server.tenant();

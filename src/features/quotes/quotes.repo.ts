@@ -139,9 +139,10 @@ const expiredCount = (statuses: SQL) =>
   sql`(select count(*) from ${quotes} e where e.company_id = ${companyParam} and e.status in ${statuses} and e.expires_at <= ${nowParam})`;
 
 /**
- * The four list shapes, each prepared once: the page and its total in one round trip. Totals come from
- * quote_status_counts (kept by triggers); only the part that depends on the clock (open quotes past
- * their deadline) is counted, through the partial index of open quotes by deadline.
+ * The four list shapes, each prepared once (for the company, and for one lead): the page and its total
+ * in one round trip. A company's totals come from quote_status_counts (kept by triggers); only the part
+ * that depends on the clock (open quotes past their deadline) is counted, through the partial index of
+ * open quotes by deadline.
  */
 type Shape = 'all' | 'stored' | 'open' | 'expired';
 const shapes: Record<Shape, { where: SQL; total: SQL }> = {
@@ -159,21 +160,28 @@ const shapes: Record<Shape, { where: SQL; total: SQL }> = {
   },
 };
 
+const leadParam = p<string>('leadId');
+type PageStatement = (db: Db) => { execute(params: Record<string, unknown>): Promise<(QuoteRecord & { total: number })[]> };
+
+// A lead's quotes are few: their total is counted from the rows, through the lead's index, not from
+// the company's counters.
+function preparedPage(shape: Shape, byLead: boolean): PageStatement {
+  const total = byLead ? sql`count(*) over ()` : shapes[shape].total;
+  return preparedPerDb((db) =>
+    db
+      .select({ ...withLines, total: sql<number>`(${total})::int`.as('total') })
+      .from(quotes)
+      .where(and(eq(quotes.companyId, companyParam), byLead ? eq(quotes.leadId, leadParam) : undefined, shapes[shape].where))
+      .orderBy(desc(quotes.createdAt), desc(quotes.id))
+      .limit(sql.placeholder('limit'))
+      .offset(sql.placeholder('offset'))
+      .prepare(`quote_page_${shape}${byLead ? '_lead' : ''}`),
+  ) as unknown as PageStatement;
+}
+
 const pages = Object.fromEntries(
-  (Object.keys(shapes) as Shape[]).map((shape) => [
-    shape,
-    preparedPerDb((db) =>
-      db
-        .select({ ...withLines, total: sql<number>`(${shapes[shape].total})::int`.as('total') })
-        .from(quotes)
-        .where(and(eq(quotes.companyId, companyParam), shapes[shape].where))
-        .orderBy(desc(quotes.createdAt), desc(quotes.id))
-        .limit(sql.placeholder('limit'))
-        .offset(sql.placeholder('offset'))
-        .prepare(`quote_page_${shape}`),
-    ),
-  ]),
-) as unknown as Record<Shape, (db: Db) => { execute(params: Record<string, unknown>): Promise<(QuoteRecord & { total: number })[]> }>;
+  (Object.keys(shapes) as Shape[]).map((shape) => [shape, { company: preparedPage(shape, false), lead: preparedPage(shape, true) }]),
+) as Record<Shape, { company: PageStatement; lead: PageStatement }>;
 
 function shapeOf(status: QuoteStatus | undefined): Shape {
   if (!status) return 'all';
@@ -182,19 +190,21 @@ function shapeOf(status: QuoteStatus | undefined): Shape {
   return 'stored';
 }
 
+export type QuoteFilters = { status?: QuoteStatus; leadId?: string };
+
 /** One page of quotes, newest first, as they read at `now`, and how many match in all. */
 export async function listQuotePage(
   db: Db,
   companyId: string,
-  status: QuoteStatus | undefined,
+  f: QuoteFilters,
   now: Date,
   page: { limit: number; offset: number },
 ): Promise<{ rows: QuoteRecord[]; total: number }> {
-  const shape = shapeOf(status);
-  const params = { companyId, status, now: now.toISOString(), ...page };
-  const rows = await pages[shape](db).execute(params);
+  const statement = pages[shapeOf(f.status)][f.leadId ? 'lead' : 'company'](db);
+  const params = { companyId, status: f.status, leadId: f.leadId, now: now.toISOString(), ...page };
+  const rows = await statement.execute(params);
   if (rows.length || page.offset === 0) return { rows, total: rows[0]?.total ?? 0 };
   // Past the last page no row carries the total: the first row of the same filter does.
-  const [first] = await pages[shape](db).execute({ ...params, limit: 1, offset: 0 });
+  const [first] = await statement.execute({ ...params, limit: 1, offset: 0 });
   return { rows, total: first?.total ?? 0 };
 }

@@ -63,6 +63,10 @@ export const sendQuoteBody = z
 export const quoteStatus = z.enum(QUOTE_STATUSES);
 export const listQuotesQuery = paginationQuery.extend({
   status: quoteStatus.optional().meta({ description: 'Only quotes that read this status now (expired included)' }),
+  lead_id: z
+    .uuid()
+    .optional()
+    .meta({ description: "Only this lead's quotes; a lead of another company, or none, gives an empty list" }),
 });
 export type ListQuotesQuery = z.output<typeof listQuotesQuery>;
 

@@ -117,7 +117,8 @@ export function createQuotes(deps: QuotesDeps) {
 
   async function list(tenant: Tenant, query: ListQuotesQuery & Page) {
     const at = now();
-    const { rows, total } = await listQuotePage(db, tenant.companyId, query.status, at, { limit: query.per_page, offset: offsetOf(query) });
+    const filters = { status: query.status, leadId: query.lead_id };
+    const { rows, total } = await listQuotePage(db, tenant.companyId, filters, at, { limit: query.per_page, offset: offsetOf(query) });
     return { data: rows.map((r) => quoteView(r, at)), meta: { page: query.page, per_page: query.per_page, total } };
   }
 

@@ -196,6 +196,39 @@ describe('GET /v1/quotes', () => {
   });
 });
 
+describe('GET /v1/quotes?lead_id', () => {
+  it("lists one lead's quotes, with status and paging; another company's lead is an empty list; 400 for a bad uuid", async () => {
+    const t = await server.tenant();
+    const [kim, sam] = [await leadOf(t, { name: 'Kim' }), await leadOf(t, { name: 'Sam' })];
+    const ids: string[] = [];
+    for (const lead of [kim, sam, kim, kim]) ids.push((await t.call('POST', '/v1/quotes', { lead_id: lead.id, line_items: oneLine })).body.data.id);
+    await t.call('POST', `/v1/quotes/${ids[2]}/send`, {});
+    const list = async (q: string) => {
+      const res = await t.call('GET', `/v1/quotes?${q}`);
+      expect(res.status).toBe(200);
+      return { ids: res.body.data.map((q: { id: string }) => ids.indexOf(q.id)), total: res.body.meta.total };
+    };
+    expect(await list(`lead_id=${kim.id}`)).toEqual({ ids: [3, 2, 0], total: 3 });
+    expect(await list(`lead_id=${sam.id}`)).toEqual({ ids: [1], total: 1 });
+    expect(await list(`lead_id=${kim.id}&status=draft`)).toEqual({ ids: [3, 0], total: 2 });
+    expect(await list(`lead_id=${kim.id}&status=sent`)).toEqual({ ids: [2], total: 1 });
+    expect(await list(`lead_id=${sam.id}&status=sent`)).toEqual({ ids: [], total: 0 });
+    expect(await list(`lead_id=${kim.id}&status=expired`)).toEqual({ ids: [], total: 0 });
+    expect(await list(`lead_id=${kim.id}&per_page=1&page=2`)).toEqual({ ids: [2], total: 3 });
+    expect(await list(`lead_id=${kim.id}&page=9`)).toEqual({ ids: [], total: 3 });
+
+    const other = await server.tenant();
+    const theirs = await leadOf(other);
+    await other.call('POST', '/v1/quotes', { lead_id: theirs.id, line_items: oneLine });
+    expect(await list(`lead_id=${theirs.id}`)).toEqual({ ids: [], total: 0 });
+    expect(await list('lead_id=7d8b1f0e-9f5c-4a3e-8f4e-2b1c0d9e8f7a')).toEqual({ ids: [], total: 0 });
+
+    const bad = await t.call('GET', '/v1/quotes?lead_id=42');
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ error: "'lead_id' must be a valid uuid", code: 'validation_failed' });
+  });
+});
+
 describe('PATCH /v1/quotes/:id', () => {
   it('edits a draft and recomputes its totals; 409 once sent; 400 with nothing to change', async () => {
     const t = await server.tenant();
