@@ -208,6 +208,15 @@ describe.skipIf(onPostgres)('quoteleads serve on the embedded database', () => {
     expect(demoQuotes.data.map((q: { public_url: string }) => q.public_url)).toContain(quoteUrl);
     const quotePage = await fetch(base + new URL(quoteUrl).pathname, { method: 'HEAD' });
     expect(quotePage.status).toBe(200);
+    // The printed demo login opens the dashboard as the demo company's owner.
+    const [, demoEmail, demoPassword] = /log in as (\S+) with the password (\S+), shown only this once/.exec(out)!;
+    const login = await fetch(`${base}/app/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: base },
+      body: JSON.stringify({ email: demoEmail, password: demoPassword }),
+    });
+    expect(login.status).toBe(200);
+    expect((await login.json()).company.name).toBe('Demo Roofing Co');
 
     const second = run(dir, ['serve'], { PORT: String(await freePort()) });
     expect(second.code).toBe(1);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { outboxEvents, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../db/schema/index.js';
+import { outboxEvents, sessions, users, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../db/schema/index.js';
 import { createCompany } from '../features/companies/companies.service.js';
 import { manualClock } from '../../test/clock.js';
 import { openTestDatabase } from '../../test/helpers.js';
@@ -76,5 +76,33 @@ describe('retention', () => {
     const kept = await db.select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, endpointId));
     expect(kept.map((r) => r.id).sort()).toEqual([rows[2].id, rows[3].id].sort());
     expect(await db.select().from(webhookAttempts).where(eq(webhookAttempts.deliveryId, rows[0].id))).toHaveLength(0);
+  });
+
+  it('drops dashboard sessions past their idle or absolute end, and keeps live ones', async () => {
+    const db = database.db;
+    const clock = manualClock(Date.now());
+    const now = clock.now();
+    const company = await createCompany(db, { name: 'Session Roofing' });
+    const [user] = await db
+      .insert(users)
+      .values({ companyId: company.id, email: `retention-${randomUUID()}@example.com`, name: 'R', passwordHash: 'x', role: 'owner' })
+      .returning();
+    const session = (idleEndsIn: number, endsIn: number) => ({
+      tokenHash: randomUUID(),
+      userId: user.id,
+      createdAt: new Date(now - DAY),
+      lastSeenAt: new Date(now - DAY),
+      idleExpiresAt: new Date(now + idleEndsIn),
+      expiresAt: new Date(now + endsIn),
+    });
+    const rows = await db
+      .insert(sessions)
+      .values([session(DAY, 10 * DAY), session(-1000, 10 * DAY), session(DAY, -1000)])
+      .returning({ id: sessions.id });
+
+    const task = createRetentionTask({ db, clock });
+    while ((await task.runOnce()) > 0);
+    const left = await db.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, user.id));
+    expect(left.map((r) => r.id)).toEqual([rows[0].id]);
   });
 });

@@ -36,7 +36,14 @@ export function createRetentionTask(deps: { db: Db; clock: Clock }): WorkerTask 
           where status <> 'pending' and updated_at < ${new Date(now - DELIVERY_LOG_RETENTION_MS)}
           limit ${BATCH} for update skip locked)
         returning id`);
-      return deleted(outbox) + deleted(deliveries);
+      // Dashboard sessions past their idle or absolute end: they no longer authenticate anyway.
+      const sessions = await db.execute(sql`
+        delete from sessions where id in (
+          select id from sessions
+          where expires_at < ${new Date(now)} or idle_expires_at < ${new Date(now)}
+          limit ${BATCH} for update skip locked)
+        returning id`);
+      return deleted(outbox) + deleted(deliveries) + deleted(sessions);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, isNull, lt, ne, or } from 'drizzle-orm';
+import { and, asc, count, eq, gt, isNull, ne } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { companies, invites, sessions, users } from '../../db/schema/index.js';
 
@@ -75,11 +75,6 @@ export async function extendSession(db: Db, sessionId: string, now: Date, idleEx
 
 export async function deleteSessionByHash(db: Db, tokenHash: string) {
   await db.delete(sessions).where(eq(sessions.tokenHash, tokenHash));
-}
-
-/** Housekeeping for the worker's retention task: sessions past either end. */
-export async function deleteExpiredSessions(db: Db, now: Date) {
-  await db.delete(sessions).where(or(lt(sessions.expiresAt, now), lt(sessions.idleExpiresAt, now)));
 }
 
 export async function insertInvite(db: Db, values: typeof invites.$inferInsert): Promise<InviteRow> {
