@@ -3,34 +3,27 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, fieldErrors } from '../../api';
 import { APPOINTMENT_TYPES, type Appointment, type AppointmentType, type One } from './types';
-import { ErrorBanner, Field, LeadPicker, appointmentTypeLabel, formatDateTime } from './ui';
+import { ErrorBanner, Field, LeadPicker, appointmentTypeLabel, formatDateTime, useSettings } from './ui';
+import { nextHourIn, zonedToIso } from './zoned-time';
 
-/** A datetime-local value ("2026-04-03T10:30", the browser's zone) as an ISO instant the API takes. */
-export function localToIso(local: string): string | undefined {
-  if (!local) return undefined;
-  const d = new Date(local);
-  return Number.isNaN(d.getTime()) ? local : d.toISOString();
+/** A datetime-local value on the company's clock as the instant the API takes; an unreadable one goes as typed, for the API to name the field. */
+export const zonedInstant = (local: string, zone: string) => zonedToIso(local, zone) ?? (local || undefined);
+
+type Props = { leadId?: string; onDone?: (a: Appointment) => void };
+
+/** Times are entered on the company's clock, so the form waits for its timezone. */
+export function AppointmentForm(props: Props) {
+  const settings = useSettings();
+  if (settings.error) return <ErrorBanner error={settings.error} />;
+  if (!settings.data) return <p className="crm-muted">Loading…</p>;
+  return <BookingForm {...props} zone={settings.data.timezone} />;
 }
 
-/** An ISO instant as a datetime-local value in the browser's zone. */
-export function isoToLocal(iso: string): string {
-  const d = new Date(iso);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-
-function nextHour(): string {
-  const d = new Date();
-  d.setMinutes(0, 0, 0);
-  d.setHours(d.getHours() + 1);
-  return isoToLocal(d.toISOString());
-}
-
-export function AppointmentForm({ leadId, onDone }: { leadId?: string; onDone?: (a: Appointment) => void }) {
+function BookingForm({ leadId, onDone, zone }: Props & { zone: string }) {
   const queryClient = useQueryClient();
   const [lead, setLead] = useState(leadId ?? '');
   const [type, setType] = useState<AppointmentType>('callback');
-  const [start, setStart] = useState(nextHour);
+  const [start, setStart] = useState(() => nextHourIn(zone));
   const [end, setEnd] = useState('');
   const [title, setTitle] = useState('');
   const [location, setLocation] = useState('');
@@ -45,8 +38,8 @@ export function AppointmentForm({ leadId, onDone }: { leadId?: string; onDone?: 
         body: {
           lead_id: lead,
           appointment_type: type,
-          start_time: localToIso(start),
-          end_time: localToIso(end),
+          start_time: zonedInstant(start, zone),
+          end_time: zonedInstant(end, zone),
           title: title.trim() || undefined,
           location: location.trim() || undefined,
           notes: notes.trim() || undefined,
@@ -76,7 +69,7 @@ export function AppointmentForm({ leadId, onDone }: { leadId?: string; onDone?: 
       <ErrorBanner error={book.error} />
       {booked && (
         <p className="crm-alert crm-alert-success" role="status">
-          Booked: {booked.title}, {formatDateTime(booked.start_time)}
+          Booked: {booked.title}, {formatDateTime(booked.start_time, zone)}
         </p>
       )}
       {!leadId && <LeadPicker value={lead} onChange={setLead} error={noLead ? 'Choose the lead this appointment is with' : errors.lead_id} />}
@@ -92,10 +85,10 @@ export function AppointmentForm({ leadId, onDone }: { leadId?: string; onDone?: 
             </select>
           )}
         </Field>
-        <Field label="Start" error={errors.start_time}>
+        <Field label="Start" error={errors.start_time} hint={`Times in ${zone}`}>
           {(attrs) => <input {...attrs} type="datetime-local" value={start} onChange={(e) => setStart(e.target.value)} required />}
         </Field>
-        <Field label="End (optional)" error={errors.end_time} hint="Default: 30 minutes after the start">
+        <Field label="End (optional)" error={errors.end_time} hint={`Default: 30 minutes after the start. Times in ${zone}`}>
           {(attrs) => <input {...attrs} type="datetime-local" value={end} onChange={(e) => setEnd(e.target.value)} />}
         </Field>
       </div>

@@ -3,106 +3,113 @@ import { Link, useSearchParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, fieldErrors } from '../../api';
 import { useTitle } from '../../components/useTitle';
-import { AppointmentForm, isoToLocal, localToIso } from './AppointmentForm';
+import { AppointmentForm, zonedInstant } from './AppointmentForm';
 import { APPOINTMENT_STATUSES, type Appointment, type AppointmentStatus, type One } from './types';
-import { ErrorBanner, Field, StatusBadge, appointmentTypeLabel, fetchAll, formatTime, humanize, leadLabel } from './ui';
+import { ErrorBanner, Field, StatusBadge, appointmentTypeLabel, fetchAll, formatTime, humanize, leadLabel, useSettings } from './ui';
+import { addDays, dayIn, formatDayKey, isoToZoned, startOfDayIn } from './zoned-time';
 
 const DAYS = 14;
-const dayKey = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-const dayFromKey = (k: string) => {
-  const [y, m, d] = k.split('-').map(Number);
-  return new Date(y, m - 1, d);
-};
-const addDays = (d: Date, n: number) => new Date(d.getFullYear(), d.getMonth(), d.getDate() + n);
-const dayHeading = new Intl.DateTimeFormat(undefined, { weekday: 'long', day: 'numeric', month: 'long' });
-const shortDay = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
+const DAY_KEY = /^\d{4}-\d{2}-\d{2}$/;
+const DAY_HEADING: Intl.DateTimeFormatOptions = { weekday: 'long', day: 'numeric', month: 'long' };
+const SHORT_DAY: Intl.DateTimeFormatOptions = { day: 'numeric', month: 'short', year: 'numeric' };
 
 export default function AppointmentsPage() {
   useTitle('Appointments');
-  const [params, setParams] = useSearchParams();
-  const startKey = params.get('from');
-  const start = startKey && /^\d{4}-\d{2}-\d{2}$/.test(startKey) ? dayFromKey(startKey) : addDays(new Date(), 0);
-  const from = new Date(start.getFullYear(), start.getMonth(), start.getDate());
-  const to = addDays(from, DAYS);
-  const todayKey = dayKey(new Date());
-
-  const appts = useQuery({
-    queryKey: ['appointments', 'range', dayKey(from)],
-    queryFn: () => fetchAll<Appointment>('/v1/appointments', { from: from.toISOString(), to: to.toISOString() }),
-    select: (all) => [...all].sort((a, b) => a.start_time.localeCompare(b.start_time)),
-  });
-
-  const byDay = new Map<string, Appointment[]>();
-  for (const a of appts.data ?? []) {
-    const k = dayKey(new Date(a.start_time));
-    byDay.set(k, [...(byDay.get(k) ?? []), a]);
-  }
-
-  const go = (days: number) => setParams({ from: dayKey(addDays(from, days)) }, { replace: true });
-
+  const settings = useSettings();
   return (
     <div className="crm-page">
       <div className="crm-page-head">
         <div>
           <h1>Appointments</h1>
-          <p className="crm-subtitle">Callbacks and site visits, by day</p>
+          <p className="crm-subtitle">
+            Callbacks and site visits, by day{settings.data && <> · Times in {settings.data.timezone}</>}
+          </p>
         </div>
       </div>
-      <div className="crm-grid" style={{ gridTemplateColumns: 'minmax(0, 2fr) minmax(300px, 1fr)', alignItems: 'start' }}>
-        <section aria-labelledby="agenda-heading">
-          <h2 id="agenda-heading" className="crm-visually-hidden">
-            Agenda
-          </h2>
-          <nav className="crm-range" aria-label="Agenda dates" style={{ marginBottom: '1rem' }}>
-            <button type="button" className="crm-btn" onClick={() => go(-DAYS)}>
-              Previous {DAYS} days
-            </button>
-            <strong aria-live="polite">
-              {shortDay.format(from)} – {shortDay.format(addDays(to, -1))}
-            </strong>
-            <button type="button" className="crm-btn" onClick={() => go(DAYS)}>
-              Next {DAYS} days
-            </button>
-            {dayKey(from) !== todayKey && (
-              <button type="button" className="crm-btn" onClick={() => setParams({}, { replace: true })}>
-                Today
-              </button>
-            )}
-          </nav>
-          <ErrorBanner error={appts.error} />
-          {appts.isLoading && <p className="crm-muted">Loading…</p>}
-          {appts.data && appts.data.length === 0 && <p className="crm-card crm-empty">Nothing booked in these {DAYS} days.</p>}
-          {[...byDay.entries()].map(([k, list]) => (
-            <section key={k} className="crm-day" aria-labelledby={`day-${k}`}>
-              <h2 id={`day-${k}`}>
-                {k === todayKey ? 'Today, ' : ''}
-                {dayHeading.format(dayFromKey(k))}
-              </h2>
-              {list.map((a) => (
-                <AppointmentRow key={a.id} appt={a} />
-              ))}
-            </section>
-          ))}
-        </section>
-        <section className="crm-card" aria-labelledby="book-heading">
-          <h2 id="book-heading">New appointment</h2>
-          <AppointmentForm
-            onDone={(a) => {
-              const k = dayKey(new Date(a.start_time));
-              if (k < dayKey(from) || k >= dayKey(to)) setParams({ from: k }, { replace: true });
-            }}
-          />
-        </section>
-      </div>
+      <ErrorBanner error={settings.error} />
+      {settings.isLoading && <p className="crm-muted">Loading…</p>}
+      {settings.data && <Agenda zone={settings.data.timezone} />}
     </div>
   );
 }
 
-function AppointmentRow({ appt }: { appt: Appointment }) {
+/** Days are the company's days: an appointment at 9 am in Sydney is on that Sydney day, wherever the browser is. */
+function Agenda({ zone }: { zone: string }) {
+  const [params, setParams] = useSearchParams();
+  const todayKey = dayIn(Date.now(), zone);
+  const startKey = params.get('from');
+  const fromKey = startKey && DAY_KEY.test(startKey) ? startKey : todayKey;
+  const toKey = addDays(fromKey, DAYS);
+
+  const appts = useQuery({
+    queryKey: ['appointments', 'range', zone, fromKey],
+    queryFn: () => fetchAll<Appointment>('/v1/appointments', { from: startOfDayIn(fromKey, zone), to: startOfDayIn(toKey, zone) }),
+    select: (all) => [...all].sort((a, b) => a.start_time.localeCompare(b.start_time)),
+  });
+
+  const byDay = new Map<string, Appointment[]>();
+  for (const a of appts.data ?? []) {
+    const k = dayIn(a.start_time, zone);
+    byDay.set(k, [...(byDay.get(k) ?? []), a]);
+  }
+
+  const go = (days: number) => setParams({ from: addDays(fromKey, days) }, { replace: true });
+
+  return (
+    <div className="crm-grid" style={{ gridTemplateColumns: 'minmax(0, 2fr) minmax(300px, 1fr)', alignItems: 'start' }}>
+      <section aria-labelledby="agenda-heading">
+        <h2 id="agenda-heading" className="crm-visually-hidden">
+          Agenda
+        </h2>
+        <nav className="crm-range" aria-label="Agenda dates" style={{ marginBottom: '1rem' }}>
+          <button type="button" className="crm-btn" onClick={() => go(-DAYS)}>
+            Previous {DAYS} days
+          </button>
+          <strong aria-live="polite">
+            {formatDayKey(fromKey, SHORT_DAY)} – {formatDayKey(addDays(toKey, -1), SHORT_DAY)}
+          </strong>
+          <button type="button" className="crm-btn" onClick={() => go(DAYS)}>
+            Next {DAYS} days
+          </button>
+          {fromKey !== todayKey && (
+            <button type="button" className="crm-btn" onClick={() => setParams({}, { replace: true })}>
+              Today
+            </button>
+          )}
+        </nav>
+        <ErrorBanner error={appts.error} />
+        {appts.isLoading && <p className="crm-muted">Loading…</p>}
+        {appts.data && appts.data.length === 0 && <p className="crm-card crm-empty">Nothing booked in these {DAYS} days.</p>}
+        {[...byDay.entries()].map(([k, list]) => (
+          <section key={k} className="crm-day" aria-labelledby={`day-${k}`}>
+            <h2 id={`day-${k}`}>
+              {k === todayKey ? 'Today, ' : ''}
+              {formatDayKey(k, DAY_HEADING)}
+            </h2>
+            {list.map((a) => (
+              <AppointmentRow key={a.id} appt={a} zone={zone} />
+            ))}
+          </section>
+        ))}
+      </section>
+      <section className="crm-card" aria-labelledby="book-heading">
+        <h2 id="book-heading">New appointment</h2>
+        <AppointmentForm
+          onDone={(a) => {
+            const k = dayIn(a.start_time, zone);
+            if (k < fromKey || k >= toKey) setParams({ from: k }, { replace: true });
+          }}
+        />
+      </section>
+    </div>
+  );
+}
+
+function AppointmentRow({ appt, zone }: { appt: Appointment; zone: string }) {
   const queryClient = useQueryClient();
   const [editing, setEditing] = useState(false);
-  const [start, setStart] = useState(isoToLocal(appt.start_time));
-  const [end, setEnd] = useState(isoToLocal(appt.end_time));
+  const [start, setStart] = useState(isoToZoned(appt.start_time, zone));
+  const [end, setEnd] = useState(isoToZoned(appt.end_time, zone));
 
   const patch = useMutation({
     mutationFn: (body: { status?: AppointmentStatus; start_time?: string; end_time?: string }) =>
@@ -116,17 +123,17 @@ function AppointmentRow({ appt }: { appt: Appointment }) {
 
   function reschedule(e: FormEvent) {
     e.preventDefault();
-    patch.mutate({ start_time: localToIso(start), end_time: localToIso(end) });
+    patch.mutate({ start_time: zonedInstant(start, zone), end_time: zonedInstant(end, zone) });
   }
 
   const lead = leadLabel(appt.leads);
   return (
-    <article className="crm-appt" data-appointment-id={appt.id} aria-label={`${formatTime(appt.start_time)} ${appt.title}`}>
+    <article className="crm-appt" data-appointment-id={appt.id} aria-label={`${formatTime(appt.start_time, zone)} ${appt.title}`}>
       <div className="crm-appt-time">
-        {formatTime(appt.start_time)}
+        {formatTime(appt.start_time, zone)}
         <span className="crm-muted" style={{ fontWeight: 400 }}>
           {' '}
-          – {formatTime(appt.end_time)}
+          – {formatTime(appt.end_time, zone)}
         </span>
       </div>
       <div>
@@ -170,7 +177,7 @@ function AppointmentRow({ appt }: { appt: Appointment }) {
           <ErrorBanner error={patch.error} />
           {editing && (
             <form className="crm-inline" onSubmit={reschedule} aria-label={`Reschedule ${appt.title}`}>
-              <Field label="New start" error={errors.start_time}>
+              <Field label="New start" error={errors.start_time} hint={`Times in ${zone}`}>
                 {(attrs) => <input {...attrs} type="datetime-local" value={start} onChange={(e) => setStart(e.target.value)} required />}
               </Field>
               <Field label="New end" error={errors.end_time}>

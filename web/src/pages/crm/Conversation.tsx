@@ -60,7 +60,7 @@ export function Conversation({ lead }: { lead: Lead }) {
               <span className="crm-visually-hidden">{m.direction === 'inbound' ? 'From the lead: ' : 'Sent: '}</span>
               {m.body}
               <span className="crm-msg-meta">
-                {formatDateTime(m.created_at)}
+                {formatDateTime(m.created_at, settings.data?.timezone)}
                 {m.direction === 'outbound' && ` · ${m.status}${m.segments > 1 ? ` · ${m.segments} segments` : ''}`}
               </span>
             </li>

@@ -6,7 +6,20 @@ import { useTitle } from '../../components/useTitle';
 import { AppointmentForm } from './AppointmentForm';
 import { Conversation } from './Conversation';
 import { STAGES, STAGE_LABELS, type Appointment, type Lead, type One, type Quote, type Stage } from './types';
-import { ErrorBanner, StageBadge, StatusBadge, appointmentTypeLabel, fetchAll, formatDate, formatDateTime, leadLabel, money, useLead, useSettings } from './ui';
+import {
+  ErrorBanner,
+  StageBadge,
+  StatusBadge,
+  ZoneNote,
+  appointmentTypeLabel,
+  fetchAll,
+  formatDate,
+  formatDateTime,
+  leadLabel,
+  money,
+  useLead,
+  useSettings,
+} from './ui';
 
 export default function LeadPage() {
   const { id = '' } = useParams();
@@ -38,6 +51,7 @@ function LeadView({ lead }: { lead: Lead }) {
   const navigate = useNavigate();
   const settings = useSettings();
   const currency = settings.data?.currency ?? 'AUD';
+  const zone = settings.data?.timezone;
   const [confirmDelete, setConfirmDelete] = useState(false);
 
   const changeStage = useMutation({
@@ -65,8 +79,8 @@ function LeadView({ lead }: { lead: Lead }) {
     ['Address', [lead.address, lead.postcode].filter(Boolean).join(' ') || '—'],
     ['Source', lead.source ?? '—'],
     ['AI score', `${lead.ai_score} / 100`],
-    ['Created', formatDateTime(lead.created_at)],
-    ['Updated', formatDateTime(lead.updated_at)],
+    ['Created', formatDateTime(lead.created_at, zone)],
+    ['Updated', formatDateTime(lead.updated_at, zone)],
   ];
 
   return (
@@ -85,6 +99,9 @@ function LeadView({ lead }: { lead: Lead }) {
                 <span className="crm-badge crm-status-declined">Opted out of SMS</span>
               </>
             )}
+          </p>
+          <p className="crm-subtitle">
+            <ZoneNote zone={zone} className="" />
           </p>
         </div>
         <div className="crm-actions">
@@ -158,8 +175,8 @@ function LeadView({ lead }: { lead: Lead }) {
               </>
             )}
           </section>
-          <LeadQuotes lead={lead} />
-          <LeadAppointments lead={lead} />
+          <LeadQuotes lead={lead} zone={zone} />
+          <LeadAppointments lead={lead} zone={zone} />
         </div>
         <Conversation lead={lead} />
       </div>
@@ -167,12 +184,10 @@ function LeadView({ lead }: { lead: Lead }) {
   );
 }
 
-// GET /v1/quotes and /v1/appointments have no lead filter, so the lead's own are picked out here.
-function LeadQuotes({ lead }: { lead: Lead }) {
+function LeadQuotes({ lead, zone }: { lead: Lead; zone: string | undefined }) {
   const quotes = useQuery({
-    queryKey: ['quotes', 'all'],
-    queryFn: () => fetchAll<Quote>('/v1/quotes'),
-    select: (all) => all.filter((q) => q.lead_id === lead.id),
+    queryKey: ['quotes', 'lead', lead.id],
+    queryFn: () => fetchAll<Quote>('/v1/quotes', { lead_id: lead.id }),
   });
   return (
     <section className="crm-card" aria-labelledby="quotes-heading">
@@ -189,7 +204,7 @@ function LeadQuotes({ lead }: { lead: Lead }) {
           {quotes.data.map((q) => (
             <li key={q.id}>
               <span>
-                <Link to={`/quotes/${q.id}`}>{q.quote_number}</Link> · {formatDate(q.created_at)}
+                <Link to={`/quotes/${q.id}`}>{q.quote_number}</Link> · {formatDate(q.created_at, zone)}
               </span>
               <span>
                 {money(q.total, q.currency)} <StatusBadge status={q.status} />
@@ -202,12 +217,13 @@ function LeadQuotes({ lead }: { lead: Lead }) {
   );
 }
 
-function LeadAppointments({ lead }: { lead: Lead }) {
+function LeadAppointments({ lead, zone }: { lead: Lead; zone: string | undefined }) {
   const [booking, setBooking] = useState(false);
   const appts = useQuery({
-    queryKey: ['appointments', 'all'],
-    queryFn: () => fetchAll<Appointment>('/v1/appointments'),
-    select: (all) => all.filter((a) => a.lead_id === lead.id).sort((a, b) => a.start_time.localeCompare(b.start_time)),
+    queryKey: ['appointments', 'lead', lead.id],
+    queryFn: () => fetchAll<Appointment>('/v1/appointments', { lead_id: lead.id }),
+    // The API answers latest first; the lead's page reads them in the order they happen.
+    select: (all) => [...all].reverse(),
   });
   return (
     <section className="crm-card" aria-labelledby="appointments-heading">
@@ -234,7 +250,7 @@ function LeadAppointments({ lead }: { lead: Lead }) {
           {appts.data.map((a) => (
             <li key={a.id}>
               <span>
-                <strong>{formatDateTime(a.start_time)}</strong> · {a.title}
+                <strong>{formatDateTime(a.start_time, zone)}</strong> · {a.title}
               </span>
               <span>
                 {appointmentTypeLabel(a.appointment_type)} <StatusBadge status={a.status} />

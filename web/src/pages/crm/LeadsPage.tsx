@@ -139,7 +139,7 @@ export default function LeadsPage() {
                   <StatusBadge status={lead.ai_status} />
                 </td>
                 <td className="num">{money(lead.value, currency)}</td>
-                <td>{formatDate(lead.created_at)}</td>
+                <td>{formatDate(lead.created_at, settings.data?.timezone)}</td>
               </tr>
             ))}
             {data && data.data.length === 0 && (

@@ -6,6 +6,7 @@ import { api, fieldErrors } from '../../api';
 import { draftTotals, fmt, lineCents, percentToRateE5, quantityMilli, rateE5ToFraction, rateToPercent, unitPriceCents, type LineDraft } from './quote-math';
 import type { One, Quote, Settings, TaxMode } from './types';
 import { ErrorBanner, Field, LeadLink, LeadPicker, StatusBadge } from './ui';
+import { dayIn } from './zoned-time';
 
 let nextKey = 1;
 const newLine = (l: Partial<LineDraft> = {}): LineDraft => ({ key: nextKey++, description: '', quantity: '1', unit_price: '', ...l });
@@ -272,8 +273,10 @@ export function QuoteForm({ quote, settings, initialLeadId }: { quote?: Quote; s
               <Field label="Tax rate (%)" error={errors.tax_rate ?? (rateE5 === null ? 'A percentage from 0 to 100, up to 3 decimals' : undefined)}>
                 {(attrs) => <input {...attrs} type="text" inputMode="decimal" value={taxPct} onChange={(e) => setTaxPct(e.target.value)} />}
               </Field>
-              <Field label="Valid until" error={errors.valid_until}>
-                {(attrs) => <input {...attrs} type="date" value={validUntil} onChange={(e) => setValidUntil(e.target.value)} />}
+              <Field label="Valid until" error={errors.valid_until} hint={`The offer's last day in ${settings.timezone}`}>
+                {(attrs) => (
+                  <input {...attrs} type="date" min={dayIn(Date.now(), settings.timezone)} value={validUntil} onChange={(e) => setValidUntil(e.target.value)} />
+                )}
               </Field>
             </div>
             <Field label="Notes" error={errors.notes} hint="Shown to the customer on the quote">

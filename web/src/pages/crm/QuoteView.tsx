@@ -2,11 +2,12 @@
 import { useRef, useState } from 'react';
 import { Link } from 'react-router';
 import type { Quote } from './types';
-import { LeadLink, StatusBadge, formatDateTime, formatDay, money } from './ui';
+import { LeadLink, StatusBadge, ZoneNote, formatDateTime, formatDay, money, useCompanyZone } from './ui';
 import { rateToPercent } from './quote-math';
 
 export function QuoteView({ quote }: { quote: Quote }) {
   const [copied, setCopied] = useState<'yes' | 'failed' | null>(null);
+  const zone = useCompanyZone();
   const linkRef = useRef<HTMLInputElement>(null);
 
   async function copy() {
@@ -117,13 +118,16 @@ export function QuoteView({ quote }: { quote: Quote }) {
         <div className="crm-grid crm-grid-2">
           <section className="crm-card" aria-labelledby="history-heading">
             <h2 id="history-heading">History</h2>
+            <p>
+              <ZoneNote zone={zone} />
+            </p>
             <dl className="crm-dl">
               {history
                 .filter(([, at]) => at)
                 .map(([k, at]) => (
                   <div key={k} style={{ display: 'contents' }}>
                     <dt>{k}</dt>
-                    <dd>{formatDateTime(at)}</dd>
+                    <dd>{formatDateTime(at, zone)}</dd>
                   </div>
                 ))}
               <dt>Valid until</dt>

@@ -3,13 +3,14 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api } from '../../api';
 import { useTitle } from '../../components/useTitle';
 import { QUOTE_STATUSES, type Paged, type Quote } from './types';
-import { ErrorBanner, Field, LeadLink, Pagination, StatusBadge, formatDate, formatDay, humanize, money } from './ui';
+import { ErrorBanner, Field, LeadLink, Pagination, StatusBadge, formatDate, formatDay, humanize, money, useCompanyZone } from './ui';
 
 export default function QuotesPage() {
   useTitle('Quotes');
   const [params, setParams] = useSearchParams();
   const status = params.get('status') ?? '';
   const page = Number(params.get('page') ?? '1') || 1;
+  const zone = useCompanyZone();
   const { data, error, isLoading, isFetching } = useQuery({
     queryKey: ['quotes', { status, page }],
     queryFn: () => api<Paged<Quote>>('/v1/quotes', { query: { status: status || undefined, page, per_page: 25 } }),
@@ -29,7 +30,10 @@ export default function QuotesPage() {
       <div className="crm-page-head">
         <div>
           <h1>Quotes</h1>
-          <p className="crm-subtitle">{data ? `${data.meta.total} quote${data.meta.total === 1 ? '' : 's'}` : '\u00a0'}</p>
+          <p className="crm-subtitle">
+            {data ? `${data.meta.total} quote${data.meta.total === 1 ? '' : 's'}` : '\u00a0'}
+            {zone && ` · Dates in ${zone}`}
+          </p>
         </div>
         <div className="crm-actions">
           <Link className="crm-btn crm-btn-primary" to="/quotes/new">
@@ -83,7 +87,7 @@ export default function QuotesPage() {
                   <StatusBadge status={q.status} />
                 </td>
                 <td>{formatDay(q.valid_until)}</td>
-                <td>{formatDate(q.created_at)}</td>
+                <td>{formatDate(q.created_at, zone)}</td>
               </tr>
             ))}
             {data && data.data.length === 0 && (

@@ -5,6 +5,7 @@ import { useQuery } from '@tanstack/react-query';
 import { api, ApiError } from '../../api';
 import { formatMoney } from '../../../../src/lib/money';
 import { STAGE_LABELS, type Lead, type One, type PageMeta, type Paged, type Settings, type Stage } from './types';
+import { formatDayKey, formatIn } from './zoned-time';
 import './crm.css';
 
 export function useDebounced<T>(value: T, ms = 300): T {
@@ -51,18 +52,32 @@ export function money(amount: number | null | undefined, currency = 'AUD'): stri
   return formatMoney(BigInt(Math.round(amount * 100)), currency);
 }
 
-const dateFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
-const dateTimeFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', year: 'numeric', hour: 'numeric', minute: '2-digit' });
-const timeFmt = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
-export const formatDate = (iso: string | null | undefined) => (iso ? dateFmt.format(new Date(iso)) : '—');
-export const formatDateTime = (iso: string | null | undefined) => (iso ? dateTimeFmt.format(new Date(iso)) : '—');
-export const formatTime = (iso: string) => timeFmt.format(new Date(iso));
+/** The company's timezone (settings), in which the CRM shows and takes every time; undefined while loading. */
+export function useCompanyZone(): string | undefined {
+  return useSettings().data?.timezone;
+}
+
+/** Says which zone the times around it are in: the company's, which need not be the browser's. */
+export function ZoneNote({ zone, className = 'crm-hint' }: { zone: string | undefined; className?: string }) {
+  if (!zone) return null;
+  return <span className={`crm-zone ${className}`}>Times in {zone}</span>;
+}
+
+const DATE: Intl.DateTimeFormatOptions = { day: 'numeric', month: 'short', year: 'numeric' };
+const TIME: Intl.DateTimeFormatOptions = { hour: 'numeric', minute: '2-digit' };
+// Instants are shown in the company's zone; while it loads (undefined) they read '…' rather than
+// flash in the browser's zone, which may be another day.
+function formatInstant(iso: string | null | undefined, zone: string | undefined, options: Intl.DateTimeFormatOptions) {
+  if (!iso) return '—';
+  return zone ? formatIn(zone, options).format(new Date(iso)) : '…';
+}
+export const formatDate = (iso: string | null | undefined, zone: string | undefined) => formatInstant(iso, zone, DATE);
+export const formatDateTime = (iso: string | null | undefined, zone: string | undefined) => formatInstant(iso, zone, { ...DATE, ...TIME });
+export const formatTime = (iso: string, zone: string | undefined) => formatInstant(iso, zone, TIME);
 
 /** A YYYY-MM-DD date (no time zone) as people read it. */
 export function formatDay(ymd: string | null | undefined) {
-  if (!ymd) return '—';
-  const [y, m, d] = ymd.split('-').map(Number);
-  return dateFmt.format(new Date(y, m - 1, d));
+  return ymd ? formatDayKey(ymd, DATE) : '—';
 }
 
 export function errorMessage(err: unknown): string {
