@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertToken } from '../src/features/tokens/tokens.repo.js';
 import { generateToken } from '../src/lib/tokens.js';
 import { ALL_SCOPES } from '../src/features/tokens/scopes.js';
-import { startTestServer, type TestServer } from './helpers.js';
+import { startTestServer, type DashboardUser, type TestServer } from './helpers.js';
 import { fillPath, SECURED_ROUTES } from './security.js';
 
 let server: TestServer;
@@ -90,4 +90,39 @@ describe.each(SECURED_ROUTES)('$method $path', (route) => {
       expect(res.status).toBe(route.ok);
     }
   });
+
+  // The dashboard's session on the same route: the role grants scopes; writes need our Origin.
+  async function asUser(user: DashboardUser, params: Record<string, string>, headers: Record<string, string> = {}) {
+    return user.call(route.method, fillPath(route.path, params), typeof route.body === 'function' ? route.body(params) : route.body, headers);
+  }
+
+  it(route.scope === 'webhooks:manage' ? 'refuses a member session (owners and admins manage webhooks)' : 'serves a member session', async () => {
+    const { owner, params } = await target();
+    const member = await server.user({ role: 'member', companyId: owner.companyId });
+    const res = await asUser(member, params);
+    if (route.scope === 'webhooks:manage') {
+      expect(res.status).toBe(403);
+      expect(res.body.error).toBe('Insufficient scope: webhooks:manage required');
+    } else {
+      expect(res.status).toBe(route.ok);
+    }
+  });
+
+  it("does not let another company's session reach the data", async () => {
+    const { params } = await target();
+    const stranger = await server.user();
+    const res = await asUser(stranger, params);
+    if (route.target) expect(res.status).toBe(404);
+    else expect(res.status).toBe(route.ok);
+  });
+
+  if (route.method !== 'GET') {
+    it('refuses a session write from another origin (CSRF)', async () => {
+      const { owner, params } = await target();
+      const admin = await server.user({ role: 'admin', companyId: owner.companyId });
+      const res = await asUser(admin, params, { origin: 'https://attacker.example' });
+      expect(res.status).toBe(403);
+      expect(res.body.error).toBe('Cross-site request refused (Origin check)');
+    });
+  }
 });

@@ -50,6 +50,21 @@ export type SessionPrincipal = {
 const digest = (secret: string) => createHash('sha256').update(secret, 'utf8').digest('hex');
 const newSecret = () => randomBytes(32).toString('base64url'); // 256 bits
 
+/** A new session for a user; answers the cookie value (the random id), which is stored only as a digest. */
+export async function startSession(db: Db, clock: Clock, userId: string): Promise<string> {
+  const token = newSecret();
+  const at = new Date(clock.now());
+  await insertSession(db, {
+    tokenHash: digest(token),
+    userId,
+    createdAt: at,
+    lastSeenAt: at,
+    idleExpiresAt: new Date(at.getTime() + SESSION_IDLE_MS),
+    expiresAt: new Date(at.getTime() + SESSION_MAX_MS),
+  });
+  return token;
+}
+
 export type AccountsDeps = {
   db: Db;
   clock: Clock;
@@ -62,19 +77,7 @@ export function createAccounts(deps: AccountsDeps) {
   const { db, clock } = deps;
   const now = () => new Date(clock.now());
 
-  async function openSession(userId: string): Promise<string> {
-    const token = newSecret();
-    const at = now();
-    await insertSession(db, {
-      tokenHash: digest(token),
-      userId,
-      createdAt: at,
-      lastSeenAt: at,
-      idleExpiresAt: new Date(at.getTime() + SESSION_IDLE_MS),
-      expiresAt: new Date(at.getTime() + SESSION_MAX_MS),
-    });
-    return token;
-  }
+  const openSession = (userId: string) => startSession(db, clock, userId);
 
   function view(u: { id: string; name: string; email: string; role: Role }, company: { id: string; name: string }): SessionView {
     return {

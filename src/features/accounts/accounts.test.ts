@@ -286,10 +286,10 @@ describe('dashboard limits and expiry', () => {
   it('limits log-in attempts per email, for known and unknown emails alike', async () => {
     const server = await startTestServer();
     try {
-      const user = await server.user(); // one successful attempt
+      const user = await server.user();
       const attempt = (email: string, password: string) =>
         server.fetch('POST', '/app/api/login', { body: { email, password }, headers: { origin: server.url } });
-      for (let i = 0; i < 9; i++) expect((await attempt(user.email, 'guess ' + i)).status).toBe(401);
+      for (let i = 0; i < 10; i++) expect((await attempt(user.email, 'guess ' + i)).status).toBe(401);
       const blocked = await attempt(user.email, user.password);
       expect(blocked.status).toBe(429);
       expect(blocked.body.error).toMatch(/^Too many login attempts; try again in \d+ seconds$/);
@@ -297,6 +297,11 @@ describe('dashboard limits and expiry', () => {
       const unknown = `nobody-${randomBytes(4).toString('hex')}@example.com`;
       for (let i = 0; i < 10; i++) expect((await attempt(unknown, 'guess')).status).toBe(401);
       expect((await attempt(unknown, 'guess')).status).toBe(429);
+
+      // Per address: 50 attempts in 15 minutes, whatever the emails (22 made above).
+      for (let i = 22; i < 50; i++) expect((await attempt(`spray-${i}@example.com`, 'Summer2026!')).status).toBe(401);
+      const sprayed = await attempt(`spray-50@example.com`, 'Summer2026!');
+      expect(sprayed.status).toBe(429);
     } finally {
       await server.close();
     }
