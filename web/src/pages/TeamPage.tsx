@@ -2,6 +2,8 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, useMe } from '../api';
 import { ConfirmDialog, CopyButton, FormError, formatDate } from '../components/forms';
+import { ACTIONS, Table } from '../components/Table';
+import { useConfirmedAction } from '../components/useConfirmedAction';
 import { useTitle } from '../components/useTitle';
 
 type TeamUser = { id: string; name: string; email: string; role: 'owner' | 'admin' | 'member'; created_at: string };
@@ -20,7 +22,6 @@ export default function TeamPage() {
   const team = useQuery({ queryKey: ['team'], queryFn: () => api<{ users: TeamUser[]; invites: Invite[] }>('/app/api/team') });
   const [role, setRole] = useState<'admin' | 'member'>('member');
   const [created, setCreated] = useState<CreatedInvite | null>(null);
-  const [removing, setRemoving] = useState<TeamUser | null>(null);
 
   const invite = useMutation({
     mutationFn: () => api<CreatedInvite>('/app/api/invites', { method: 'POST', body: { role } }),
@@ -36,13 +37,11 @@ export default function TeamPage() {
       queryClient.invalidateQueries({ queryKey: ['team'] });
     },
   });
-  const removeUser = useMutation({
-    mutationFn: (id: string) => api(`/app/api/team/${id}`, { method: 'DELETE' }),
-    onSuccess: () => {
-      setRemoving(null);
-      queryClient.invalidateQueries({ queryKey: ['team'] });
-    },
-  });
+  const removeUser = useConfirmedAction(
+    (u: TeamUser) => api(`/app/api/team/${u.id}`, { method: 'DELETE' }),
+    () => queryClient.invalidateQueries({ queryKey: ['team'] }),
+  );
+  const removing = removeUser.target;
 
   function submit(e: FormEvent) {
     e.preventDefault();
@@ -93,55 +92,35 @@ export default function TeamPage() {
       <section className="card">
         <h2 id="users-title">People</h2>
         <FormError error={team.error} />
-        <FormError error={removeUser.isError && !removing ? removeUser.error : null} />
+        <FormError error={removeUser.mutation.isError && !removing ? removeUser.mutation.error : null} />
         {team.isLoading && <p role="status">Loading…</p>}
         {team.data && (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Email</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Joined</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {team.data.users.map((u) => (
-                  <tr key={u.id}>
-                    <td>
-                      {u.name}
-                      {u.id === me?.user.id && <span className="small"> (you)</span>}
-                    </td>
-                    <td>{u.email}</td>
-                    <td>
-                      <span className={`badge ${u.role === 'owner' ? 'badge-blue' : 'badge-grey'}`} style={{ textTransform: 'capitalize' }}>
-                        {u.role}
-                      </span>
-                    </td>
-                    <td>{formatDate(u.created_at)}</td>
-                    <td>
-                      {u.role !== 'owner' && u.id !== me?.user.id && (
-                        <button
-                          type="button"
-                          className="btn btn-secondary btn-small"
-                          onClick={() => {
-                            removeUser.reset();
-                            setRemoving(u);
-                          }}
-                        >
-                          Remove
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            columns={['Name', 'Email', 'Role', 'Joined', ACTIONS]}
+            rows={team.data.users}
+            row={(u) => (
+              <tr key={u.id}>
+                <td>
+                  {u.name}
+                  {u.id === me?.user.id && <span className="small"> (you)</span>}
+                </td>
+                <td>{u.email}</td>
+                <td>
+                  <span className={`badge ${u.role === 'owner' ? 'badge-blue' : 'badge-grey'}`} style={{ textTransform: 'capitalize' }}>
+                    {u.role}
+                  </span>
+                </td>
+                <td>{formatDate(u.created_at)}</td>
+                <td>
+                  {u.role !== 'owner' && u.id !== me?.user.id && (
+                    <button type="button" className="btn btn-secondary btn-small" onClick={() => removeUser.ask(u)}>
+                      Remove
+                    </button>
+                  )}
+                </td>
+              </tr>
+            )}
+          />
         )}
       </section>
 
@@ -150,52 +129,31 @@ export default function TeamPage() {
         <FormError error={revokeInvite.error} />
         {team.data && team.data.invites.length === 0 && <p className="muted">No pending invitations.</p>}
         {team.data && team.data.invites.length > 0 && (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Role</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {team.data.invites.map((inv) => (
-                  <tr key={inv.id}>
-                    <td style={{ textTransform: 'capitalize' }}>{inv.role}</td>
-                    <td>{formatDate(inv.created_at)}</td>
-                    <td>{formatDate(inv.expires_at)}</td>
-                    <td>
-                      <button
-                        type="button"
-                        className="btn btn-secondary btn-small"
-                        disabled={revokeInvite.isPending && revokeInvite.variables === inv.id}
-                        onClick={() => revokeInvite.mutate(inv.id)}
-                      >
-                        Revoke
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            columns={['Role', 'Created', 'Expires', ACTIONS]}
+            rows={team.data.invites}
+            row={(inv) => (
+              <tr key={inv.id}>
+                <td style={{ textTransform: 'capitalize' }}>{inv.role}</td>
+                <td>{formatDate(inv.created_at)}</td>
+                <td>{formatDate(inv.expires_at)}</td>
+                <td>
+                  <button
+                    type="button"
+                    className="btn btn-secondary btn-small"
+                    disabled={revokeInvite.isPending && revokeInvite.variables === inv.id}
+                    onClick={() => revokeInvite.mutate(inv.id)}
+                  >
+                    Revoke
+                  </button>
+                </td>
+              </tr>
+            )}
+          />
         )}
       </section>
 
-      <ConfirmDialog
-        open={removing !== null}
-        title="Remove this person?"
-        confirmLabel="Remove"
-        danger
-        busy={removeUser.isPending}
-        error={removeUser.error}
-        onCancel={() => setRemoving(null)}
-        onConfirm={() => removing && removeUser.mutate(removing.id)}
-      >
+      <ConfirmDialog {...removeUser.dialog} title="Remove this person?" confirmLabel="Remove" danger>
         <p>
           {removing?.name} ({removing?.email}) loses access at once and is logged out everywhere. You can invite them again
           later.

@@ -2,6 +2,8 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, fieldErrors } from '../../api';
 import { ConfirmDialog, CopyButton, Field, FormError, formatDate, formatDateTime } from '../../components/forms';
+import { ACTIONS, Table } from '../../components/Table';
+import { useConfirmedAction } from '../../components/useConfirmedAction';
 import { useTitle } from '../../components/useTitle';
 import IntegrationsTabs from './IntegrationsTabs';
 
@@ -39,7 +41,6 @@ export default function ApiKeysPage() {
   const [chosen, setChosen] = useState<string[]>([]);
   const [expiry, setExpiry] = useState('');
   const [created, setCreated] = useState<(ApiKey & { token: string }) | null>(null);
-  const [revoking, setRevoking] = useState<ApiKey | null>(null);
 
   const create = useMutation({
     mutationFn: () =>
@@ -61,13 +62,11 @@ export default function ApiKeysPage() {
     },
   });
 
-  const revoke = useMutation({
-    mutationFn: (id: string) => api<ApiKey>(`/app/api/keys/${id}`, { method: 'DELETE' }),
-    onSuccess: () => {
-      setRevoking(null);
-      queryClient.invalidateQueries({ queryKey: ['keys'] });
-    },
-  });
+  const revoke = useConfirmedAction(
+    (key: ApiKey) => api<ApiKey>(`/app/api/keys/${key.id}`, { method: 'DELETE' }),
+    () => queryClient.invalidateQueries({ queryKey: ['keys'] }),
+  );
+  const revoking = revoke.target;
 
   function submit(e: FormEvent) {
     e.preventDefault();
@@ -162,84 +161,46 @@ export default function ApiKeysPage() {
         <FormError error={keys.error} />
         {keys.isLoading && <p role="status">Loading keys…</p>}
         {keys.data && (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Prefix</th>
-                  <th scope="col">Scopes</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
+          <Table
+            columns={['Name', 'Prefix', 'Scopes', 'Created', 'Last used', 'Expires', 'Status', ACTIONS]}
+            rows={keys.data.data}
+            empty="No keys yet. Create one above."
+            row={(key) => {
+              const status = keyStatus(key);
+              return (
+                <tr key={key.id}>
+                  <td>{key.name}</td>
+                  <td>
+                    <code>{key.prefix}</code>
+                  </td>
+                  <td>
+                    {key.scopes.map((s) => (
+                      <span className="tag" key={s}>
+                        {s}
+                      </span>
+                    ))}
+                  </td>
+                  <td>{formatDate(key.created_at)}</td>
+                  <td>{key.last_used_at ? formatDateTime(key.last_used_at) : 'Never'}</td>
+                  <td>{key.expires_at ? formatDate(key.expires_at) : 'Never'}</td>
+                  <td>
+                    <span className={`badge ${status.tone}`}>{status.label}</span>
+                  </td>
+                  <td>
+                    {!key.revoked_at && (
+                      <button type="button" className="btn btn-secondary btn-small" onClick={() => revoke.ask(key)}>
+                        Revoke
+                      </button>
+                    )}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {keys.data.data.length === 0 && (
-                  <tr>
-                    <td colSpan={8} className="empty">
-                      No keys yet. Create one above.
-                    </td>
-                  </tr>
-                )}
-                {keys.data.data.map((key) => {
-                  const status = keyStatus(key);
-                  return (
-                    <tr key={key.id}>
-                      <td>{key.name}</td>
-                      <td>
-                        <code>{key.prefix}</code>
-                      </td>
-                      <td>
-                        {key.scopes.map((s) => (
-                          <span className="tag" key={s}>
-                            {s}
-                          </span>
-                        ))}
-                      </td>
-                      <td>{formatDate(key.created_at)}</td>
-                      <td>{key.last_used_at ? formatDateTime(key.last_used_at) : 'Never'}</td>
-                      <td>{key.expires_at ? formatDate(key.expires_at) : 'Never'}</td>
-                      <td>
-                        <span className={`badge ${status.tone}`}>{status.label}</span>
-                      </td>
-                      <td>
-                        {!key.revoked_at && (
-                          <button
-                            type="button"
-                            className="btn btn-secondary btn-small"
-                            onClick={() => {
-                              revoke.reset();
-                              setRevoking(key);
-                            }}
-                          >
-                            Revoke
-                          </button>
-                        )}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+              );
+            }}
+          />
         )}
       </section>
 
-      <ConfirmDialog
-        open={revoking !== null}
-        title="Revoke this key?"
-        confirmLabel="Revoke key"
-        danger
-        busy={revoke.isPending}
-        error={revoke.error}
-        onCancel={() => setRevoking(null)}
-        onConfirm={() => revoking && revoke.mutate(revoking.id)}
-      >
+      <ConfirmDialog {...revoke.dialog} title="Revoke this key?" confirmLabel="Revoke key" danger>
         <p>
           “{revoking?.name}” (<code>{revoking?.prefix}</code>) stops working at once. Anything that still uses it will get{' '}
           <code>401</code>. This cannot be undone.
