@@ -2,6 +2,8 @@ import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../api';
 import { FormError, formatDateTime } from '../../components/forms';
+import { Pager } from '../../components/Pager';
+import { ACTIONS, Table } from '../../components/Table';
 import { AttemptOutcome } from './WebhookTest';
 import type { Paginated, WebhookDelivery } from './webhookTypes';
 
@@ -30,8 +32,6 @@ export default function WebhookDeliveries({ endpointId, enabled }: { endpointId:
     onSettled: () => queryClient.invalidateQueries({ queryKey: ['webhook-deliveries', endpointId] }),
   });
 
-  const total = deliveries.data?.meta.total ?? 0;
-  const pages = Math.max(1, Math.ceil(total / PER_PAGE));
   return (
     <section className="card">
       <div className="page-head">
@@ -72,97 +72,63 @@ export default function WebhookDeliveries({ endpointId, enabled }: { endpointId:
       </div>
       {deliveries.isLoading && <p role="status">Loading deliveries…</p>}
       {deliveries.data && (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Event</th>
-                <th scope="col">Status</th>
-                <th scope="col">Time</th>
-                <th scope="col" className="num">
-                  Duration
-                </th>
-                <th scope="col">Response</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
+        <Table
+          columns={['Event', 'Status', 'Time', { label: 'Duration', className: 'num' }, 'Response', ACTIONS]}
+          rows={deliveries.data.data}
+          empty="No deliveries yet. Send a test event, or wait for the next event."
+          row={(d) => {
+            const last = d.attempts[0];
+            return (
+              <tr key={d.id}>
+                <td>
+                  <code>{d.event}</code>
+                  {d.test && (
+                    <>
+                      {' '}
+                      <span className="badge badge-blue">Test</span>
+                    </>
+                  )}
+                </td>
+                <td>
+                  <span className={`badge ${STATUS_TONE[d.status]}`}>{d.status}</span>
+                  <div className="small">
+                    {d.attempt_count} attempt{d.attempt_count === 1 ? '' : 's'}
+                    {d.status === 'pending' && d.next_attempt_at && <> · next {formatDateTime(d.next_attempt_at)}</>}
+                  </div>
+                </td>
+                <td>{formatDateTime(d.last_attempt_at ?? d.created_at)}</td>
+                <td className="num">{last ? `${last.duration_ms} ms` : '—'}</td>
+                <td style={{ maxWidth: '22rem' }}>
+                  {last ? (
+                    <>
+                      <AttemptOutcome attempt={last} />
+                      {last.error && last.error !== `HTTP ${last.status_code}` && <div className="small">{last.error}</div>}
+                      {last.response_body && <pre className="excerpt">{last.response_body.slice(0, 300)}</pre>}
+                    </>
+                  ) : (
+                    'Not attempted yet'
+                  )}
+                  {d.attempts.length > 1 && <AttemptHistory attempts={d.attempts} />}
+                </td>
+                <td>
+                  {!d.test && d.status !== 'pending' && (
+                    <button
+                      type="button"
+                      className="btn btn-secondary btn-small"
+                      disabled={!enabled || (retry.isPending && retry.variables === d.id)}
+                      title={enabled ? undefined : 'Enable the endpoint to retry'}
+                      onClick={() => retry.mutate(d.id)}
+                    >
+                      Retry
+                    </button>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {deliveries.data.data.length === 0 && (
-                <tr>
-                  <td colSpan={6} className="empty">
-                    No deliveries yet. Send a test event, or wait for the next event.
-                  </td>
-                </tr>
-              )}
-              {deliveries.data.data.map((d) => {
-                const last = d.attempts[0];
-                return (
-                  <tr key={d.id}>
-                    <td>
-                      <code>{d.event}</code>
-                      {d.test && (
-                        <>
-                          {' '}
-                          <span className="badge badge-blue">Test</span>
-                        </>
-                      )}
-                    </td>
-                    <td>
-                      <span className={`badge ${STATUS_TONE[d.status]}`}>{d.status}</span>
-                      <div className="small">
-                        {d.attempt_count} attempt{d.attempt_count === 1 ? '' : 's'}
-                        {d.status === 'pending' && d.next_attempt_at && <> · next {formatDateTime(d.next_attempt_at)}</>}
-                      </div>
-                    </td>
-                    <td>{formatDateTime(d.last_attempt_at ?? d.created_at)}</td>
-                    <td className="num">{last ? `${last.duration_ms} ms` : '—'}</td>
-                    <td style={{ maxWidth: '22rem' }}>
-                      {last ? (
-                        <>
-                          <AttemptOutcome attempt={last} />
-                          {last.error && last.error !== `HTTP ${last.status_code}` && <div className="small">{last.error}</div>}
-                          {last.response_body && <pre className="excerpt">{last.response_body.slice(0, 300)}</pre>}
-                        </>
-                      ) : (
-                        'Not attempted yet'
-                      )}
-                      {d.attempts.length > 1 && <AttemptHistory attempts={d.attempts} />}
-                    </td>
-                    <td>
-                      {!d.test && d.status !== 'pending' && (
-                        <button
-                          type="button"
-                          className="btn btn-secondary btn-small"
-                          disabled={!enabled || (retry.isPending && retry.variables === d.id)}
-                          title={enabled ? undefined : 'Enable the endpoint to retry'}
-                          onClick={() => retry.mutate(d.id)}
-                        >
-                          Retry
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          }}
+        />
       )}
-      {pages > 1 && (
-        <div className="pager">
-          <button type="button" className="btn btn-secondary btn-small" disabled={page <= 1} onClick={() => setPage(page - 1)}>
-            Previous
-          </button>
-          <span>
-            Page {page} of {pages}
-          </span>
-          <button type="button" className="btn btn-secondary btn-small" disabled={page >= pages} onClick={() => setPage(page + 1)}>
-            Next
-          </button>
-        </div>
-      )}
+      <Pager page={page} perPage={PER_PAGE} total={deliveries.data?.meta.total ?? 0} onPage={setPage} />
     </section>
   );
 }

@@ -3,6 +3,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { api, fieldErrors } from '../../api';
 import { CopyButton, Field, FormError, formatDate } from '../../components/forms';
+import { Pager } from '../../components/Pager';
+import { Table } from '../../components/Table';
 import { useTitle } from '../../components/useTitle';
 import EventChecklist from './EventChecklist';
 import IntegrationsTabs from './IntegrationsTabs';
@@ -53,8 +55,6 @@ export default function WebhooksPage() {
   }
 
   const errors = fieldErrors(create.error);
-  const total = list.data?.meta.total ?? 0;
-  const pages = Math.max(1, Math.ceil(total / PER_PAGE));
   return (
     <>
       <h1>Webhooks</h1>
@@ -112,64 +112,36 @@ export default function WebhooksPage() {
         <FormError error={list.error} />
         {list.isLoading && <p role="status">Loading endpoints…</p>}
         {list.data && (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">URL</th>
-                  <th scope="col">Events</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Created</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.data.length === 0 && (
-                  <tr>
-                    <td colSpan={4} className="empty">
-                      No endpoints yet. Add one above.
-                    </td>
-                  </tr>
-                )}
-                {list.data.data.map((w) => (
-                  <tr key={w.id}>
-                    <td>
-                      <Link to={`/integrations/webhooks/${w.id}`}>{w.url}</Link>
-                      {w.description && <div className="small muted">{w.description}</div>}
-                    </td>
-                    <td>
-                      {w.events.length === 0 ? (
-                        'All events'
-                      ) : (
-                        w.events.map((e) => (
-                          <span className="tag" key={e}>
-                            {e}
-                          </span>
-                        ))
-                      )}
-                    </td>
-                    <td>
-                      <EndpointStatus endpoint={w} />
-                    </td>
-                    <td>{formatDate(w.created_at)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            columns={['URL', 'Events', 'Status', 'Created']}
+            rows={list.data.data}
+            empty="No endpoints yet. Add one above."
+            row={(w) => (
+              <tr key={w.id}>
+                <td>
+                  <Link to={`/integrations/webhooks/${w.id}`}>{w.url}</Link>
+                  {w.description && <div className="small muted">{w.description}</div>}
+                </td>
+                <td>
+                  {w.events.length === 0 ? (
+                    'All events'
+                  ) : (
+                    w.events.map((e) => (
+                      <span className="tag" key={e}>
+                        {e}
+                      </span>
+                    ))
+                  )}
+                </td>
+                <td>
+                  <EndpointStatus endpoint={w} />
+                </td>
+                <td>{formatDate(w.created_at)}</td>
+              </tr>
+            )}
+          />
         )}
-        {pages > 1 && (
-          <div className="pager">
-            <button type="button" className="btn btn-secondary btn-small" disabled={page <= 1} onClick={() => setPage(page - 1)}>
-              Previous
-            </button>
-            <span>
-              Page {page} of {pages}
-            </span>
-            <button type="button" className="btn btn-secondary btn-small" disabled={page >= pages} onClick={() => setPage(page + 1)}>
-              Next
-            </button>
-          </div>
-        )}
+        <Pager page={page} perPage={PER_PAGE} total={list.data?.meta.total ?? 0} onPage={setPage} />
       </section>
     </>
   );
