@@ -5,7 +5,7 @@ import { api, fieldErrors } from '../../api';
 import { useTitle } from '../../components/useTitle';
 import { AppointmentForm, zonedInstant } from './AppointmentForm';
 import { APPOINTMENT_STATUSES, type Appointment, type AppointmentStatus, type One } from './types';
-import { ErrorBanner, Field, StatusBadge, appointmentTypeLabel, fetchAll, formatTime, humanize, leadLabel, useSettings } from './ui';
+import { ErrorBanner, Field, PageHead, StatusBadge, appointmentTypeLabel, fetchAll, formatTime, humanize, leadLabel, useSettings } from './ui';
 import { addDays, dayIn, formatDayKey, isoToZoned, startOfDayIn } from './zoned-time';
 
 const DAYS = 14;
@@ -18,14 +18,10 @@ export default function AppointmentsPage() {
   const settings = useSettings();
   return (
     <div className="crm-page">
-      <div className="crm-page-head">
-        <div>
-          <h1>Appointments</h1>
-          <p className="crm-subtitle">
-            Callbacks and site visits, by day{settings.data && <> · Times in {settings.data.timezone}</>}
-          </p>
-        </div>
-      </div>
+      <PageHead
+        title="Appointments"
+        subtitle={<>Callbacks and site visits, by day{settings.data && <> · Times in {settings.data.timezone}</>}</>}
+      />
       <ErrorBanner error={settings.error} />
       {settings.isLoading && <p className="crm-muted">Loading…</p>}
       {settings.data && <Agenda zone={settings.data.timezone} />}

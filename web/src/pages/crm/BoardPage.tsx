@@ -4,7 +4,7 @@ import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/rea
 import { api } from '../../api';
 import { useTitle } from '../../components/useTitle';
 import { STAGES, STAGE_LABELS, type Lead, type One, type Paged, type Pipeline, type Stage } from './types';
-import { ErrorBanner, StatusBadge, leadLabel, money, useSettings } from './ui';
+import { ErrorBanner, PageHead, StageOptions, StatusBadge, leadLabel, money, useSettings } from './ui';
 
 const PER_COLUMN = 50;
 const DRAG_TYPE = 'application/x-quoteleads-lead';
@@ -108,17 +108,15 @@ export default function BoardPage() {
 
   return (
     <div className="crm-page">
-      <div className="crm-page-head">
-        <div>
-          <h1>Pipeline board</h1>
-          <p className="crm-subtitle">Drag a lead to another column, or use its “Move to” list, to change its stage.</p>
-        </div>
-        <div className="crm-actions">
+      <PageHead
+        title="Pipeline board"
+        subtitle="Drag a lead to another column, or use its “Move to” list, to change its stage."
+        actions={
           <Link className="crm-btn crm-btn-primary" to="/leads/new">
             New lead
           </Link>
-        </div>
-      </div>
+        }
+      />
       <ErrorBanner error={error} />
       <p className="crm-visually-hidden" role="status" aria-live="polite">
         {announcement}
@@ -173,11 +171,7 @@ export default function BoardPage() {
                   <div className="crm-move">
                     <label htmlFor={`move-${lead.id}`}>Move to</label>
                     <select id={`move-${lead.id}`} value={lead.pipeline_stage} onChange={(e) => moveLead(lead, e.target.value as Stage)}>
-                      {STAGES.map((s) => (
-                        <option key={s} value={s}>
-                          {STAGE_LABELS[s]}
-                        </option>
-                      ))}
+                      <StageOptions />
                     </select>
                   </div>
                 </article>

@@ -3,7 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { api, useMe } from '../../api';
 import { useTitle } from '../../components/useTitle';
 import { FunnelChart, WeeklyBarChart, WinRateRing } from './charts';
-import { ErrorBanner } from './ui';
+import { ErrorBanner, PageHead } from './ui';
 import type { Overview } from './types';
 
 export default function HomePage() {
@@ -20,20 +20,20 @@ export default function HomePage() {
 
   return (
     <div className="crm-page">
-      <div className="crm-page-head">
-        <div>
-          <h1>Home</h1>
-          {me && <p className="crm-subtitle">{me.company.name}: your pipeline at a glance</p>}
-        </div>
-        <div className="crm-actions">
-          <Link className="crm-btn" to="/leads/new">
-            New lead
-          </Link>
-          <Link className="crm-btn crm-btn-primary" to="/quotes/new">
-            New quote
-          </Link>
-        </div>
-      </div>
+      <PageHead
+        title="Home"
+        subtitle={me && `${me.company.name}: your pipeline at a glance`}
+        actions={
+          <>
+            <Link className="crm-btn" to="/leads/new">
+              New lead
+            </Link>
+            <Link className="crm-btn crm-btn-primary" to="/quotes/new">
+              New quote
+            </Link>
+          </>
+        }
+      />
       <ErrorBanner error={error} />
       {isLoading && <p className="crm-muted">Loading…</p>}
       {data && p && q && (

@@ -3,8 +3,8 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, fieldErrors } from '../../api';
 import { useTitle } from '../../components/useTitle';
-import { STAGES, STAGE_LABELS, type Lead, type One, type Stage } from './types';
-import { ErrorBanner, Field, useLead } from './ui';
+import type { Lead, One, Stage } from './types';
+import { ErrorBanner, Field, PageHead, StageOptions, useLead } from './ui';
 
 const TEXT_FIELDS = ['name', 'first_name', 'last_name', 'phone', 'email', 'source', 'service_type', 'address', 'postcode', 'notes'] as const;
 type TextField = (typeof TEXT_FIELDS)[number];
@@ -97,12 +97,7 @@ export default function LeadFormPage() {
 
   return (
     <div className="crm-page">
-      <div className="crm-page-head">
-        <div>
-          <h1>{editing ? 'Edit lead' : 'New lead'}</h1>
-          <p className="crm-subtitle">A lead needs at least a name or a phone number.</p>
-        </div>
-      </div>
+      <PageHead title={editing ? 'Edit lead' : 'New lead'} subtitle="A lead needs at least a name or a phone number." />
       {editing && existing.isLoading ? (
         <p className="crm-muted">Loading…</p>
       ) : (
@@ -119,11 +114,7 @@ export default function LeadFormPage() {
             <Field label="Stage" error={errors.pipeline_stage}>
               {(attrs) => (
                 <select {...attrs} name="pipeline_stage" value={form.pipeline_stage} onChange={set('pipeline_stage')}>
-                  {STAGES.map((s) => (
-                    <option key={s} value={s}>
-                      {STAGE_LABELS[s]}
-                    </option>
-                  ))}
+                  <StageOptions />
                 </select>
               )}
             </Field>

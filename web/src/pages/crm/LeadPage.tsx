@@ -5,10 +5,12 @@ import { api } from '../../api';
 import { useTitle } from '../../components/useTitle';
 import { AppointmentForm } from './AppointmentForm';
 import { Conversation } from './Conversation';
-import { STAGES, STAGE_LABELS, type Appointment, type Lead, type One, type Quote, type Stage } from './types';
+import type { Appointment, Lead, One, Quote, Stage } from './types';
 import {
   ErrorBanner,
+  PageHead,
   StageBadge,
+  StageOptions,
   StatusBadge,
   ZoneNote,
   appointmentTypeLabel,
@@ -85,13 +87,11 @@ function LeadView({ lead }: { lead: Lead }) {
 
   return (
     <div className="crm-page">
-      <div className="crm-page-head">
-        <div>
-          <p className="crm-subtitle">
-            <Link to="/leads">Leads</Link> /
-          </p>
-          <h1>{leadLabel(lead)}</h1>
-          <p className="crm-subtitle">
+      <PageHead
+        back={<Link to="/leads">Leads</Link>}
+        title={leadLabel(lead)}
+        subtitle={
+          <>
             <StageBadge stage={lead.pipeline_stage} /> <StatusBadge status={lead.ai_status} />
             {lead.sms_opted_out && (
               <>
@@ -99,23 +99,26 @@ function LeadView({ lead }: { lead: Lead }) {
                 <span className="crm-badge crm-status-declined">Opted out of SMS</span>
               </>
             )}
-          </p>
-          <p className="crm-subtitle">
-            <ZoneNote zone={zone} className="" />
-          </p>
-        </div>
-        <div className="crm-actions">
-          <Link className="crm-btn" to={`/leads/${lead.id}/edit`}>
-            Edit
-          </Link>
-          <Link className="crm-btn" to={`/quotes/new?lead_id=${lead.id}`}>
-            New quote
-          </Link>
-          <button type="button" className="crm-btn crm-btn-danger" onClick={() => setConfirmDelete(true)} disabled={confirmDelete}>
-            Delete
-          </button>
-        </div>
-      </div>
+          </>
+        }
+        actions={
+          <>
+            <Link className="crm-btn" to={`/leads/${lead.id}/edit`}>
+              Edit
+            </Link>
+            <Link className="crm-btn" to={`/quotes/new?lead_id=${lead.id}`}>
+              New quote
+            </Link>
+            <button type="button" className="crm-btn crm-btn-danger" onClick={() => setConfirmDelete(true)} disabled={confirmDelete}>
+              Delete
+            </button>
+          </>
+        }
+      >
+        <p className="crm-subtitle">
+          <ZoneNote zone={zone} className="" />
+        </p>
+      </PageHead>
 
       {confirmDelete && (
         <div className="crm-alert crm-alert-error" role="alertdialog" aria-labelledby="delete-q">
@@ -146,11 +149,7 @@ function LeadView({ lead }: { lead: Lead }) {
                 disabled={changeStage.isPending}
                 onChange={(e) => changeStage.mutate(e.target.value as Stage)}
               >
-                {STAGES.map((s) => (
-                  <option key={s} value={s}>
-                    {STAGE_LABELS[s]}
-                  </option>
-                ))}
+                <StageOptions />
               </select>
             </div>
             <ErrorBanner error={changeStage.error} />

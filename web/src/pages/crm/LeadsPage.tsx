@@ -3,8 +3,8 @@ import { Link, useSearchParams } from 'react-router';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api } from '../../api';
 import { useTitle } from '../../components/useTitle';
-import { AI_STATUSES, STAGES, STAGE_LABELS, type Lead, type Paged } from './types';
-import { ErrorBanner, Field, Pagination, StageBadge, StatusBadge, formatDate, humanize, money, useDebounced, useSettings } from './ui';
+import { AI_STATUSES, type Lead, type Paged } from './types';
+import { ErrorBanner, Field, ListTable, PageHead, Pagination, StageBadge, StageOptions, StatusBadge, formatDate, humanize, money, useDebounced, useSettings } from './ui';
 
 export default function LeadsPage() {
   useTitle('Leads');
@@ -51,17 +51,15 @@ export default function LeadsPage() {
 
   return (
     <div className="crm-page">
-      <div className="crm-page-head">
-        <div>
-          <h1>Leads</h1>
-          <p className="crm-subtitle">{data ? `${data.meta.total} lead${data.meta.total === 1 ? '' : 's'}` : '\u00a0'}</p>
-        </div>
-        <div className="crm-actions">
+      <PageHead
+        title="Leads"
+        subtitle={data ? `${data.meta.total} lead${data.meta.total === 1 ? '' : 's'}` : '\u00a0'}
+        actions={
           <Link className="crm-btn crm-btn-primary" to="/leads/new">
             New lead
           </Link>
-        </div>
-      </div>
+        }
+      />
 
       <form className="crm-filters" role="search" aria-label="Filter leads" onSubmit={(e) => e.preventDefault()}>
         <Field label="Search" className="crm-field-grow">
@@ -73,11 +71,7 @@ export default function LeadsPage() {
           {(attrs) => (
             <select {...attrs} value={stage} onChange={(e) => update({ stage: e.target.value })}>
               <option value="">All stages</option>
-              {STAGES.map((s) => (
-                <option key={s} value={s}>
-                  {STAGE_LABELS[s]}
-                </option>
-              ))}
+              <StageOptions />
             </select>
           )}
         </Field>
@@ -108,58 +102,32 @@ export default function LeadsPage() {
       </form>
 
       <ErrorBanner error={error} />
-      <div className="crm-table-wrap" aria-busy={isFetching}>
-        <table className="crm-table">
-          <caption className="crm-visually-hidden">Leads, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Phone</th>
-              <th scope="col">Email</th>
-              <th scope="col">Stage</th>
-              <th scope="col">AI status</th>
-              <th scope="col" className="num">
-                Value
-              </th>
-              <th scope="col">Created</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data?.data.map((lead) => (
-              <tr key={lead.id} data-lead-id={lead.id}>
-                <td>
-                  <Link to={`/leads/${lead.id}`}>{lead.name || lead.phone || lead.email || 'Unnamed lead'}</Link>
-                </td>
-                <td>{lead.phone ?? '—'}</td>
-                <td>{lead.email ?? '—'}</td>
-                <td>
-                  <StageBadge stage={lead.pipeline_stage} />
-                </td>
-                <td>
-                  <StatusBadge status={lead.ai_status} />
-                </td>
-                <td className="num">{money(lead.value, currency)}</td>
-                <td>{formatDate(lead.created_at, settings.data?.timezone)}</td>
-              </tr>
-            ))}
-            {data && data.data.length === 0 && (
-              <tr>
-                <td colSpan={7} className="crm-empty">
-                  {stage || aiStatus || search ? 'No leads match these filters.' : 'No leads yet. Add your first one.'}
-                </td>
-              </tr>
-            )}
-            {isLoading && (
-              <tr>
-                <td colSpan={7} className="crm-empty">
-                  Loading…
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </div>
-      {data && data.meta.total > data.meta.per_page && <Pagination meta={data.meta} onPage={(p) => update({ page: String(p) })} label="Leads pages" />}
+      <ListTable
+        caption="Leads, newest first"
+        columns={['Name', 'Phone', 'Email', 'Stage', 'AI status', { label: 'Value', className: 'num' }, 'Created']}
+        rows={data?.data}
+        busy={isFetching}
+        loading={isLoading}
+        empty={stage || aiStatus || search ? 'No leads match these filters.' : 'No leads yet. Add your first one.'}
+        row={(lead) => (
+          <tr key={lead.id} data-lead-id={lead.id}>
+            <td>
+              <Link to={`/leads/${lead.id}`}>{lead.name || lead.phone || lead.email || 'Unnamed lead'}</Link>
+            </td>
+            <td>{lead.phone ?? '—'}</td>
+            <td>{lead.email ?? '—'}</td>
+            <td>
+              <StageBadge stage={lead.pipeline_stage} />
+            </td>
+            <td>
+              <StatusBadge status={lead.ai_status} />
+            </td>
+            <td className="num">{money(lead.value, currency)}</td>
+            <td>{formatDate(lead.created_at, settings.data?.timezone)}</td>
+          </tr>
+        )}
+      />
+      {data && <Pagination meta={data.meta} onPage={(p) => update({ page: String(p) })} label="Leads pages" />}
     </div>
   );
 }

@@ -5,7 +5,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, fieldErrors } from '../../api';
 import { draftTotals, fmt, lineCents, percentToRateE5, quantityMilli, rateE5ToFraction, rateToPercent, unitPriceCents, type LineDraft } from './quote-math';
 import type { One, Quote, Settings, TaxMode } from './types';
-import { ErrorBanner, Field, LeadLink, LeadPicker, StatusBadge } from './ui';
+import { ErrorBanner, Field, LeadLink, LeadPicker, PageHead, StatusBadge } from './ui';
 import { dayIn } from './zoned-time';
 
 let nextKey = 1;
@@ -107,19 +107,17 @@ export function QuoteForm({ quote, settings, initialLeadId }: { quote?: Quote; s
 
   return (
     <div className="crm-page">
-      <div className="crm-page-head">
-        <div>
-          <p className="crm-subtitle">
-            <Link to="/quotes">Quotes</Link> /
-          </p>
-          <h1>{savedNumber ? `Quote ${savedNumber}` : 'New quote'}</h1>
-          {savedNumber && (
-            <p className="crm-subtitle">
+      <PageHead
+        back={<Link to="/quotes">Quotes</Link>}
+        title={savedNumber ? `Quote ${savedNumber}` : 'New quote'}
+        subtitle={
+          savedNumber && (
+            <>
               <StatusBadge status="draft" /> Drafts can be changed until they are sent.
-            </p>
-          )}
-        </div>
-      </div>
+            </>
+          )
+        }
+      />
 
       <form className="crm-stack" onSubmit={(e) => act(e, 'save')} noValidate>
         <ErrorBanner error={error} />

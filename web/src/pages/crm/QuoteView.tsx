@@ -2,7 +2,7 @@
 import { useRef, useState } from 'react';
 import { Link } from 'react-router';
 import type { Quote } from './types';
-import { LeadLink, StatusBadge, ZoneNote, formatDateTime, formatDay, money, useCompanyZone } from './ui';
+import { LeadLink, PageHead, StatusBadge, ZoneNote, formatDateTime, formatDay, money, useCompanyZone } from './ui';
 import { rateToPercent } from './quote-math';
 
 export function QuoteView({ quote }: { quote: Quote }) {
@@ -32,17 +32,15 @@ export function QuoteView({ quote }: { quote: Quote }) {
 
   return (
     <div className="crm-page">
-      <div className="crm-page-head">
-        <div>
-          <p className="crm-subtitle">
-            <Link to="/quotes">Quotes</Link> /
-          </p>
-          <h1>Quote {quote.quote_number}</h1>
-          <p className="crm-subtitle">
+      <PageHead
+        back={<Link to="/quotes">Quotes</Link>}
+        title={`Quote ${quote.quote_number}`}
+        subtitle={
+          <>
             Status: <StatusBadge status={quote.status} /> · for <LeadLink id={quote.lead_id} />
-          </p>
-        </div>
-      </div>
+          </>
+        }
+      />
 
       <div className="crm-stack">
         <section className="crm-card" aria-labelledby="public-link-heading">

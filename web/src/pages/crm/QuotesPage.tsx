@@ -3,7 +3,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api } from '../../api';
 import { useTitle } from '../../components/useTitle';
 import { QUOTE_STATUSES, type Paged, type Quote } from './types';
-import { ErrorBanner, Field, LeadLink, Pagination, StatusBadge, formatDate, formatDay, humanize, money, useCompanyZone } from './ui';
+import { ErrorBanner, Field, LeadLink, ListTable, PageHead, Pagination, StatusBadge, formatDate, formatDay, humanize, money, useCompanyZone } from './ui';
 
 export default function QuotesPage() {
   useTitle('Quotes');
@@ -27,20 +27,20 @@ export default function QuotesPage() {
 
   return (
     <div className="crm-page">
-      <div className="crm-page-head">
-        <div>
-          <h1>Quotes</h1>
-          <p className="crm-subtitle">
+      <PageHead
+        title="Quotes"
+        subtitle={
+          <>
             {data ? `${data.meta.total} quote${data.meta.total === 1 ? '' : 's'}` : '\u00a0'}
             {zone && ` · Dates in ${zone}`}
-          </p>
-        </div>
-        <div className="crm-actions">
+          </>
+        }
+        actions={
           <Link className="crm-btn crm-btn-primary" to="/quotes/new">
             New quote
           </Link>
-        </div>
-      </div>
+        }
+      />
       <form className="crm-filters" aria-label="Filter quotes" onSubmit={(e) => e.preventDefault()}>
         <Field label="Status">
           {(attrs) => (
@@ -56,58 +56,33 @@ export default function QuotesPage() {
         </Field>
       </form>
       <ErrorBanner error={error} />
-      <div className="crm-table-wrap" aria-busy={isFetching}>
-        <table className="crm-table">
-          <caption className="crm-visually-hidden">Quotes, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Quote</th>
-              <th scope="col">Lead</th>
-              <th scope="col" className="num">
-                Total
-              </th>
-              <th scope="col">Status</th>
-              <th scope="col">Valid until</th>
-              <th scope="col">Created</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data?.data.map((q) => (
-              <tr key={q.id} data-quote-id={q.id}>
-                <td>
-                  <Link to={`/quotes/${q.id}`}>{q.quote_number}</Link>
-                </td>
-                <td>
-                  <LeadLink id={q.lead_id} />
-                </td>
-                <td className="num">
-                  {money(q.total, q.currency)} <span className="crm-muted">{q.currency}</span>
-                </td>
-                <td>
-                  <StatusBadge status={q.status} />
-                </td>
-                <td>{formatDay(q.valid_until)}</td>
-                <td>{formatDate(q.created_at, zone)}</td>
-              </tr>
-            ))}
-            {data && data.data.length === 0 && (
-              <tr>
-                <td colSpan={6} className="crm-empty">
-                  {status ? `No ${humanize(status).toLowerCase()} quotes.` : 'No quotes yet.'}
-                </td>
-              </tr>
-            )}
-            {isLoading && (
-              <tr>
-                <td colSpan={6} className="crm-empty">
-                  Loading…
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </div>
-      {data && data.meta.total > data.meta.per_page && <Pagination meta={data.meta} onPage={(p) => update({ page: p })} label="Quotes pages" />}
+      <ListTable
+        caption="Quotes, newest first"
+        columns={['Quote', 'Lead', { label: 'Total', className: 'num' }, 'Status', 'Valid until', 'Created']}
+        rows={data?.data}
+        busy={isFetching}
+        loading={isLoading}
+        empty={status ? `No ${humanize(status).toLowerCase()} quotes.` : 'No quotes yet.'}
+        row={(q) => (
+          <tr key={q.id} data-quote-id={q.id}>
+            <td>
+              <Link to={`/quotes/${q.id}`}>{q.quote_number}</Link>
+            </td>
+            <td>
+              <LeadLink id={q.lead_id} />
+            </td>
+            <td className="num">
+              {money(q.total, q.currency)} <span className="crm-muted">{q.currency}</span>
+            </td>
+            <td>
+              <StatusBadge status={q.status} />
+            </td>
+            <td>{formatDay(q.valid_until)}</td>
+            <td>{formatDate(q.created_at, zone)}</td>
+          </tr>
+        )}
+      />
+      {data && <Pagination meta={data.meta} onPage={(p) => update({ page: p })} label="Quotes pages" />}
     </div>
   );
 }

@@ -4,7 +4,9 @@ import { Link } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { api, ApiError } from '../../api';
 import { formatMoney } from '../../../../src/lib/money';
-import { STAGE_LABELS, type Lead, type One, type PageMeta, type Paged, type Settings, type Stage } from './types';
+import { Pager } from '../../components/Pager';
+import { TableHead, type Column } from '../../components/Table';
+import { STAGES, STAGE_LABELS, type Lead, type One, type PageMeta, type Paged, type Settings, type Stage } from './types';
 import { formatDayKey, formatIn } from './zoned-time';
 import './crm.css';
 
@@ -40,6 +42,15 @@ export function leadLabel(lead: Pick<Lead, 'name' | 'phone' | 'email'> | null | 
 
 export function StageBadge({ stage }: { stage: Stage }) {
   return <span className={`crm-badge crm-stage-${stage}`}>{STAGE_LABELS[stage] ?? stage}</span>;
+}
+
+/** The pipeline stages as a select's options, in pipeline order. */
+export function StageOptions() {
+  return STAGES.map((s) => (
+    <option key={s} value={s}>
+      {STAGE_LABELS[s]}
+    </option>
+  ));
 }
 
 export function StatusBadge({ status }: { status: string }) {
@@ -131,24 +142,65 @@ export function Field(props: {
 }
 
 export function Pagination({ meta, onPage, label = 'Pagination' }: { meta: PageMeta; onPage: (page: number) => void; label?: string }) {
-  const pages = Math.max(1, Math.ceil(meta.total / meta.per_page));
   const first = meta.total === 0 ? 0 : (meta.page - 1) * meta.per_page + 1;
   const last = Math.min(meta.total, meta.page * meta.per_page);
   return (
-    <nav className="crm-pagination" aria-label={label}>
+    <Pager page={meta.page} perPage={meta.per_page} total={meta.total} onPage={onPage} label={label} className="crm-pagination" buttonClassName="crm-btn">
       <span>
         {first}–{last} of {meta.total}
       </span>
-      <button type="button" className="crm-btn" disabled={meta.page <= 1} onClick={() => onPage(meta.page - 1)}>
-        Previous
-      </button>
-      <span>
-        Page {meta.page} of {pages}
-      </span>
-      <button type="button" className="crm-btn" disabled={meta.page >= pages} onClick={() => onPage(meta.page + 1)}>
-        Next
-      </button>
-    </nav>
+    </Pager>
+  );
+}
+
+/** A CRM page's heading: an optional way back above it, a line under it, and its buttons on the right. */
+export function PageHead(props: { title: ReactNode; back?: ReactNode; subtitle?: ReactNode; actions?: ReactNode; children?: ReactNode }) {
+  const { title, back, subtitle, actions, children } = props;
+  return (
+    <div className="crm-page-head">
+      <div>
+        {back && <p className="crm-subtitle">{back} /</p>}
+        <h1>{title}</h1>
+        {subtitle && <p className="crm-subtitle">{subtitle}</p>}
+        {children}
+      </div>
+      {actions && <div className="crm-actions">{actions}</div>}
+    </div>
+  );
+}
+
+type ListTableProps<T> = {
+  caption: string;
+  columns: Column[];
+  /** The page of items, undefined until it has loaded. */
+  rows: T[] | undefined;
+  row: (item: T) => ReactNode;
+  empty: ReactNode;
+  loading: boolean;
+  busy: boolean;
+};
+
+/** A CRM list: its table with a caption for screen readers, a row per item, or one row saying it is empty or loading. */
+export function ListTable<T>({ caption, columns, rows, row, empty, loading, busy }: ListTableProps<T>) {
+  const message = (text: ReactNode) => (
+    <tr>
+      <td colSpan={columns.length} className="crm-empty">
+        {text}
+      </td>
+    </tr>
+  );
+  return (
+    <div className="crm-table-wrap" aria-busy={busy}>
+      <table className="crm-table">
+        <caption className="crm-visually-hidden">{caption}</caption>
+        <TableHead columns={columns} hiddenClassName="crm-visually-hidden" />
+        <tbody>
+          {rows?.map(row)}
+          {rows && rows.length === 0 && message(empty)}
+          {loading && message('Loading…')}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
