@@ -1,8 +1,9 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
-import { api, fieldErrors, useMe, type Me } from '../api';
+import { api, useMe, type Me } from '../api';
 import AuthCard from '../components/AuthCard';
+import { useAuthSubmit } from '../components/authForm';
 import { Field, FormError } from '../components/forms';
 import { useTitle } from '../components/useTitle';
 
@@ -19,8 +20,11 @@ export default function LoginPage() {
   const [params] = useSearchParams();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, errors, submit } = useAuthSubmit(async () => {
+    const session = await api<Me>('/app/api/login', { method: 'POST', body: { email, password } });
+    queryClient.setQueryData(['me'], session);
+    navigate(safeNext(params.get('next')), { replace: true });
+  });
 
   const setup = useQuery({ queryKey: ['setup'], queryFn: () => api<{ has_users: boolean }>('/app/api/setup'), enabled: !me });
 
@@ -28,21 +32,6 @@ export default function LoginPage() {
   // A fresh install has nobody to log in as: its first visitor signs up.
   if (setup.data && !setup.data.has_users) return <Navigate to="/signup" replace />;
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const session = await api<Me>('/app/api/login', { method: 'POST', body: { email, password } });
-      queryClient.setQueryData(['me'], session);
-      navigate(safeNext(params.get('next')), { replace: true });
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
-  }
-
-  const errors = fieldErrors(error);
   return (
     <AuthCard>
       <h1>Log in</h1>
