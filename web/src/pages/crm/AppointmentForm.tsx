@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, fieldErrors } from '../../api';
 import { APPOINTMENT_TYPES, type Appointment, type AppointmentType, type One } from './types';
-import { ErrorBanner, Field, LeadPicker, appointmentTypeLabel, formatDateTime, useSettings } from './ui';
+import { ErrorBanner, Field, LeadPicker, Options, appointmentTypeLabel, formatDateTime, useSettings } from './ui';
 import { nextHourIn, zonedToIso } from './zoned-time';
 
 /** A datetime-local value on the company's clock as the instant the API takes; an unreadable one goes as typed, for the API to name the field. */
@@ -77,11 +77,7 @@ function BookingForm({ leadId, onDone, zone }: Props & { zone: string }) {
         <Field label="Type" error={errors.appointment_type}>
           {(attrs) => (
             <select {...attrs} value={type} onChange={(e) => setType(e.target.value as AppointmentType)}>
-              {APPOINTMENT_TYPES.map((t) => (
-                <option key={t} value={t}>
-                  {appointmentTypeLabel(t)}
-                </option>
-              ))}
+              <Options values={APPOINTMENT_TYPES} label={appointmentTypeLabel} />
             </select>
           )}
         </Field>

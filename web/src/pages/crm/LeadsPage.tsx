@@ -4,7 +4,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api } from '../../api';
 import { useTitle } from '../../components/useTitle';
 import { AI_STATUSES, type Lead, type Paged } from './types';
-import { ErrorBanner, Field, ListTable, PageHead, Pagination, StageBadge, StageOptions, StatusBadge, formatDate, humanize, money, useDebounced, useSettings } from './ui';
+import { ErrorBanner, Field, ListTable, Options, PageHead, Pagination, StageBadge, StageOptions, StatusBadge, formatDate, money, useDebounced, useSettings } from './ui';
 
 export default function LeadsPage() {
   useTitle('Leads');
@@ -79,11 +79,7 @@ export default function LeadsPage() {
           {(attrs) => (
             <select {...attrs} value={aiStatus} onChange={(e) => update({ ai_status: e.target.value })}>
               <option value="">Any AI status</option>
-              {AI_STATUSES.map((s) => (
-                <option key={s} value={s}>
-                  {humanize(s)}
-                </option>
-              ))}
+              <Options values={AI_STATUSES} />
             </select>
           )}
         </Field>

@@ -3,7 +3,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api } from '../../api';
 import { useTitle } from '../../components/useTitle';
 import { QUOTE_STATUSES, type Paged, type Quote } from './types';
-import { ErrorBanner, Field, LeadLink, ListTable, PageHead, Pagination, StatusBadge, formatDate, formatDay, humanize, money, useCompanyZone } from './ui';
+import { ErrorBanner, Field, LeadLink, ListTable, Options, PageHead, Pagination, StatusBadge, formatDate, formatDay, humanize, money, useCompanyZone } from './ui';
 
 export default function QuotesPage() {
   useTitle('Quotes');
@@ -46,11 +46,7 @@ export default function QuotesPage() {
           {(attrs) => (
             <select {...attrs} value={status} onChange={(e) => update({ status: e.target.value, page: 1 })}>
               <option value="">All statuses</option>
-              {QUOTE_STATUSES.map((s) => (
-                <option key={s} value={s}>
-                  {humanize(s)}
-                </option>
-              ))}
+              <Options values={QUOTE_STATUSES} />
             </select>
           )}
         </Field>

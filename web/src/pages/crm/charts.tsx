@@ -43,24 +43,31 @@ export function FunnelChart({ pipeline }: { pipeline: Pipeline }) {
           );
         })}
       </svg>
-      <table className="crm-visually-hidden">
-        <caption>Leads per pipeline stage</caption>
-        <thead>
-          <tr>
-            <th scope="col">Stage</th>
-            <th scope="col">Leads</th>
-          </tr>
-        </thead>
-        <tbody>
-          {STAGES.map((s) => (
-            <tr key={s}>
-              <th scope="row">{STAGE_LABELS[s]}</th>
-              <td>{pipeline[s] ?? 0}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <ChartData caption="Leads per pipeline stage" columns={['Stage', 'Leads']} rows={STAGES.map((s) => [STAGE_LABELS[s], pipeline[s] ?? 0])} />
     </>
+  );
+}
+
+/** A chart's numbers as a table for screen readers: a row heading and its value per row. */
+function ChartData({ caption, columns, rows }: { caption: string; columns: [string, string]; rows: [string, number][] }) {
+  return (
+    <table className="crm-visually-hidden">
+      <caption>{caption}</caption>
+      <thead>
+        <tr>
+          <th scope="col">{columns[0]}</th>
+          <th scope="col">{columns[1]}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map(([label, value]) => (
+          <tr key={label}>
+            <th scope="row">{label}</th>
+            <td>{value}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
@@ -138,23 +145,7 @@ export function WeeklyBarChart({ weeks }: { weeks: { week_start: string; count: 
           );
         })}
       </svg>
-      <table className="crm-visually-hidden">
-        <caption>New leads per week</caption>
-        <thead>
-          <tr>
-            <th scope="col">Week starting</th>
-            <th scope="col">New leads</th>
-          </tr>
-        </thead>
-        <tbody>
-          {weeks.map((w) => (
-            <tr key={w.week_start}>
-              <th scope="row">{weekLabel(w.week_start)}</th>
-              <td>{w.count}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <ChartData caption="New leads per week" columns={['Week starting', 'New leads']} rows={weeks.map((w) => [weekLabel(w.week_start), w.count])} />
     </>
   );
 }

@@ -44,13 +44,18 @@ export function StageBadge({ stage }: { stage: Stage }) {
   return <span className={`crm-badge crm-stage-${stage}`}>{STAGE_LABELS[stage] ?? stage}</span>;
 }
 
-/** The pipeline stages as a select's options, in pipeline order. */
-export function StageOptions() {
-  return STAGES.map((s) => (
-    <option key={s} value={s}>
-      {STAGE_LABELS[s]}
+/** A select's options for these values, each shown as `label` words it (by default the value in words). */
+export function Options<T extends string>({ values, label = humanize }: { values: readonly T[]; label?: (value: T) => string }) {
+  return values.map((v) => (
+    <option key={v} value={v}>
+      {label(v)}
     </option>
   ));
+}
+
+/** The pipeline stages as a select's options, in pipeline order. */
+export function StageOptions() {
+  return <Options values={STAGES} label={(s) => STAGE_LABELS[s]} />;
 }
 
 export function StatusBadge({ status }: { status: string }) {
