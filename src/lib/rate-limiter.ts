@@ -17,6 +17,8 @@ export type RateDecision = {
 
 export type RateLimiter = {
   check(key: string): Promise<RateDecision>;
+  /** Whether `check` would admit one more now, without counting anything. */
+  peek(key: string): Promise<RateDecision>;
   /** Undefined when the limiter has no shared store; otherwise throws when the store is unreachable. */
   ping?(): Promise<void>;
   close(): Promise<void>;
@@ -52,6 +54,12 @@ export function createMemoryRateLimiter(opts: { limit: number; windowMs: number;
       }
       log.times.push(now);
       return { allowed: true, limit, remaining: limit - count - 1, resetMs: log.times[log.head] + windowMs - now };
+    },
+    async peek(key) {
+      const now = clock.now();
+      const times = logs.get(key)?.times.filter((t) => t > now - windowMs) ?? [];
+      const resetMs = times.length ? times[0] + windowMs - now : windowMs;
+      return { allowed: times.length < limit, limit, remaining: Math.max(0, limit - times.length), resetMs };
     },
     async close() {
       logs.clear();
@@ -138,6 +146,24 @@ export function createRedisRateLimiter(opts: {
           logger.warn({ err: String(err) }, 'rate limit: Redis unreachable; limiting in this process only');
         }
         return local.check(key);
+      }
+    },
+    async peek(key) {
+      await firstConnection;
+      try {
+        const now = clock.now();
+        const [count, oldest] = (await redis
+          .multi()
+          .zcount(prefix + key, `(${now - windowMs}`, '+inf')
+          .zrangebyscore(prefix + key, `(${now - windowMs}`, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+          .exec())!.map(([err, value]) => {
+          if (err) throw err;
+          return value;
+        }) as [number, string[]];
+        const resetMs = oldest.length ? Number(oldest[1]) + windowMs - now : windowMs;
+        return { allowed: count < limit, limit, remaining: Math.max(0, limit - count), resetMs };
+      } catch {
+        return local.peek(key);
       }
     },
     async ping() {

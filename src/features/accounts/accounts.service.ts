@@ -6,7 +6,7 @@ import type { Clock } from '../../lib/clock.js';
 import { ConflictError, ForbiddenError, NotFoundError, RateLimitedError, UnauthorizedError } from '../../lib/errors.js';
 import { isUuid } from '../../lib/ids.js';
 import { hashPassword, verifyAgainstDecoy, verifyPassword } from '../../lib/passwords.js';
-import type { RateLimiter } from '../../lib/rate-limiter.js';
+import type { RateDecision, RateLimiter } from '../../lib/rate-limiter.js';
 import { insertCompany } from '../companies/companies.repo.js';
 import {
   claimInvite,
@@ -69,7 +69,7 @@ export type AccountsDeps = {
   db: Db;
   clock: Clock;
   publicUrl: string;
-  /** Log-in attempts per email and per client address (src/http/limiters.ts). */
+  /** Failed log-ins per email and per client address (src/http/limiters.ts). */
   loginLimits: { perEmail: RateLimiter; perIp: RateLimiter };
 };
 
@@ -87,12 +87,20 @@ export function createAccounts(deps: AccountsDeps) {
     };
   }
 
-  async function limit(limiter: RateLimiter, key: string) {
-    const d = await limiter.check(key);
-    if (!d.allowed) {
-      const seconds = Math.max(1, Math.ceil(d.resetMs / 1000));
-      throw new RateLimitedError(`Too many login attempts; try again in ${seconds} seconds`, { 'Retry-After': String(seconds) });
-    }
+  // Log-in limits count failures only (an office of colleagues logging in fine is never blocked),
+  // and are checked before the password is: once an email or an address is over, even the right
+  // password gets the 429, so guessing on past the limit learns nothing.
+  function refuse(d: RateDecision): never {
+    const seconds = Math.max(1, Math.ceil(d.resetMs / 1000));
+    throw new RateLimitedError(`Too many login attempts; try again in ${seconds} seconds`, { 'Retry-After': String(seconds) });
+  }
+  async function assertUnderLoginLimits(keys: { ip: string; email: string }) {
+    const [ip, email] = await Promise.all([deps.loginLimits.perIp.peek(keys.ip), deps.loginLimits.perEmail.peek(keys.email)]);
+    if (!ip.allowed) refuse(ip);
+    if (!email.allowed) refuse(email);
+  }
+  async function countLoginFailure(keys: { ip: string; email: string }) {
+    await Promise.all([deps.loginLimits.perIp.check(keys.ip), deps.loginLimits.perEmail.check(keys.email)]);
   }
 
   return {
@@ -117,11 +125,14 @@ export function createAccounts(deps: AccountsDeps) {
     },
 
     async login(input: LoginInput, clientIp: string): Promise<{ token: string; session: SessionView }> {
-      await limit(deps.loginLimits.perIp, `ip:${clientIp}`);
-      await limit(deps.loginLimits.perEmail, `email:${digest(input.email)}`);
+      const keys = { ip: `ip:${clientIp}`, email: `email:${digest(input.email)}` };
+      await assertUnderLoginLimits(keys);
       const found = await findUserForLogin(db, input.email);
       const ok = found ? await verifyPassword(input.password, found.user.passwordHash) : await verifyAgainstDecoy(input.password);
-      if (!found || !ok) throw new UnauthorizedError('Invalid email or password');
+      if (!found || !ok) {
+        await countLoginFailure(keys);
+        throw new UnauthorizedError('Invalid email or password');
+      }
       const token = await openSession(found.user.id);
       return { token, session: view(found.user, { id: found.user.companyId, name: found.companyName }) };
     },
