@@ -22,7 +22,7 @@ export default function HomePage() {
     <div className="crm-page">
       <PageHead
         title="Home"
-        subtitle={me && `${me.company.name}: your pipeline at a glance`}
+        subtitle={me && <>{me.company.name}: your pipeline at a glance</>}
         actions={
           <>
             <Link className="crm-btn" to="/leads/new">
