@@ -31,8 +31,10 @@ export async function registerDashboard(app: FastifyInstance, dir = DASHBOARD_DI
     // Files are routed as found at start; anything else falls to the index route below.
     wildcard: false,
     index: false,
-    setHeaders(reply, filePath) {
-      reply.header('Cache-Control', filePath.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
+    // Ours, set below: send's own would be max-age=0 for every file.
+    cacheControl: false,
+    setHeaders(res, filePath) {
+      res.setHeader('Cache-Control', filePath.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
     },
   });
   const sendIndex = async (request: FastifyRequest, reply: FastifyReply) => {

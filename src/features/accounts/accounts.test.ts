@@ -260,6 +260,10 @@ describe('dashboard accounts and sessions', () => {
     expect(page.status).toBe(200);
     expect(page.text).toContain('<div id="root">');
     expect(page.headers.get('x-frame-options')).toBe('DENY');
+    const script = /src="(\/app\/assets\/[^"]+\.js)"/.exec(page.text)![1];
+    const asset = await fetch(server.url + script);
+    expect(asset.headers.get('content-type')).toMatch(/javascript/);
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect((await server.fetch('GET', '/app/api/nothing-here', { headers: { cookie: (await server.user()).cookie } })).status).toBe(404);
   });
 });
