@@ -29,6 +29,16 @@ describe('authentication (A1)', () => {
     expect(res.body).toEqual({ error: message, code: 'unauthorized', request_id: res.headers.get('x-request-id') });
   });
 
+  it.each([
+    ['/%761/leads', 'Missing or invalid Authorization header. Use: Bearer <api_token>'],
+    ['/v1/%6ceads', 'Missing or invalid Authorization header. Use: Bearer <api_token>'],
+    ['/app/%61pi/keys', 'Not logged in'],
+  ])('authenticates %s like the route the router decodes it to', async (path, message) => {
+    const res = await server.fetch('GET', path);
+    expect(res.status).toBe(401);
+    expect(res.body.error).toBe(message);
+  });
+
   it('checks the checksum of issued tokens before any lookup', () => {
     const { token } = generateToken();
     expect(token).toMatch(/^qlhq_[0-9A-Za-z]{46}$/);

@@ -71,7 +71,9 @@ export function registerAuth(
 
   app.addHook('onRequest', async (request, reply) => {
     if (request.method === 'OPTIONS') return; // CORS preflight carries no credentials
-    const path = request.url.split('?')[0];
+    // The matched route's own path, not the raw URL: the router decodes percent-escapes, so
+    // /%761/leads reaches /v1/leads and must be authenticated like it.
+    const path = request.routeOptions.url ?? request.url.split('?')[0];
     const v1 = path === '/v1' || path.startsWith('/v1/');
     const dashboard = path.startsWith('/app/api/');
     if (!(v1 || dashboard) || PUBLIC_V1.has(path)) return;
