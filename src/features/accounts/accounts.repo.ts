@@ -39,11 +39,6 @@ export async function deleteCompanyUser(db: Db, companyId: string, userId: strin
   return row;
 }
 
-export async function findCompanyUser(db: Db, companyId: string, userId: string) {
-  const [row] = await db.select().from(users).where(and(eq(users.id, userId), eq(users.companyId, companyId)));
-  return row;
-}
-
 export async function insertSession(db: Db, values: typeof sessions.$inferInsert) {
   await db.insert(sessions).values(values);
 }

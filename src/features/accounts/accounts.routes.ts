@@ -44,7 +44,7 @@ export function accountsRoutes(deps: { accounts: Accounts; secureCookies: boolea
     );
 
     app.post('/app/api/signup', { config: { public: true }, schema: { hide, body: signupBody } }, async (request, reply) => {
-      await accounts.signup(request.body);
+      await accounts.signup(request.body, request.ip);
       return reply.code(202).send({ message: 'If this email was new, its account is ready: log in with it.' });
     });
 
@@ -96,7 +96,7 @@ export function accountsRoutes(deps: { accounts: Accounts; secureCookies: boolea
       '/app/api/invites/:token/accept',
       { config: { public: true }, schema: { hide, params: tokenParams, body: acceptInviteBody, response: { 201: sessionView } } },
       async (request, reply) => {
-        const { token, session } = await accounts.acceptInvite(request.params.token, request.body);
+        const { token, session } = await accounts.acceptInvite(request.params.token, request.body, request.ip);
         setSessionCookie(reply, token);
         return reply.code(201).send(session);
       },

@@ -65,6 +65,9 @@ export async function startSession(db: Db, clock: Clock, userId: string): Promis
   return token;
 }
 
+/** Thrown inside sign-up's transaction to roll back a company whose owner's email was just taken. */
+class SignupRaceLost extends Error {}
+
 export type AccountsDeps = {
   db: Db;
   clock: Clock;
@@ -90,14 +93,20 @@ export function createAccounts(deps: AccountsDeps) {
   // Log-in limits count failures only (an office of colleagues logging in fine is never blocked),
   // and are checked before the password is: once an email or an address is over, even the right
   // password gets the 429, so guessing on past the limit learns nothing.
-  function refuse(d: RateDecision): never {
+  function refuse(d: RateDecision, what = 'login attempts'): never {
     const seconds = Math.max(1, Math.ceil(d.resetMs / 1000));
-    throw new RateLimitedError(`Too many login attempts; try again in ${seconds} seconds`, { 'Retry-After': String(seconds) });
+    throw new RateLimitedError(`Too many ${what}; try again in ${seconds} seconds`, { 'Retry-After': String(seconds) });
   }
   async function assertUnderLoginLimits(keys: { ip: string; email: string }) {
     const [ip, email] = await Promise.all([deps.loginLimits.perIp.peek(keys.ip), deps.loginLimits.perEmail.peek(keys.email)]);
     if (!ip.allowed) refuse(ip);
     if (!email.allowed) refuse(email);
+  }
+  // Each new account costs a password hash (and a sign-up a company): 50 per client address per
+  // 15 minutes, counting every attempt, so no one address can flood either.
+  async function limitAccountCreation(clientIp: string) {
+    const d = await deps.loginLimits.perIp.check(`create:${clientIp}`);
+    if (!d.allowed) refuse(d, 'new accounts from this address');
   }
   async function countLoginFailure(keys: { ip: string; email: string }) {
     await Promise.all([deps.loginLimits.perIp.check(keys.ip), deps.loginLimits.perEmail.check(keys.email)]);
@@ -111,16 +120,19 @@ export function createAccounts(deps: AccountsDeps) {
      * answer alike and take alike (the password is hashed either way), so sign-up never tells
      * whether an email is registered; the client logs in next.
      */
-    async signup(input: SignupInput): Promise<void> {
+    async signup(input: SignupInput, clientIp: string): Promise<void> {
+      await limitAccountCreation(clientIp);
       const passwordHash = await hashPassword(input.password);
       try {
         await db.transaction(async (tx) => {
           if (await findUserForLogin(tx, input.email)) return;
           const company = await insertCompany(tx, { name: input.company_name });
-          await insertUserIfNew(tx, { companyId: company.id, email: input.email, name: input.name, passwordHash, role: 'owner' });
+          // The same email signing up twice at once: one wins, the other's company is rolled back.
+          const owner = await insertUserIfNew(tx, { companyId: company.id, email: input.email, name: input.name, passwordHash, role: 'owner' });
+          if (!owner) throw new SignupRaceLost();
         });
       } catch (err) {
-        if (!uniqueViolation(err)) throw err; // the same email signing up twice at once: one wins
+        if (!(err instanceof SignupRaceLost || uniqueViolation(err))) throw err;
       }
     },
 
@@ -214,7 +226,8 @@ export function createAccounts(deps: AccountsDeps) {
      * transaction. An email that already has an account is refused: the invitee, who holds the link,
      * learns that; nobody without a link can ask.
      */
-    async acceptInvite(token: string, input: AcceptInviteInput): Promise<{ token: string; session: SessionView }> {
+    async acceptInvite(token: string, input: AcceptInviteInput, clientIp: string): Promise<{ token: string; session: SessionView }> {
+      await limitAccountCreation(clientIp);
       const found = token.length <= 100 ? await findOpenInviteByToken(db, digest(token), now()) : undefined;
       if (!found) throw new NotFoundError('Invitation not found or expired');
       const passwordHash = await hashPassword(input.password);

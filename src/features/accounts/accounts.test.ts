@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { sessionCookieOf, startTestServer, type TestServer } from '../../../test/helpers.js';
 import { manualClock } from '../../../test/clock.js';
+import { eq, sql } from 'drizzle-orm';
+import { companies } from '../../db/schema/index.js';
 
 const newEmail = () => `owner-${randomBytes(6).toString('hex')}@example.com`;
 const withoutRequestId = (body: Record<string, unknown>) => ({ ...body, request_id: undefined });
@@ -55,6 +57,39 @@ describe('dashboard accounts and sessions', () => {
     expect((await login(email, 'second password')).status).toBe(401);
     const still = await login(email, 'first password!');
     expect(still.body.company.name).toBe('First Co');
+  });
+
+  it('leaves one company behind when the same email signs up several times at once', async () => {
+    const email = newEmail();
+    const name = `Race Roofing ${randomBytes(4).toString('hex')}`;
+    // The database holds each company insert a moment, so on PostgreSQL every sign-up passes the
+    // "email taken?" check before any commits: a real race, decided by the users' unique index.
+    const db = server.database.db;
+    await db.execute(
+      sql.raw(`create or replace function slow_race_company() returns trigger language plpgsql as $$
+        begin if new.name = '${name}' then perform pg_sleep(0.3); end if; return new; end $$`),
+    );
+    await db.execute(sql.raw('create or replace trigger slow_race_company before insert on companies for each row execute function slow_race_company()'));
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => signup({ company_name: name, name: 'Racer', email, password: 'race password!' })),
+    ).finally(() => db.execute(sql.raw('drop trigger if exists slow_race_company on companies')));
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 202, 202]);
+    const made = await server.database.db.select().from(companies).where(eq(companies.name, name));
+    expect(made).toHaveLength(1);
+    expect((await login(email, 'race password!')).body.company.id).toBe(made[0].id);
+  });
+
+  it('limits new accounts per client address', async () => {
+    const from = { ...origin(), 'x-forwarded-for': `192.0.2.${Math.floor(Math.random() * 250) + 1}` };
+    const create = () =>
+      server.fetch('POST', '/app/api/signup', {
+        body: { company_name: 'Flood Co', name: 'F', email: newEmail(), password: 'flood password' },
+        headers: from,
+      });
+    for (let i = 0; i < 50; i++) expect((await create()).status).toBe(202);
+    const refused = await create();
+    expect(refused.status).toBe(429);
+    expect(refused.body.error).toMatch(/^Too many new accounts from this address; try again in \d+ seconds$/);
   });
 
   it('answers a wrong password and an unknown email with the same 401', async () => {
