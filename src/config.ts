@@ -16,6 +16,7 @@ const schema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(100),
   // Dashboard (session) requests: per user, apart from the company's API quota.
   DASHBOARD_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  LIST_CACHE_MB: z.coerce.number().min(0).max(4096).default(32),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_URL: z.url().optional(),
   TRUST_PROXY: booleanFlag.default(false),
@@ -41,6 +42,8 @@ export type Config = Readonly<{
   redisUrl: string | undefined;
   rateLimitPerMinute: number;
   dashboardRateLimitPerMinute: number;
+  /** Memory for list answers kept per process (src/http/list-cache.ts); 0 turns the cache off. */
+  listCacheBytes: number;
   logLevel: string;
   publicUrl: string;
   trustProxy: boolean;
@@ -77,6 +80,7 @@ export function loadConfig(
     redisUrl: e.REDIS_URL,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     dashboardRateLimitPerMinute: e.DASHBOARD_RATE_LIMIT_PER_MINUTE,
+    listCacheBytes: Math.round(e.LIST_CACHE_MB * 1024 * 1024),
     logLevel: e.LOG_LEVEL,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     trustProxy: e.TRUST_PROXY,

@@ -37,6 +37,7 @@ import { healthRoutes } from './health.routes.js';
 import { registerIdempotency } from './idempotency.js';
 import { registerOpenApi } from './openapi.js';
 import { requestForLog } from './request-log.js';
+import { startListCache } from './list-cache.js';
 
 export type AppDeps = {
   config: Config;
@@ -48,6 +49,7 @@ export type AppDeps = {
 };
 
 const ONE_MIB = 1024 * 1024;
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, database, limiter, clock } = deps;
@@ -87,6 +89,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       'X-RateLimit-Remaining',
       'X-RateLimit-Reset',
       'Retry-After',
+      'X-Cache',
     ],
     credentials: false,
     maxAge: 86_400,
@@ -100,6 +103,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (!live) app.log.warn('token cache off: the notification connection is down; looking every token up');
   });
   app.addHook('onClose', () => tokenCache.stop());
+  const lists = await startListCache(database, {
+    maxBytes: config.listCacheBytes,
+    now: () => clock.now(),
+    onLive: (live) => {
+      if (!live) app.log.warn('list cache off: the notification connection is down; every list reads the database');
+    },
+  });
+  app.addHook('onClose', () => lists.stop());
+  // A write is read back at once by whoever made it: before a write through this process is answered,
+  // its company's kept answers go (the notification comes too, but a moment later).
+  app.addHook('onSend', async (request) => {
+    if (!SAFE_METHODS.has(request.method) && request.principal) lists.drop(request.principal.companyId);
+  });
   const log = { warn: (o: object, m: string) => app.log.warn(o, m), info: (o: object, m: string) => app.log.info(o, m) };
   const dashboardLimits = createDashboardLimiters(config, clock, log);
   app.addHook('onClose', () => Promise.all(Object.values(dashboardLimits).map((l) => l.close())));
@@ -127,8 +143,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerOpenApi(app, config.publicUrl);
 
   await app.register(healthRoutes({ database, limiter }));
-  await app.register(leadsRoutes({ db }));
-  await app.register(pipelineRoutes({ db }));
+  await app.register(leadsRoutes({ db, lists }));
+  await app.register(pipelineRoutes({ db, lists }));
   const sms = {
     db,
     provider: createSmsProvider(config, app.log),
@@ -141,9 +157,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const textQuoteLink: TextQuoteLink =
     deps.textQuoteLink ?? ((a) => sendSms(sms, { companyId: a.companyId, leadId: a.leadId, body: a.message }));
   const quotes = createQuotes({ db, clock, publicUrl: config.publicUrl, textQuoteLink });
-  await app.register(quotesRoutes({ quotes }));
+  await app.register(quotesRoutes({ quotes, lists }));
   await app.register(quotePageRoutes({ quotes, page: createQuotePage({ db, clock, quotes }) }));
-  await app.register(appointmentsRoutes({ appointments: createAppointments({ db, clock }) }));
+  await app.register(appointmentsRoutes({ appointments: createAppointments({ db, clock }), lists }));
   // The test send of POST /v1/webhooks/:id/test goes out from the API process, with the same guard.
   const webhookSender = createWebhookSender({ allowPrivateTargets: config.webhookAllowPrivateTargets });
   app.addHook('onClose', () => webhookSender.close());

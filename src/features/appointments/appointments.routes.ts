@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { errorResponses } from '../../http/openapi.js';
 import { paginated } from '../../http/pagination.js';
+import type { ListCache } from '../../http/list-cache.js';
 import {
   appointment,
   appointmentAnswer,
@@ -11,8 +12,8 @@ import {
 } from './appointments.schemas.js';
 import type { AppointmentsService } from './appointments.service.js';
 
-export function appointmentsRoutes(deps: { appointments: AppointmentsService }): FastifyPluginAsyncZod {
-  const { appointments } = deps;
+export function appointmentsRoutes(deps: { appointments: AppointmentsService; lists: ListCache }): FastifyPluginAsyncZod {
+  const { appointments, lists } = deps;
   return async (app) => {
     app.get(
       '/v1/appointments',
@@ -26,7 +27,12 @@ export function appointmentsRoutes(deps: { appointments: AppointmentsService }):
           response: { 200: paginated(appointment), ...errorResponses },
         },
       },
-      (request) => appointments.list(request.principal, request.query),
+      async (request, reply) => {
+        await lists.serve(request, reply, request.principal.companyId, async () => ({
+          payload: await appointments.list(request.principal, request.query),
+        }));
+        return reply;
+      },
     );
 
     app.post(

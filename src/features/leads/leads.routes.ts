@@ -1,13 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Db } from '../../db/client.js';
+import type { ListCache } from '../../http/list-cache.js';
 import { errorResponses } from '../../http/openapi.js';
 import { paginated } from '../../http/pagination.js';
 import { z } from 'zod';
 import { createLeadBody, lead, leadAnswer, leadIdParams, listLeadsQuery, updateLeadBody } from './leads.schemas.js';
 import { createLead, deleteLead, getLead, listLeads, updateLead } from './leads.service.js';
 
-export function leadsRoutes(deps: { db: Db }): FastifyPluginAsyncZod {
-  const { db } = deps;
+export function leadsRoutes(deps: { db: Db; lists: ListCache }): FastifyPluginAsyncZod {
+  const { db, lists } = deps;
   return async (app) => {
     app.get(
       '/v1/leads',
@@ -20,7 +21,12 @@ export function leadsRoutes(deps: { db: Db }): FastifyPluginAsyncZod {
           response: { 200: paginated(lead), ...errorResponses },
         },
       },
-      (request) => listLeads(db, request.principal, request.query),
+      async (request, reply) => {
+        await lists.serve(request, reply, request.principal.companyId, async () => ({
+          payload: await listLeads(db, request.principal, request.query),
+        }));
+        return reply;
+      },
     );
 
     app.post(

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
+import type { ListCache } from '../../http/list-cache.js';
 import { PIPELINE_STAGES } from '../../db/schema/index.js';
 import { errorResponses } from '../../http/openapi.js';
 import { countLeadsByStage } from '../leads/leads.repo.js';
@@ -12,7 +13,7 @@ const pipelineSummary = z.object(
   >,
 );
 
-export function pipelineRoutes(deps: { db: Db }): FastifyPluginAsyncZod {
+export function pipelineRoutes(deps: { db: Db; lists: ListCache }): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       '/v1/pipeline',
@@ -24,10 +25,12 @@ export function pipelineRoutes(deps: { db: Db }): FastifyPluginAsyncZod {
           response: { 200: z.object({ data: pipelineSummary }), ...errorResponses },
         },
       },
-      async (request) => {
-        const counts = await countLeadsByStage(deps.db, request.principal.companyId);
-        const data = Object.fromEntries(PIPELINE_STAGES.map((s) => [s, counts.get(s) ?? 0]));
-        return { data: data as z.infer<typeof pipelineSummary> };
+      async (request, reply) => {
+        await deps.lists.serve(request, reply, request.principal.companyId, async () => {
+          const counts = await countLeadsByStage(deps.db, request.principal.companyId);
+          return { payload: { data: Object.fromEntries(PIPELINE_STAGES.map((s) => [s, counts.get(s) ?? 0])) } };
+        });
+        return reply;
       },
     );
   };

@@ -161,7 +161,12 @@ const shapes: Record<Shape, { where: SQL; total: SQL }> = {
 };
 
 const leadParam = p<string>('leadId');
-type PageStatement = (db: Db) => { execute(params: Record<string, unknown>): Promise<(QuoteRecord & { total: number })[]> };
+type PageRow = QuoteRecord & { total: number; nextExpiry: Date | null };
+type PageStatement = (db: Db) => { execute(params: Record<string, unknown>): Promise<PageRow[]> };
+
+// The first deadline after `now` of the company's open quotes: until then its quotes read the same
+// unless written (the list cache keeps a page that long). Once per statement, through the open-quote index.
+const nextExpiry = sql`(select min(e.expires_at) from ${quotes} e where e.company_id = ${companyParam} and e.status in ('sent', 'viewed') and e.expires_at > ${nowParam})`;
 
 // A lead's quotes are few: their total is counted from the rows, through the lead's index, not from
 // the company's counters.
@@ -169,7 +174,7 @@ function preparedPage(shape: Shape, byLead: boolean): PageStatement {
   const total = byLead ? sql`count(*) over ()` : shapes[shape].total;
   return preparedPerDb((db) =>
     db
-      .select({ ...withLines, total: sql<number>`(${total})::int`.as('total') })
+      .select({ ...withLines, total: sql<number>`(${total})::int`.as('total'), nextExpiry: nextExpiry.mapWith(quotes.expiresAt).as('next_expiry') })
       .from(quotes)
       .where(and(eq(quotes.companyId, companyParam), byLead ? eq(quotes.leadId, leadParam) : undefined, shapes[shape].where))
       .orderBy(desc(quotes.createdAt), desc(quotes.id))
@@ -190,21 +195,39 @@ function shapeOf(status: QuoteStatus | undefined): Shape {
   return 'stored';
 }
 
+/**
+ * The first moment after `after` at which one of the company's open quotes (sent or viewed) passes its
+ * deadline and starts to read `expired`: until then, nothing but a write changes how its quotes read.
+ */
+export async function nextOpenQuoteExpiry(db: Db, companyId: string, after: Date): Promise<Date | null> {
+  const [row] = await db
+    .select({ at: sql`min(${quotes.expiresAt})`.mapWith(quotes.expiresAt) })
+    .from(quotes)
+    .where(and(eq(quotes.companyId, companyId), inArray(quotes.status, ['sent', 'viewed']), gt(quotes.expiresAt, after)));
+  return row?.at ?? null;
+}
+
 export type QuoteFilters = { status?: QuoteStatus; leadId?: string };
 
-/** One page of quotes, newest first, as they read at `now`, and how many match in all. */
+/**
+ * One page of quotes, newest first, as they read at `now`, how many match in all, and the company's
+ * next open-quote deadline after `now` (null: none).
+ */
 export async function listQuotePage(
   db: Db,
   companyId: string,
   f: QuoteFilters,
   now: Date,
   page: { limit: number; offset: number },
-): Promise<{ rows: QuoteRecord[]; total: number }> {
+): Promise<{ rows: QuoteRecord[]; total: number; nextExpiry: Date | null }> {
   const statement = pages[shapeOf(f.status)][f.leadId ? 'lead' : 'company'](db);
   const params = { companyId, status: f.status, leadId: f.leadId, now: now.toISOString(), ...page };
   const rows = await statement.execute(params);
-  if (rows.length || page.offset === 0) return { rows, total: rows[0]?.total ?? 0 };
-  // Past the last page no row carries the total: the first row of the same filter does.
-  const [first] = await statement.execute({ ...params, limit: 1, offset: 0 });
-  return { rows, total: first?.total ?? 0 };
+  if (rows.length) return { rows, total: rows[0].total, nextExpiry: rows[0].nextExpiry };
+  // With no row, nothing carries the total and the deadline: past the last page, the first row of the
+  // same filter does; with no match at all, the total is 0 and the deadline is asked on its own.
+  const [first] = page.offset > 0 ? await statement.execute({ ...params, limit: 1, offset: 0 }) : [];
+  return first
+    ? { rows, total: first.total, nextExpiry: first.nextExpiry }
+    : { rows, total: 0, nextExpiry: await nextOpenQuoteExpiry(db, companyId, now) };
 }

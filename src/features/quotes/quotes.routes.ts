@@ -3,9 +3,10 @@ import { errorResponses } from '../../http/openapi.js';
 import { paginated } from '../../http/pagination.js';
 import { createQuoteBody, listQuotesQuery, quote, quoteAnswer, quoteIdParams, sendQuoteBody, updateQuoteBody } from './quotes.schemas.js';
 import type { QuotesService } from './quotes.service.js';
+import type { ListCache } from '../../http/list-cache.js';
 
-export function quotesRoutes(deps: { quotes: QuotesService }): FastifyPluginAsyncZod {
-  const { quotes } = deps;
+export function quotesRoutes(deps: { quotes: QuotesService; lists: ListCache }): FastifyPluginAsyncZod {
+  const { quotes, lists } = deps;
   return async (app) => {
     app.get(
       '/v1/quotes',
@@ -19,7 +20,13 @@ export function quotesRoutes(deps: { quotes: QuotesService }): FastifyPluginAsyn
           response: { 200: paginated(quote), ...errorResponses },
         },
       },
-      (request) => quotes.list(request.principal, request.query),
+      async (request, reply) => {
+        await lists.serve(request, reply, request.principal.companyId, async () => {
+          const { answer, freshUntil } = await quotes.list(request.principal, request.query);
+          return { payload: answer, freshUntil };
+        });
+        return reply;
+      },
     );
 
     app.post(

@@ -118,8 +118,12 @@ export function createQuotes(deps: QuotesDeps) {
   async function list(tenant: Tenant, query: ListQuotesQuery & Page) {
     const at = now();
     const filters = { status: query.status, leadId: query.lead_id };
-    const { rows, total } = await listQuotePage(db, tenant.companyId, filters, at, { limit: query.per_page, offset: offsetOf(query) });
-    return { data: rows.map((r) => quoteView(r, at)), meta: { page: query.page, per_page: query.per_page, total } };
+    const page = await listQuotePage(db, tenant.companyId, filters, at, { limit: query.per_page, offset: offsetOf(query) });
+    return {
+      answer: { data: page.rows.map((r) => quoteView(r, at)), meta: { page: query.page, per_page: query.per_page, total: page.total } },
+      /** Until when the answer holds unless something is written (ms): the next open quote's deadline. */
+      freshUntil: page.nextExpiry ? page.nextExpiry.getTime() : Infinity,
+    };
   }
 
   async function get(tenant: Tenant, quoteId: string): Promise<Quote> {
