@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { sql } from 'drizzle-orm';
@@ -106,6 +107,55 @@ describe('list indexes', () => {
       expect(plan).not.toMatch(/Sort/);
     } finally {
       await database.close();
+    }
+  });
+});
+
+describe.runIf(onPostgres)('listening on PostgreSQL', () => {
+  it('notices a connection gone silent without closing, listens again, and passes no heartbeat on', async () => {
+    // A TCP proxy in front of PostgreSQL that can swallow everything while keeping its sockets open:
+    // what a firewall that forgot the connection does.
+    const target = new URL(testConfig.databaseUrl!);
+    let silent = false;
+    const sockets: net.Socket[] = [];
+    const proxy = net.createServer((client) => {
+      const upstream = net.connect(Number(target.port || 5432), target.hostname);
+      sockets.push(client, upstream);
+      client.on('data', (d) => silent || upstream.write(d));
+      upstream.on('data', (d) => silent || client.write(d));
+      for (const s of [client, upstream]) s.on('error', () => {});
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const url = new URL(testConfig.databaseUrl!);
+    url.host = `127.0.0.1:${(proxy.address() as net.AddressInfo).port}`;
+    const database = await openDatabase({ databaseUrl: url.toString(), poolSize: 1, listenHeartbeatMs: 200 });
+    const live: boolean[] = [];
+    const messages: string[] = [];
+    const stop = await database.listen('ql_test_heartbeat', (p) => messages.push(p), (l) => live.push(l));
+    const until = async (check: () => boolean) => {
+      for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(check()).toBe(true);
+    };
+    try {
+      expect(live).toEqual([true]);
+      await new Promise((r) => setTimeout(r, 700)); // three heartbeats, heard and not passed on
+      expect(live).toEqual([true]);
+      expect(messages).toEqual([]);
+
+      silent = true;
+      await until(() => live.includes(false));
+      silent = false; // the reconnection goes through a new, working connection
+      await until(() => live.at(-1) === true);
+      await database.db.execute(sql`select pg_notify('ql_test_heartbeat', 'hello')`);
+      await until(() => messages.length > 0);
+      expect(messages).toEqual(['hello']);
+    } finally {
+      await stop();
+      await database.close();
+      for (const s of sockets) s.destroy();
+      proxy.close();
     }
   });
 });

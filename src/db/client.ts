@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -39,8 +40,10 @@ export async function openDatabase(opts: {
   databaseUrl?: string;
   pgliteDir?: string;
   poolSize?: number;
+  /** How often a listening connection on PostgreSQL proves it still hears (ms; tests shorten it). */
+  listenHeartbeatMs?: number;
 }): Promise<Database> {
-  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.poolSize ?? 10);
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.poolSize ?? 10, opts.listenHeartbeatMs ?? 10_000);
   return openPglite(opts.pgliteDir);
 }
 
@@ -67,7 +70,7 @@ async function openPglite(dir: string | undefined): Promise<Database> {
   };
 }
 
-async function openPostgres(url: string, poolSize: number): Promise<Database> {
+async function openPostgres(url: string, poolSize: number, heartbeatMs: number): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   // An idle client that loses its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
@@ -93,42 +96,70 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     ping: async () => {
       await db.execute(sql`select 1`);
     },
-    listen: (channel, onMessage, onLive) => listenPostgres(url, channel, onMessage, onLive),
+    listen: (channel, onMessage, onLive) => listenPostgres(url, channel, onMessage, onLive, heartbeatMs),
     close: () => pool.end(),
   };
 }
 
-/** LISTEN on a connection of its own, reconnecting (and saying so) when it drops. */
+// Heartbeats are notifications on the listened channel with this prefix: never passed on.
+const HEARTBEAT_PREFIX = '~heartbeat:';
+
+/**
+ * LISTEN on a connection of its own, reconnecting (and saying so) when it drops. A connection can
+ * also go silent without closing (a half-open TCP connection behind a firewall, a pooler in
+ * transaction mode that never delivers notifications): every `heartbeatMs` it sends itself a
+ * notification, and one that does not come back within half that counts as lost.
+ */
 async function listenPostgres(
   url: string,
   channel: string,
   onMessage: (payload: string) => void,
   onLive: (live: boolean) => void,
+  heartbeatMs: number,
 ): Promise<() => Promise<void>> {
   let stopped = false;
   let current: pg.Client | null = null;
   let retry: NodeJS.Timeout | null = null;
+  let beat: NodeJS.Timeout | null = null;
+  let awaited: { nonce: string; heard: () => void } | null = null;
 
   const lost = (client: pg.Client) => {
     if (current !== client) return; // already handled
     current = null;
+    if (beat) clearInterval(beat);
+    beat = null;
+    awaited = null;
     onLive(false);
     client.end().catch(() => {});
     if (!stopped) retry = setTimeout(connect, 1000);
   };
+  function heartbeat(client: pg.Client) {
+    const nonce = randomUUID();
+    const heard = new Promise<void>((resolve) => (awaited = { nonce, heard: resolve }));
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('silent')), heartbeatMs / 2).unref());
+    Promise.race([client.query('select pg_notify($1, $2)', [channel, HEARTBEAT_PREFIX + nonce]).then(() => heard), timeout]).catch(() =>
+      lost(client),
+    );
+  }
   async function connect() {
     retry = null;
     const client = new pg.Client({ connectionString: url, keepAlive: true });
     current = client;
     client.on('notification', (n) => {
-      if (n.channel === channel) onMessage(n.payload ?? '');
+      if (n.channel !== channel) return;
+      const payload = n.payload ?? '';
+      if (!payload.startsWith(HEARTBEAT_PREFIX)) return onMessage(payload);
+      if (awaited && payload === HEARTBEAT_PREFIX + awaited.nonce) awaited.heard();
     });
     client.on('error', () => lost(client));
     client.on('end', () => lost(client));
     try {
       await client.connect();
       await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
-      if (current === client) onLive(true);
+      if (current !== client) return;
+      onLive(true);
+      beat = setInterval(() => heartbeat(client), heartbeatMs);
+      beat.unref();
     } catch {
       lost(client);
     }
@@ -137,6 +168,7 @@ async function listenPostgres(
   return async () => {
     stopped = true;
     if (retry) clearTimeout(retry);
+    if (beat) clearInterval(beat);
     const client = current;
     current = null;
     await client?.end().catch(() => {});

@@ -179,6 +179,25 @@ describe('list answers kept in memory', () => {
     clock.set(Date.parse('2026-04-01T02:00:00Z'));
   });
 
+  it('reads afresh after a minute however quiet the company, and ignores a query the route does not take', async () => {
+    const t = await server.tenant();
+    await t.call('GET', '/v1/pipeline');
+    expect((await t.call('GET', '/v1/pipeline?_=1234')).headers.get('x-cache')).toBe('hit');
+    clock.advance(59_000);
+    expect((await t.call('GET', '/v1/pipeline')).headers.get('x-cache')).toBe('hit');
+    clock.advance(1_000);
+    expect((await t.call('GET', '/v1/pipeline')).headers.get('x-cache')).toBe('miss');
+    clock.set(Date.parse('2026-04-01T02:00:00Z'));
+  });
+
+  it.skipIf(onPostgres)('hears a TRUNCATE (on the embedded database, whose tables are this file\'s own)', async () => {
+    const t = await server.tenant();
+    await t.call('GET', '/v1/appointments');
+    expect((await t.call('GET', '/v1/appointments')).headers.get('x-cache')).toBe('hit');
+    await server.database.db.execute(sql`truncate appointments`);
+    expect((await t.call('GET', '/v1/appointments')).headers.get('x-cache')).toBe('miss');
+  });
+
   it('keeps nothing with LIST_CACHE_MB=0', async () => {
     const off = await startTestServer({ clock, database: server.database, env: { LIST_CACHE_MB: '0' } });
     try {
@@ -220,7 +239,8 @@ describe('the cache itself', () => {
     let gate: Promise<void> = Promise.resolve();
     let computed = 0;
     const app = Fastify();
-    app.get('/list/:company', async (request, reply) => {
+    const querystring = { type: 'object', properties: { page: { type: 'string' } } };
+    app.get('/list/:company', { schema: { querystring } }, async (request, reply) => {
       const { company } = request.params as { company: string };
       await cache.serve(request, reply, company, async () => {
         computed++;
@@ -231,8 +251,8 @@ describe('the cache itself', () => {
       return reply;
     });
     await app.ready();
-    const get = async (company: string) => {
-      const res = await app.inject({ method: 'GET', url: `/list/${company}` });
+    const get = async (company: string, page = '1') => {
+      const res = await app.inject({ method: 'GET', url: `/list/${company}?page=${page}` });
       return { cache: res.headers['x-cache'], n: res.json().n as number };
     };
     return { cache, app, get, setLive: (l: boolean) => live(l), hold: () => {
@@ -276,12 +296,25 @@ describe('the cache itself', () => {
     await h.app.close();
   });
 
+  it("lets no company take more than an eighth of the memory, nor drop others' answers", async () => {
+    const h = await harness(64_000);
+    await h.get('quiet');
+    for (let page = 1; page <= 40; page++) await h.get('busy', String(page));
+    expect((await h.get('quiet')).cache).toBe('hit');
+    expect((await h.get('busy', '40')).cache).toBe('hit');
+    expect((await h.get('busy', '1')).cache).toBe('miss'); // its own oldest went first
+    expect(h.cache.stats().bytes).toBeLessThanOrEqual(64_000 / 8 + 2_000);
+    h.cache.drop('*'); // a TRUNCATE's notification: everything goes
+    expect((await h.get('quiet')).cache).toBe('miss');
+    await h.app.close();
+  });
+
   it('stays within its memory, dropping the least recently used answers first', async () => {
-    const h = await harness(16_000); // room for about ten answers of 1 KB
-    for (let i = 0; i < 30; i++) await h.get(`c${i}`);
-    expect(h.cache.stats().bytes).toBeLessThanOrEqual(16_000);
-    expect(h.cache.stats().entries).toBeGreaterThan(5);
-    expect((await h.get('c29')).cache).toBe('hit');
+    const h = await harness(128_000); // room for about a hundred answers of 1 KB
+    for (let i = 0; i < 300; i++) await h.get(`c${i}`);
+    expect(h.cache.stats().bytes).toBeLessThanOrEqual(128_000);
+    expect(h.cache.stats().entries).toBeGreaterThan(50);
+    expect((await h.get('c299')).cache).toBe('hit');
     expect((await h.get('c0')).cache).toBe('miss');
     await h.app.close();
   });

@@ -8,14 +8,14 @@ import type { Database } from '../db/client.js';
 // - every statement that writes a company's leads, quotes, quote lines or appointments sends NOTIFY
 //   (drizzle/0012, triggers: every writer is seen), and each process drops the company's entries
 //   when the notification arrives, normally within a millisecond of the commit;
-// - the process that made a write drops the company's entries itself before it answers the write, so
-//   a client reads its own writes at once;
-// - an answer computed while a drop happened is not kept (it may have read the data before the
-//   change): each company has a generation, read before computing and compared before keeping;
+// - a write through the API (a token or a dashboard session) drops the company's entries in the
+//   process that made it before the write is answered, so an API client reads its own writes at once;
+// - an answer computed while its company was dropped is not kept (it may have read the data before
+//   the change);
 // - while the listening connection is down nothing is kept or served, and everything is dropped when
 //   it comes back;
 // - an answer that depends on the clock (a quote that reads `expired` past its deadline) is kept only
-//   until the next such moment.
+//   until the next such moment, and none longer than a minute.
 // What remains: a write committed by another process is visible here once its notification arrives
 // (typically under a millisecond). A client that needs a read strictly after such a write sends
 // `Cache-Control: no-cache`, which always reads the database.
@@ -42,8 +42,11 @@ export type ListCache = {
 };
 
 const JSON_TYPE = 'application/json; charset=utf-8';
-// Generations are kept per company seen; past this many, all are forgotten at once (with the entries).
-const MAX_GENERATIONS = 100_000;
+/** The payload that drops every company's answers (drizzle/0012 sends it after a TRUNCATE). */
+export const ALL_COMPANIES = '*';
+// However quiet a company, its answers are read afresh this often: a bound on any staleness the
+// notifications could miss without the connection noticing (the connection is also checked).
+const MAX_AGE_MS = 60_000;
 
 /** The validated query, in a fixed order: `?page=1` and no page are one key. */
 function queryKey(query: unknown): string {
@@ -67,49 +70,60 @@ export async function startListCache(
 ): Promise<ListCache> {
   // In insertion order, refreshed on each hit: the first key is the least recently used.
   const entries = new Map<string, Entry>();
-  const keysOf = new Map<string, Set<string>>();
-  const generations = new Map<string, number>();
-  let counter = 0;
-  // Bumped whenever everything is dropped (and `generations` emptied): a generation never reads the same twice.
-  let epoch = 0;
+  // Per company: its keys (oldest first) and their bytes.
+  const companies = new Map<string, { keys: Set<string>; bytes: number }>();
+  // Computations under way, per company: a drop marks them, and a marked one is not kept.
+  const computing = new Map<string, { running: number; dropped: number }>();
   let bytes = 0;
   let live = false;
+  // One company may fill a share of the memory only, so that its clients (paging through everything,
+  // say) cannot push every other company's answers out.
+  const companyShare = o.maxBytes / 8;
 
   function remove(key: string) {
     const entry = entries.get(key);
     if (!entry) return;
     entries.delete(key);
     bytes -= entry.bytes;
-    const keys = keysOf.get(entry.companyId);
-    keys?.delete(key);
-    if (keys?.size === 0) keysOf.delete(entry.companyId);
+    const company = companies.get(entry.companyId)!;
+    company.keys.delete(key);
+    company.bytes -= entry.bytes;
+    if (company.keys.size === 0) companies.delete(entry.companyId);
+  }
+
+  function dropCompany(companyId: string) {
+    const run = computing.get(companyId);
+    if (run) run.dropped++;
+    for (const key of [...(companies.get(companyId)?.keys ?? [])]) remove(key);
   }
 
   function clear() {
     entries.clear();
-    keysOf.clear();
+    companies.clear();
     bytes = 0;
-    // Every company's generation changes: a computation under way is not kept.
-    generations.clear();
-    epoch++;
+    for (const run of computing.values()) run.dropped++;
   }
-  const generationOf = (companyId: string) => `${epoch}:${generations.get(companyId) ?? 0}`;
 
   function keep(key: string, entry: Entry) {
-    if (entry.bytes > o.maxBytes / 4) return; // one huge page may not push out everything else
+    if (entry.bytes > companyShare) return;
     remove(key);
+    let company = companies.get(entry.companyId);
+    while (company && company.bytes + entry.bytes > companyShare) remove(company.keys.values().next().value!);
     while (bytes + entry.bytes > o.maxBytes && entries.size) remove(entries.keys().next().value!);
     entries.set(key, entry);
     bytes += entry.bytes;
-    let keys = keysOf.get(entry.companyId);
-    if (!keys) keysOf.set(entry.companyId, (keys = new Set()));
-    keys.add(key);
+    company = companies.get(entry.companyId);
+    if (!company) companies.set(entry.companyId, (company = { keys: new Set(), bytes: 0 }));
+    company.keys.add(key);
+    company.bytes += entry.bytes;
   }
 
   const cache: ListCache = {
     async serve(request, reply, companyId, compute) {
       const enabled = live && o.maxBytes > 0;
-      const key = `${companyId} ${request.routeOptions.url} ${queryKey(request.query)}`;
+      // Routes without a query schema take no query: `?_=<random>` is the same answer, not a new one.
+      const query = request.routeOptions.schema?.querystring ? queryKey(request.query) : '';
+      const key = `${companyId} ${request.routeOptions.url} ${query}`;
       if (enabled && !wantsFresh(request)) {
         const hit = entries.get(key);
         if (hit && o.now() < hit.freshUntil) {
@@ -121,20 +135,28 @@ export async function startListCache(
         }
         if (hit) remove(key);
       }
-      const generation = generationOf(companyId);
-      const { payload, freshUntil = Infinity } = await compute();
+      let run = computing.get(companyId);
+      if (!run) computing.set(companyId, (run = { running: 0, dropped: 0 }));
+      run.running++;
+      const droppedBefore = run.dropped;
+      let computed: Computed;
+      try {
+        computed = await compute();
+      } finally {
+        if (--run.running === 0) computing.delete(companyId);
+      }
       // The route's own serializer: the response schema checks the answer, as on any other route.
-      const body = reply.serialize(payload) as string;
-      if (enabled && live && generationOf(companyId) === generation) {
-        const bytes = Buffer.from(body);
-        keep(key, { companyId, body: bytes, bytes: bytes.length + key.length * 2 + 64, freshUntil });
+      const body = reply.serialize(computed.payload) as string;
+      if (enabled && live && run.dropped === droppedBefore) {
+        const kept = Buffer.from(body);
+        const freshUntil = Math.min(computed.freshUntil ?? Infinity, o.now() + MAX_AGE_MS);
+        keep(key, { companyId, body: kept, bytes: kept.length + key.length * 2 + 64, freshUntil });
       }
       reply.header('content-type', JSON_TYPE).header('x-cache', 'miss').send(body);
     },
     drop(companyId) {
-      generations.set(companyId, ++counter);
-      if (generations.size > MAX_GENERATIONS) clear();
-      for (const key of [...(keysOf.get(companyId) ?? [])]) remove(key);
+      if (companyId === ALL_COMPANIES) clear();
+      else dropCompany(companyId);
     },
     stats: () => ({ entries: entries.size, bytes, live }),
     async stop() {
@@ -146,7 +168,7 @@ export async function startListCache(
 
   const unlisten =
     o.maxBytes > 0
-      ? await database.listen(LISTS_CHANNEL, (companyId) => cache.drop(companyId), (isLive) => {
+      ? await database.listen(LISTS_CHANNEL, (payload) => cache.drop(payload), (isLive) => {
           live = isLive;
           clear(); // whatever changed during a gap was not heard
           o.onLive?.(isLive);
