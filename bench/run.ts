@@ -150,12 +150,16 @@ async function waitFor(url: string) {
 
 type Result = { rps: number; p50: number; p99: number; non2xx: number; errors: number };
 
-function autocannon(url: string, o: { token?: string; method?: string; body?: string; duration?: string } = {}): Promise<Result> {
+function autocannon(
+  url: string,
+  o: { token?: string; method?: string; body?: string; duration?: string; headers?: Record<string, string> } = {},
+): Promise<Result> {
   const args = [
     path.join(ROOT, 'node_modules/autocannon/autocannon.js'),
     '-c', opts.connections!, '-d', o.duration ?? opts.duration!, '-j',
   ];
   if (o.token) args.push('-H', `authorization=Bearer ${o.token}`);
+  for (const [name, value] of Object.entries(o.headers ?? {})) args.push('-H', `${name}=${value}`);
   if (o.method) args.push('-m', o.method);
   if (o.body) args.push('-H', 'content-type=application/json', '-b', o.body);
   args.push(url);
@@ -212,14 +216,20 @@ async function main() {
   const measured: { name: string; company: string; r: Result }[] = [];
   const newLead = JSON.stringify({ name: 'Bench Lead', phone: '0412 345 678', email: 'bench@example.com', source: 'bench', value: 1200 });
   for (const t of tenants) {
-    const scenarios: [string, string, { method?: string; body?: string }][] = [
-      ['GET /v1/leads', '/v1/leads', {}],
-      ['GET /v1/leads?stage=quoted', '/v1/leads?stage=quoted', {}],
-      [`GET /v1/leads?search=${t.search}`, `/v1/leads?search=${encodeURIComponent(t.search)}`, {}],
-      ['GET /v1/pipeline', '/v1/pipeline', {}],
+    const reads: [string, string][] = [
+      ['GET /v1/leads', '/v1/leads'],
+      ['GET /v1/leads?stage=quoted', '/v1/leads?stage=quoted'],
+      [`GET /v1/leads?search=${t.search}`, `/v1/leads?search=${encodeURIComponent(t.search)}`],
+      ['GET /v1/pipeline', '/v1/pipeline'],
+      ['GET /v1/quotes', '/v1/quotes'],
+      ['GET /v1/appointments', '/v1/appointments'],
+    ];
+    // Each read twice: as clients send it (a repeated page comes from the server's list cache), and
+    // with Cache-Control: no-cache, which makes every request read the database.
+    const scenarios: [string, string, { method?: string; body?: string; headers?: Record<string, string> }][] = [
+      ...reads.map(([name, p]): [string, string, object] => [name, p, {}]),
+      ...reads.map(([name, p]): [string, string, object] => [`${name} (no-cache)`, p, { headers: { 'cache-control': 'no-cache' } }]),
       ['POST /v1/leads', '/v1/leads', { method: 'POST', body: newLead }],
-      ['GET /v1/quotes', '/v1/quotes', {}],
-      ['GET /v1/appointments', '/v1/appointments', {}],
     ];
     const only = opts.only?.split(',');
     for (const [name, p, o] of scenarios) {
