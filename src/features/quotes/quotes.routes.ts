@@ -21,10 +21,7 @@ export function quotesRoutes(deps: { quotes: QuotesService; lists: ListCache }):
         },
       },
       async (request, reply) => {
-        await lists.serve(request, reply, request.principal.companyId, async () => {
-          const { answer, freshUntil } = await quotes.list(request.principal, request.query);
-          return { payload: answer, freshUntil };
-        });
+        await lists.serve(request, reply, request.principal.companyId, () => quotes.list(request.principal, request.query));
         return reply;
       },
     );

@@ -120,7 +120,7 @@ export function createQuotes(deps: QuotesDeps) {
     const filters = { status: query.status, leadId: query.lead_id };
     const page = await listQuotePage(db, tenant.companyId, filters, at, { limit: query.per_page, offset: offsetOf(query) });
     return {
-      answer: { data: page.rows.map((r) => quoteView(r, at)), meta: { page: query.page, per_page: query.per_page, total: page.total } },
+      payload: { data: page.rows.map((r) => quoteView(r, at)), meta: { page: query.page, per_page: query.per_page, total: page.total } },
       /** Until when the answer holds unless something is written (ms): the next open quote's deadline. */
       freshUntil: page.nextExpiry ? page.nextExpiry.getTime() : Infinity,
     };
