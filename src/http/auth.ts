@@ -1,15 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../lib/errors.js';
 import type { RateDecision, RateLimiter } from '../lib/rate-limiter.js';
-import type { Principal } from '../features/tokens/tokens.service.js';
 import type { Scope } from '../features/tokens/scopes.js';
-import { SESSION_COOKIE, type SessionPrincipal } from '../features/accounts/accounts.service.js';
+import { SESSION_COOKIE, type Principal, type SessionPrincipal, type TokenPrincipal } from '../auth/principal.js';
 import { canManage } from '../features/accounts/roles.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Who is asking: an API token, or a dashboard user's session. */
-    principal: Principal | SessionPrincipal;
+    principal: Principal;
   }
   interface FastifyContextConfig {
     /** The scope a token needs for this route; routes under /v1 without one are open to any token. */
@@ -57,7 +56,7 @@ function assertSameOrigin(request: FastifyRequest, publicOrigin: string) {
 export function registerAuth(
   app: FastifyInstance,
   deps: {
-    authenticate: (header: string | undefined) => Promise<Principal>;
+    authenticate: (header: string | undefined) => Promise<TokenPrincipal>;
     authenticateSession: (cookie: string) => Promise<SessionPrincipal | null>;
     /** The company's API quota (A3). */
     limiter: RateLimiter;
@@ -67,7 +66,7 @@ export function registerAuth(
     now: () => number;
   },
 ) {
-  app.decorateRequest('principal', null as unknown as Principal);
+  app.decorateRequest('principal', null as unknown as TokenPrincipal);
 
   app.addHook('onRequest', async (request, reply) => {
     if (request.method === 'OPTIONS') return; // CORS preflight carries no credentials
@@ -83,7 +82,7 @@ export function registerAuth(
       return;
     }
 
-    let principal: Principal | SessionPrincipal;
+    let principal: Principal;
     const header = v1 ? request.headers.authorization : undefined;
     if (header !== undefined) {
       principal = await deps.authenticate(header);

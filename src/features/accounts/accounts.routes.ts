@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
@@ -8,19 +8,16 @@ import {
   idParams,
   inviteInfo,
   loginBody,
-  sessionView,
   signupBody,
   teamView,
   tokenParams,
 } from './accounts.schemas.js';
-import { SESSION_COOKIE, SESSION_MAX_MS, type Accounts, type SessionPrincipal } from './accounts.service.js';
+import { SESSION_COOKIE, sessionOf, sessionView } from '../../auth/principal.js';
+import { SESSION_MAX_MS, type Accounts } from './accounts.service.js';
 
 // The dashboard's own endpoints: not part of the public API, so not in its OpenAPI document.
 const hide = true;
 const team = 'the team';
-
-/** /app/api routes other than the public ones run only with a session (src/http/auth.ts). */
-export const sessionOf = (request: FastifyRequest) => request.principal as SessionPrincipal;
 
 /** Sign-up, log-in, log-out, who am I, and the team with its invitations (docs/dashboard.md). */
 export function accountsRoutes(deps: { accounts: Accounts; secureCookies: boolean }): FastifyPluginAsyncZod {

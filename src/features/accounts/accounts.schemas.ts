@@ -28,13 +28,6 @@ export type AcceptInviteInput = z.output<typeof acceptInviteBody>;
 
 export const createInviteBody = z.object({ role: z.enum(['admin', 'member']) });
 
-export const sessionView = z.object({
-  user: z.object({ id: z.uuid(), name: z.string(), email: z.string(), role: z.enum(ROLES) }),
-  company: z.object({ id: z.uuid(), name: z.string() }),
-  scopes: z.array(z.string()),
-});
-export type SessionView = z.infer<typeof sessionView>;
-
 export const teamView = z.object({
   users: z.array(
     z.object({ id: z.uuid(), name: z.string(), email: z.string(), role: z.enum(ROLES), created_at: z.string() }),

@@ -24,28 +24,16 @@ import {
   listCompanyUsers,
   listOpenInvites,
 } from './accounts.repo.js';
-import type { AcceptInviteInput, LoginInput, SessionView, SignupInput } from './accounts.schemas.js';
+import type { SessionPrincipal, SessionView } from '../../auth/principal.js';
+import type { AcceptInviteInput, LoginInput, SignupInput } from './accounts.schemas.js';
 import { scopesOfRole } from './roles.js';
 
-export const SESSION_COOKIE = 'ql_session';
 const DAY_MS = 86_400_000;
 export const SESSION_IDLE_MS = 7 * DAY_MS;
 export const SESSION_MAX_MS = 30 * DAY_MS;
 // Moving the idle expiry on every request would write on every request; a few minutes' slack is enough.
 const EXTEND_AFTER_MS = 5 * 60_000;
 const INVITE_MS = 7 * DAY_MS;
-
-export type SessionPrincipal = {
-  kind: 'session';
-  sessionId: string;
-  userId: string;
-  role: Role;
-  companyId: string;
-  scopes: readonly string[];
-  country: string;
-  /** What GET /app/api/me answers. */
-  view: SessionView;
-};
 
 const digest = (secret: string) => createHash('sha256').update(secret, 'utf8').digest('hex');
 const newSecret = () => randomBytes(32).toString('base64url'); // 256 bits

@@ -7,7 +7,7 @@ import { isUuid } from '../../lib/ids.js';
 import { recordEvent } from '../events/events.js';
 import { foreignKeyViolation } from '../../db/errors.js';
 import { findLead } from '../leads/leads.repo.js';
-import type { Principal } from '../tokens/tokens.service.js';
+import type { Principal } from '../../auth/principal.js';
 import type { Appointment, CreateAppointmentInput, ListAppointmentsQuery, UpdateAppointmentInput } from './appointments.schemas.js';
 import {
   findAppointment,

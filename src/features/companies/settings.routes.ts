@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
 import { NotFoundError } from '../../lib/errors.js';
-import { sessionOf } from '../accounts/accounts.routes.js';
+import { sessionOf } from '../../auth/principal.js';
 import { findCompany } from './companies.repo.js';
 import { changeCompany, companyView } from './companies.service.js';
 

@@ -4,7 +4,7 @@ import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { isUuid } from '../../lib/ids.js';
 import { normalizePhone } from '../../lib/phone.js';
 import { recordEvent } from '../events/events.js';
-import type { Principal } from '../tokens/tokens.service.js';
+import type { Principal } from '../../auth/principal.js';
 import { offsetOf, type Page } from '../../http/pagination.js';
 import { lockQuotesOfLead } from '../quotes/quotes.repo.js';
 import type { CreateLeadInput, Lead, ListLeadsQuery, UpdateLeadInput } from './leads.schemas.js';

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { PIPELINE_STAGES } from '../../db/schema/index.js';
 import type { Clock } from '../../lib/clock.js';
-import { sessionOf } from '../accounts/accounts.routes.js';
+import { sessionOf } from '../../auth/principal.js';
 import { countLeadsByStage } from '../leads/leads.repo.js';
 
 const WEEKS = 12;

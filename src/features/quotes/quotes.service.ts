@@ -13,7 +13,7 @@ import { findCompany } from '../companies/companies.repo.js';
 import { recordEvent } from '../events/events.js';
 import { findLead } from '../leads/leads.repo.js';
 import { applyLeadChange } from '../leads/leads.service.js';
-import type { Principal } from '../tokens/tokens.service.js';
+import type { Principal } from '../../auth/principal.js';
 import type { CreateQuoteInput, ListQuotesQuery, Quote, UpdateQuoteInput } from './quotes.schemas.js';
 import {
   claimDraftForSending,

@@ -5,7 +5,7 @@ import { countSegments } from '../../lib/sms-segments.js';
 import { offsetOf, type Page } from '../../http/pagination.js';
 import { findCompany } from '../companies/companies.repo.js';
 import { findLead } from '../leads/leads.repo.js';
-import type { Principal } from '../tokens/tokens.service.js';
+import type { Principal } from '../../auth/principal.js';
 import { MAX_MESSAGE_LENGTH, type SendSmsInput, type SmsMessage } from './sms.schemas.js';
 import type { SmsProvider } from './sms.provider.js';
 import {

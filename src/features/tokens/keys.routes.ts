@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';
-import { sessionOf } from '../accounts/accounts.routes.js';
+import { sessionOf } from '../../auth/principal.js';
 import { ALL_SCOPES, SCOPES } from './scopes.js';
 import { issueToken, listCompanyTokens, revokeToken } from './tokens.service.js';
 

@@ -14,6 +14,7 @@ const MAX_ENTRIES = 50_000;
 
 export type CachedToken = {
   id: string;
+  name: string;
   companyId: string;
   scopes: string[];
   expiresAt: Date | null;

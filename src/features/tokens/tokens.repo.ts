@@ -15,6 +15,7 @@ const tokenByDigest = preparedPerDb((db) =>
   db
     .select({
       id: apiTokens.id,
+      name: apiTokens.name,
       companyId: apiTokens.companyId,
       scopes: apiTokens.scopes,
       expiresAt: apiTokens.expiresAt,

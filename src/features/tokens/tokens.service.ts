@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { TokenPrincipal } from '../../auth/principal.js';
 import type { Db } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';
 import { ConflictError, NotFoundError, UnauthorizedError, ValidationError } from '../../lib/errors.js';
@@ -18,7 +19,6 @@ import {
   type TokenRow,
 } from './tokens.repo.js';
 
-export type Principal = { kind: 'token'; tokenId: string; companyId: string; scopes: readonly string[]; country: string };
 
 export function tokenView(row: TokenRow) {
   return {
@@ -140,7 +140,7 @@ export function createAuthenticator(deps: { db: Db; clock: Clock; cache?: TokenC
   // The last time this process wrote last_used_at per token; the SQL guard covers other instances.
   const lastTouched = new Map<string, number>();
 
-  return async function authenticate(header: string | undefined): Promise<Principal> {
+  return async function authenticate(header: string | undefined): Promise<TokenPrincipal> {
     const match = header === undefined ? null : BEARER.exec(header.trim());
     if (!match) throw new UnauthorizedError('Missing or invalid Authorization header. Use: Bearer <api_token>');
     const token = (match[1] ?? '').trim();
@@ -164,6 +164,6 @@ export function createAuthenticator(deps: { db: Db; clock: Clock; cache?: TokenC
       // Bookkeeping only: never make the request wait for it or fail because of it.
       touchTokenLastUsed(db, row.id, new Date(now)).catch((err) => deps.onTouchError?.(err));
     }
-    return { kind: 'token', tokenId: row.id, companyId: row.companyId, scopes: row.scopes, country: row.country };
+    return { kind: 'token', tokenId: row.id, tokenName: row.name, companyId: row.companyId, scopes: row.scopes, country: row.country };
   };
 }
