@@ -69,6 +69,7 @@ describe('events end to end', () => {
     expect(booked.status).toBe(201);
     await owner.call('PATCH', `/v1/appointments/${booked.body.data.id}`, { status: 'confirmed' });
 
+    expect((await owner.call('POST', '/v1/sms', { lead_id: lead.id, message: 'See you Monday at 9' })).status).toBe(200);
     expect((await fake.postInbound({ from: '+61412555010', to: twilioNumber, body: 'Thanks, see you then' })).status).toBe(200);
     expect((await owner.call('DELETE', `/v1/leads/${lead.id}`)).status).toBe(204);
 
@@ -99,6 +100,14 @@ describe('events end to end', () => {
     expect(one('appointment.updated').previous).toEqual({ status: 'scheduled' });
     expect(one('sms.received').data).toMatchObject({ body: 'Thanks, see you then', lead_id: lead.id });
     expect(one('lead.deleted').data).toEqual({ id: lead.id });
+    // Accepted by the provider: its MessageSid is known (Twilio answers a send with status queued).
+    expect(one('sms.sent').data).toMatchObject({ body: 'See you Monday at 9', lead_id: lead.id, provider_sid: expect.stringMatching(/^SM/) });
+    // Who made each change: the key for what the API did, the customer for what they did.
+    expect(one('sms.sent').actor).toMatchObject({ type: 'api', id: expect.any(String) });
+    expect(one('appointment.booked').actor.type).toBe('api');
+    expect(one('quote.accepted').actor).toEqual({ type: 'lead', id: lead.id, name: 'Dana Lee' });
+    expect(one('sale.completed').actor).toEqual({ type: 'lead', id: lead.id, name: 'Dana Lee' });
+    expect(one('sms.received').actor).toEqual({ type: 'lead', id: lead.id, name: 'Dana Lee' });
     expect(byEvent.get('lead.updated')!.map((e) => e.previous.pipeline_stage)).toEqual(
       expect.arrayContaining(['new_lead', 'follow_up', 'quoted']),
     );

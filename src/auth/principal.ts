@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { ROLES, type Role } from '../db/schema/index.js';
+import { ACTOR_TYPES, ROLES, type Actor, type Role } from '../db/schema/index.js';
 
 // Who is asking, and who made a change: below the features and the HTTP layer, which both use it.
 
@@ -41,16 +41,9 @@ export const SESSION_COOKIE = 'ql_session';
 /** /app/api routes other than the public ones run only with a session (src/http/auth.ts). */
 export const sessionOf = (request: FastifyRequest) => request.principal as SessionPrincipal;
 
-/**
- * Who made a change or wrote a message: one word list for events' `actor` and messages' `sender`.
- * `lead`: the customer (a text, the quote page); `user`: a person in the dashboard; `api`: a token
- * (`name` is the key's name); `agent`: the lead agent; `automation`: follow-ups and instant replies;
- * `intake`: a web form; `system`: the operator's command line and the server's own housekeeping.
- */
-export const ACTOR_TYPES = ['lead', 'user', 'api', 'agent', 'automation', 'intake', 'system'] as const;
-export type ActorType = (typeof ACTOR_TYPES)[number];
+/** Who made a change or wrote a message (the word list: ACTOR_TYPES in src/db/schema/core.ts). */
 export const actorSchema = z.object({ type: z.enum(ACTOR_TYPES), id: z.string().nullable(), name: z.string().nullable() });
-export type Actor = z.infer<typeof actorSchema>;
+export type { Actor };
 
 export const SYSTEM_ACTOR: Actor = { type: 'system', id: null, name: null };
 

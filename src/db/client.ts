@@ -15,6 +15,9 @@ import * as schema from './schema/index.js';
 /** A Drizzle database or transaction on either engine: repositories take this. */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
+/** The rows of `db.execute(sql…)`: both engines' drivers answer `{ rows }`. */
+export const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
+
 export type Database = {
   db: Db;
   engine: 'pglite' | 'postgres';

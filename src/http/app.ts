@@ -10,10 +10,12 @@ import type { RateLimiter } from '../lib/rate-limiter.js';
 import { createAuthenticator } from '../features/tokens/tokens.service.js';
 import { startTokenCache } from '../features/tokens/token-cache.js';
 import { leadsRoutes } from '../features/leads/leads.routes.js';
+import { createLeads } from '../features/leads/leads.service.js';
 import { pipelineRoutes } from '../features/pipeline/pipeline.routes.js';
 import { createSmsProvider } from '../features/sms/sms.provider.js';
 import { smsRoutes } from '../features/sms/sms.routes.js';
-import { sendSms } from '../features/sms/sms.service.js';
+import { createSms } from '../features/sms/sms.service.js';
+import { createTwilioWebhooks } from '../features/sms/sms.inbound.js';
 import { twilioWebhookRoutes } from '../features/sms/twilio-webhooks.routes.js';
 import { createQuotes, type TextQuoteLink } from '../features/quotes/quotes.service.js';
 import { quotesRoutes } from '../features/quotes/quotes.routes.js';
@@ -143,22 +145,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerOpenApi(app, config.publicUrl);
 
   await app.register(healthRoutes({ database, limiter }));
-  await app.register(leadsRoutes({ db, lists }));
+  const leads = createLeads({ db, clock });
+  await app.register(leadsRoutes({ leads, lists }));
   await app.register(pipelineRoutes({ db, lists }));
-  const sms = {
+  const sms = createSms({
     db,
+    clock,
+    leads,
     provider: createSmsProvider(config, app.log),
     publicUrl: config.publicUrl,
     onRecordError: (err: unknown) => app.log.error({ err }, "SMS sent, but Twilio's answer was not recorded"),
-  };
-  await app.register(smsRoutes(sms));
-  await app.register(twilioWebhookRoutes({ db, authToken: config.twilioAuthToken, publicUrl: config.publicUrl }));
+  });
+  await app.register(smsRoutes({ sms }));
+  const twilio = createTwilioWebhooks({ db, clock, leads, sms, authToken: config.twilioAuthToken, publicUrl: config.publicUrl });
+  await app.register(twilioWebhookRoutes({ twilio }));
   // A quote sent with {"sms": true} is texted through the one SMS send path: credits, opt-out, thread.
   const textQuoteLink: TextQuoteLink =
-    deps.textQuoteLink ?? ((a) => sendSms(sms, { companyId: a.companyId, leadId: a.leadId, body: a.message }));
-  const quotes = createQuotes({ db, clock, publicUrl: config.publicUrl, textQuoteLink });
+    deps.textQuoteLink ?? ((a) => sms.send({ companyId: a.companyId }, { leadId: a.leadId, body: a.message, sender: a.sender }));
+  const quotes = createQuotes({ db, clock, leads, publicUrl: config.publicUrl, textQuoteLink });
   await app.register(quotesRoutes({ quotes, lists }));
-  await app.register(quotePageRoutes({ quotes, page: createQuotePage({ db, clock, quotes }) }));
+  await app.register(quotePageRoutes({ quotes, page: createQuotePage({ db, clock, quotes, leads }) }));
   await app.register(appointmentsRoutes({ appointments: createAppointments({ db, clock }), lists }));
   // The test send of POST /v1/webhooks/:id/test goes out from the API process, with the same guard.
   const webhookSender = createWebhookSender({ allowPrivateTargets: config.webhookAllowPrivateTargets });

@@ -7,6 +7,7 @@ import { idempotencyKeys } from '../db/schema/index.js';
 import { canonicalJson } from '../lib/canonical-json.js';
 import { ConflictError, UnprocessableError, ValidationError } from '../lib/errors.js';
 import type { SecretBox } from '../lib/secret-box.js';
+import { isUuid } from '../lib/ids.js';
 
 // B2. The first answer to a POST with an Idempotency-Key is kept for a day per company and key; a
 // retry gets it back without the work being done again.
@@ -77,6 +78,18 @@ async function takeOver(db: Db, row: KeyRow, hash: string, now: Date, fresh: boo
 // Binds a stored answer to its company and key: it cannot be replayed under another.
 const sealContext = (companyId: string, key: string) => `idempotency:${companyId}:${key}`;
 
+/** The lead an answer is about: POST /v1/leads answers the lead, other POSTs name it by lead_id. */
+function leadOfAnswer(request: FastifyRequest, payload: unknown): string | null {
+  if (typeof payload !== 'string' || !payload.startsWith('{')) return null;
+  try {
+    const data = (JSON.parse(payload) as { data?: { id?: unknown; lead_id?: unknown } }).data;
+    const id = request.routeOptions.url === '/v1/leads' ? data?.id : data?.lead_id;
+    return typeof id === 'string' && isUuid(id) ? id : null;
+  } catch {
+    return null;
+  }
+}
+
 export function registerIdempotency(app: FastifyInstance, deps: { db: Db; now: () => number; secrets: SecretBox }) {
   const { db } = deps;
   app.decorateRequest('idempotencyKey', null);
@@ -142,6 +155,7 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db; now: (
         .update(idempotencyKeys)
         .set({
           statusCode: status,
+          leadId: leadOfAnswer(request, payload),
           responseBody: typeof payload === 'string' && payload ? deps.secrets.seal(payload, sealContext(request.principal.companyId, held.key)) : '',
         })
         .where(where);

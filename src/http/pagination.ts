@@ -33,4 +33,12 @@ export function paginated<T extends z.ZodType>(item: T) {
 }
 
 export type Page = { page: number; per_page: number };
-export const offsetOf = (p: Page) => (p.page - 1) * p.per_page;
+
+/** The rows a page asks for, as services take them: plain limit and offset, no HTTP words. */
+export const windowOf = (p: Page) => ({ limit: p.per_page, offset: (p.page - 1) * p.per_page });
+
+/** A service's rows and their total, answered with A4's meta. */
+export const answerPage = <T>(p: Page, r: { data: T[]; total: number }) => ({
+  data: r.data,
+  meta: { page: p.page, per_page: p.per_page, total: r.total },
+});

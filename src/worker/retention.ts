@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { Clock } from '../lib/clock.js';
 import type { WorkerTask } from './worker.js';
+import { finishLeadErasures } from '../features/leads/lead-erasure.repo.js';
 
 const DAY_MS = 86_400_000;
 /** Delivered outbox rows are only the record that fan-out happened: a week covers any investigation. */
@@ -43,7 +44,9 @@ export function createRetentionTask(deps: { db: Db; clock: Clock }): WorkerTask 
           where expires_at < ${new Date(now)} or idle_expires_at < ${new Date(now)}
           limit ${BATCH} for update skip locked)
         returning id`);
-      return deleted(outbox) + deleted(deliveries) + deleted(sessions);
+      // Copies of erased leads in events that were still on their way when the lead was erased.
+      const erasures = await finishLeadErasures(db, BATCH);
+      return deleted(outbox) + deleted(deliveries) + deleted(sessions) + erasures;
     },
   };
 }

@@ -4,6 +4,8 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/rate-limiter.js';
 import { createInstantReplyTask } from '../features/sms/instant-reply.js';
 import { createSmsProvider } from '../features/sms/sms.provider.js';
+import { createSms } from '../features/sms/sms.service.js';
+import { createLeads } from '../features/leads/leads.service.js';
 import type { WorkerTask } from './worker.js';
 import { createRetentionTask } from './retention.js';
 import { webhookWorkerTask } from '../features/webhooks/webhooks.worker-task.js';
@@ -18,11 +20,16 @@ export function createWorkerTasks(deps: WorkerDeps): WorkerTask[] {
     createRetentionTask({ db: database.db, clock }),
     createInstantReplyTask({
       db: database.db,
-      provider: createSmsProvider(config, log),
-      publicUrl: config.publicUrl,
-      onRecordError: (err) => log.warn({ err }, "instant reply sent, but Twilio's answer was not recorded"),
       clock,
       log,
+      sms: createSms({
+        db: database.db,
+        clock,
+        leads: createLeads({ db: database.db, clock }),
+        provider: createSmsProvider(config, log),
+        publicUrl: config.publicUrl,
+        onRecordError: (err) => log.warn({ err }, "instant reply sent, but Twilio's answer was not recorded"),
+      }),
     }),
   ];
 }

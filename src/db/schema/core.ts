@@ -27,6 +27,16 @@ export type PipelineStage = (typeof PIPELINE_STAGES)[number];
 export const AI_STATUSES = ['new', 'hot', 'warm', 'cold'] as const;
 export type AiStatus = (typeof AI_STATUSES)[number];
 
+/**
+ * Who made a change or wrote a message: one word list for events' `actor` and messages' `sender`.
+ * `lead`: the customer (a text, the quote page); `user`: a person in the dashboard; `api`: a token
+ * (`name` is the key's name); `agent`: the lead agent; `automation`: follow-ups and instant replies;
+ * `intake`: a web form; `system`: the operator's command line and the server's own housekeeping.
+ */
+export const ACTOR_TYPES = ['lead', 'user', 'api', 'agent', 'automation', 'intake', 'system'] as const;
+export type ActorType = (typeof ACTOR_TYPES)[number];
+export type Actor = { type: ActorType; id: string | null; name: string | null };
+
 const timestamps = {
   createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
@@ -48,6 +58,8 @@ export const companies = pgTable('companies', {
   timezone: text('timezone').notNull().default('Australia/Sydney'),
   // The text a new lead gets at once by SMS ({first_name}, {company}); null: off.
   instantReply: text('instant_reply'),
+  // The company's switch that stops every outbound text at once (the dashboard shows a banner).
+  smsPaused: boolean('sms_paused').notNull().default(false),
   ...timestamps,
 });
 
@@ -156,6 +168,8 @@ export const outboxEvents = pgTable(
     eventType: text('event_type').notNull(),
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
     previous: jsonb('previous').$type<Record<string, unknown>>(),
+    // Who made the change ({type, id, name}: src/auth/principal.ts); null on events recorded before it was kept.
+    actor: jsonb('actor').$type<Actor>(),
     occurredAt: timestamp('occurred_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     availableAt: timestamp('available_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     claimedUntil: timestamp('claimed_until', { withTimezone: true, precision: 3 }),
@@ -170,6 +184,21 @@ export const outboxEvents = pgTable(
   ],
 );
 
+/**
+ * Leads erased while events about them were still on their way to webhook endpoints: those events go
+ * out as committed (the receiver hears lead.deleted last), and the retention task erases their copies
+ * from the outbox and the delivery log once they have, then this row. Holds no personal data.
+ */
+export const leadErasures = pgTable(
+  'lead_erasures',
+  {
+    companyId: companyRef(),
+    leadId: uuid('lead_id').notNull(),
+    erasedAt: timestamp('erased_at', { withTimezone: true, precision: 3 }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.companyId, t.leadId] })],
+);
+
 /** Stored first answers of POSTs that carried an Idempotency-Key (B2). */
 export const idempotencyKeys = pgTable(
   'idempotency_keys',
@@ -180,6 +209,10 @@ export const idempotencyKeys = pgTable(
     // null while the first request is still running.
     statusCode: smallint('status_code'),
     responseBody: text('response_body'),
+    // The lead the answer is about (a lead, or a quote, appointment or text of one): the sealed answer
+    // carries their data, so erasing the lead finds it by this (no foreign key: a lead erased while
+    // its POST is answered must not fail the answer).
+    leadId: uuid('lead_id'),
     lockedAt: timestamp('locked_at', { withTimezone: true, precision: 3 }).notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull(),
   },

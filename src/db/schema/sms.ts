@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, pgTable, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { companyRef, leads, leadRef } from './core.js';
+import { index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { companyRef, leads, leadRef, type Actor } from './core.js';
 
 export const SMS_DIRECTIONS = ['inbound', 'outbound'] as const;
 export const SMS_STATUSES = ['queued', 'sent', 'delivered', 'undelivered', 'failed', 'received'] as const;
@@ -29,6 +29,10 @@ export const smsMessages = pgTable(
     toNumber: text('to_number'),
     // 'instant_reply' for the automatic first answer; at most one per lead (index below).
     kind: text('kind', { enum: ['message', 'instant_reply'] }).notNull().default('message'),
+    // Who wrote it: the lead (inbound), a user, an API key, the agent, an automation (src/auth/principal.ts).
+    sender: jsonb('sender').$type<Actor>().notNull(),
+    // What caused an automatic text (e.g. `instant_reply:<lead id>`): unique, so a retried job can never text twice.
+    originKey: text('origin_key'),
     createdAt: at('created_at').notNull().defaultNow(),
     updatedAt: at('updated_at').notNull().defaultNow(),
   },
@@ -38,7 +42,23 @@ export const smsMessages = pgTable(
     uniqueIndex('sms_messages_instant_reply_idx')
       .on(t.leadId)
       .where(sql`kind = 'instant_reply'`),
+    uniqueIndex('sms_messages_origin_key_idx').on(t.companyId, t.originKey),
   ],
+);
+
+/**
+ * Numbers that texted STOP, per company: opt-out belongs to the number, not to one lead (Australia's
+ * Spam Act), so every lead of the company with it is suppressed, now and later. Kept when a lead is
+ * erased: a suppression list is what lets the business keep honouring the request.
+ */
+export const smsOptOuts = pgTable(
+  'sms_opt_outs',
+  {
+    companyId: companyRef(),
+    phone: text('phone').notNull(),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.companyId, t.phone] })],
 );
 
 /**

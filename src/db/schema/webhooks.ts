@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgTable, smallint, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
-import { companyRef } from './core.js';
+import { companyRef, type Actor } from './core.js';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
 
@@ -43,6 +43,7 @@ export const webhookDeliveries = pgTable(
     eventType: text('event_type').notNull(),
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
     previous: jsonb('previous').$type<Record<string, unknown>>(),
+    actor: jsonb('actor').$type<Actor>(),
     occurredAt: ts('occurred_at').notNull(),
     test: boolean('test').notNull().default(false),
     status: text('status', { enum: ['pending', 'succeeded', 'failed'] }).notNull().default('pending'),

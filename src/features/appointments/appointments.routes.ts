@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { errorResponses } from '../../http/openapi.js';
-import { paginated } from '../../http/pagination.js';
+import { answerPage, paginated, windowOf } from '../../http/pagination.js';
 import type { ListCache } from '../../http/list-cache.js';
 import {
   appointment,
@@ -29,7 +29,7 @@ export function appointmentsRoutes(deps: { appointments: AppointmentsService; li
       },
       async (request, reply) => {
         await lists.serve(request, reply, request.principal.companyId, async () => ({
-          payload: await appointments.list(request.principal, request.query),
+          payload: answerPage(request.query, await appointments.list(request.principal, request.query, windowOf(request.query))),
         }));
         return reply;
       },

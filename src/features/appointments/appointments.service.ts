@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.js';
-import { offsetOf, type Page } from '../../http/pagination.js';
 import type { Clock } from '../../lib/clock.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { isUuid } from '../../lib/ids.js';
 import { recordEvent } from '../events/events.js';
 import { foreignKeyViolation } from '../../db/errors.js';
 import { findLead } from '../leads/leads.repo.js';
-import type { Principal } from '../../auth/principal.js';
+import { actorOf, type Principal } from '../../auth/principal.js';
 import type { Appointment, CreateAppointmentInput, ListAppointmentsQuery, UpdateAppointmentInput } from './appointments.schemas.js';
 import {
   findAppointment,
@@ -52,7 +51,7 @@ export function createAppointments(deps: { db: Db; clock: Clock }) {
   const { db, clock } = deps;
   const now = () => new Date(clock.now());
 
-  async function list(tenant: Tenant, q: ListAppointmentsQuery & Page) {
+  async function list(tenant: Tenant, q: ListAppointmentsQuery, window: { limit: number; offset: number }) {
     const filters = {
       type: q.type,
       status: q.status,
@@ -60,8 +59,8 @@ export function createAppointments(deps: { db: Db; clock: Clock }) {
       to: q.to ? new Date(q.to) : undefined,
       leadId: q.lead_id,
     };
-    const { rows, total } = await listAppointmentPage(db, tenant.companyId, filters, { limit: q.per_page, offset: offsetOf(q) });
-    return { data: rows.map(appointmentView), meta: { page: q.page, per_page: q.per_page, total } };
+    const { rows, total } = await listAppointmentPage(db, tenant.companyId, filters, window);
+    return { data: rows.map(appointmentView), total };
   }
 
   async function get(tenant: Tenant, id: string): Promise<Appointment> {
@@ -70,7 +69,7 @@ export function createAppointments(deps: { db: Db; clock: Clock }) {
     return appointmentView(row);
   }
 
-  async function create(tenant: Tenant, input: CreateAppointmentInput): Promise<Appointment> {
+  async function create(tenant: Principal, input: CreateAppointmentInput): Promise<Appointment> {
     const start = new Date(input.start_time);
     const end = input.end_time ? new Date(input.end_time) : new Date(start.getTime() + DEFAULT_LENGTH_MS);
     checkOrder(start, end);
@@ -96,7 +95,7 @@ export function createAppointments(deps: { db: Db; clock: Clock }) {
       });
       const booked = appointmentView((await findAppointment(tx, tenant.companyId, id))!);
       // Older receivers read the lead's name at the top level.
-      await recordEvent(tx, tenant.companyId, 'appointment.booked', { ...booked, lead_name: lead.name });
+      await recordEvent(tx, tenant.companyId, 'appointment.booked', { ...booked, lead_name: lead.name }, actorOf(tenant));
       return booked;
     });
     // The lead may be erased between the check and the insert.
@@ -105,7 +104,7 @@ export function createAppointments(deps: { db: Db; clock: Clock }) {
     });
   }
 
-  async function update(tenant: Tenant, id: string, input: UpdateAppointmentInput): Promise<Appointment> {
+  async function update(tenant: Principal, id: string, input: UpdateAppointmentInput): Promise<Appointment> {
     if (Object.values(input).every((v) => v === undefined)) throw new ValidationError('No valid fields to update');
     if (!isUuid(id)) throw new NotFoundError('Appointment not found');
     return db.transaction(async (tx) => {
@@ -135,7 +134,7 @@ export function createAppointments(deps: { db: Db; clock: Clock }) {
       if (Object.keys(previous).length === 0) return before;
       await updateAppointmentRow(tx, tenant.companyId, id, { ...patch, updatedAt: now() });
       const updated = appointmentView((await findAppointment(tx, tenant.companyId, id))!);
-      await recordEvent(tx, tenant.companyId, 'appointment.updated', { ...updated, lead_name: updated.leads.name }, previous);
+      await recordEvent(tx, tenant.companyId, 'appointment.updated', { ...updated, lead_name: updated.leads.name }, actorOf(tenant), previous);
       return updated;
     });
   }

@@ -31,6 +31,7 @@ const companyFields = z.object({
     .string()
     .max(1600, "'instant-reply' must be at most 1600 characters")
     .transform((t) => (t.trim() === '' ? null : t)),
+  smsPaused: z.boolean("'sms-paused' must be true or false"),
 });
 
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
@@ -50,6 +51,7 @@ export type CompanySettings = {
   taxMode?: 'exclusive' | 'inclusive';
   timezone?: string;
   instantReply?: string;
+  smsPaused?: boolean;
 };
 export type CompanyInput = { name: string; country?: string; smsCredits?: number; twilioNumber?: string | null } & CompanySettings;
 
@@ -65,6 +67,7 @@ export function companyView(row: CompanyRow) {
     tax_mode: row.taxMode,
     timezone: row.timezone,
     instant_reply: row.instantReply,
+    sms_paused: row.smsPaused,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };
@@ -91,6 +94,7 @@ function settingsOf(values: Partial<z.output<typeof companyFields>>) {
     ...(values.taxMode !== undefined && { taxMode: values.taxMode }),
     ...(values.timezone !== undefined && { timezone: values.timezone }),
     ...(values.instantReply !== undefined && { instantReply: values.instantReply }),
+    ...(values.smsPaused !== undefined && { smsPaused: values.smsPaused }),
   };
 }
 

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';
-import { leads, users, type AiStatus, type PipelineStage } from '../../db/schema/index.js';
+import { users, type AiStatus, type PipelineStage } from '../../db/schema/index.js';
+import { actorOf, type TokenPrincipal } from '../../auth/principal.js';
+import { createLeads } from '../leads/leads.service.js';
+import { findLead } from '../leads/leads.repo.js';
 import { hashPassword } from '../../lib/passwords.js';
 import { ALL_SCOPES } from '../tokens/scopes.js';
 import { issueToken } from '../tokens/tokens.service.js';
@@ -53,32 +56,50 @@ export async function seedDemoIfEmpty(db: Db, clock: Clock, publicUrl: string) {
   if ((await countCompanies(db)) > 0) return null;
   const company = await createCompany(db, { name: 'Demo Roofing Co', country: 'AU', smsCredits: 100 });
   const now = clock.now();
-  const rows = await db.insert(leads).values(
-    SAMPLES.map(([first, last, phone, stage, ai, score, service, suburb, value], i) => ({
-      companyId: company.id,
-      name: `${first} ${last}`,
-      firstName: first,
-      lastName: last,
-      email: `${first}.${last}`.toLowerCase().replace(/'/g, '') + '@example.com',
-      phone,
-      pipelineStage: stage,
-      aiStatus: ai,
-      aiScore: score,
-      source: ['website', 'facebook', 'zapier', 'google_ads'][i % 4],
-      serviceType: service,
-      address: suburb,
-      postcode: suburb.slice(-4),
-      value: value === null ? null : value.toFixed(2),
-      // Spread over the last three weeks, newest first in the list.
-      createdAt: new Date(now - (SAMPLES.length - i) * 29 * 3600_000),
-      updatedAt: new Date(now - (SAMPLES.length - i) * 29 * 3600_000),
-    })),
-  ).returning({ id: leads.id, stage: leads.pipelineStage });
-  const tenant = { companyId: company.id, scopes: ALL_SCOPES };
+  const token = await issueToken(db, clock, { companyId: company.id, name: 'Demo token', scopes: ALL_SCOPES });
+  // The samples are made as the demo token would make them through the API, so their events say so.
+  const tenant: TokenPrincipal = {
+    kind: 'token',
+    tokenId: token.id,
+    tokenName: token.name,
+    companyId: company.id,
+    country: company.country,
+    scopes: ALL_SCOPES,
+  };
+  const rows: { id: string; stage: PipelineStage }[] = [];
+  for (const [i, [first, last, phone, stage, ai, score, service, suburb, value]] of SAMPLES.entries()) {
+    // Spread over the last three weeks, newest first in the list: the leads service takes its time
+    // from the clock it is given.
+    const createdAt = now - (SAMPLES.length - i) * 29 * 3600_000;
+    const leads = createLeads({ db, clock: { now: () => createdAt } });
+    await db.transaction(async (tx) => {
+      const lead = await leads.createLead(
+        tx,
+        tenant,
+        {
+          first_name: first,
+          last_name: last,
+          email: `${first}.${last}`.toLowerCase().replace(/'/g, '') + '@example.com',
+          phone,
+          pipeline_stage: stage,
+          source: ['website', 'facebook', 'zapier', 'google_ads'][i % 4],
+          service_type: service,
+          address: suburb,
+          postcode: suburb.slice(-4),
+          value,
+        },
+        actorOf(tenant),
+      );
+      // What the lead agent would have made of them (a client cannot set these).
+      const row = (await findLead(tx, company.id, lead.id, { lock: true }))!;
+      await leads.applyLeadChange(tx, company.id, row, { aiStatus: ai, aiScore: score }, { type: 'system', id: null, name: 'Demo data' });
+      rows.push({ id: lead.id, stage });
+    });
+  }
   const inStage = (stage: PipelineStage) => rows.filter((r) => r.stage === stage).map((r) => r.id);
 
   // Through the same services and request schemas as the API; no SMS: the demo's quotes go without a text.
-  const quotes = createQuotes({ db, clock, publicUrl, textQuoteLink: async () => undefined });
+  const quotes = createQuotes({ db, clock, leads: createLeads({ db, clock }), publicUrl, textQuoteLink: async () => undefined });
   const validUntil = new Date(now + 30 * 86_400_000).toISOString().slice(0, 10);
   const lineItems = (i: number) =>
     QUOTE_LINES[i % QUOTE_LINES.length].map(([description, quantity, unit_price]) => ({ description, quantity, unit_price }));
@@ -109,7 +130,6 @@ export async function seedDemoIfEmpty(db: Db, clock: Clock, publicUrl: string) {
     );
   }
 
-  const token = await issueToken(db, clock, { companyId: company.id, name: 'Demo token', scopes: ALL_SCOPES });
   // The dashboard's demo login: a random password, printed once like the token.
   const login = { email: DEMO_EMAIL, password: randomBytes(12).toString('base64url') };
   await db.insert(users).values({

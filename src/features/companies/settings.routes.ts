@@ -17,6 +17,8 @@ const settingsBody = z
     tax_rate: z.number().min(0).max(1, { error: 'must be a fraction: 0.1 for 10%' }),
     tax_mode: z.enum(['exclusive', 'inclusive']),
     instant_reply: z.string().max(1600).nullable(),
+    // Stops every outbound text at once (agent, follow-ups, the API) until it is switched back.
+    sms_paused: z.boolean(),
   })
   .partial();
 
@@ -48,6 +50,7 @@ export function settingsRoutes(deps: { db: Db }): FastifyPluginAsyncZod {
         taxMode: b.tax_mode,
         // The service reads '' as "off".
         instantReply: b.instant_reply === null ? '' : b.instant_reply,
+        smsPaused: b.sms_paused,
       });
       return settingsView(company);
     });

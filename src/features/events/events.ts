@@ -1,5 +1,6 @@
 import type { Db } from '../../db/client.js';
-import { outboxEvents } from '../../db/schema/index.js';
+import type { SQL } from 'drizzle-orm';
+import { outboxEvents, type Actor } from '../../db/schema/index.js';
 
 /** Every event a webhook endpoint can subscribe to (A10 and B6). */
 export const EVENT_TYPES = [
@@ -14,6 +15,7 @@ export const EVENT_TYPES = [
   'appointment.booked',
   'appointment.updated',
   'sms.received',
+  'sms.sent',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -30,19 +32,22 @@ export const EVENT_DESCRIPTIONS: Record<EventType, string> = {
   'appointment.booked': 'An appointment was booked',
   'appointment.updated': 'An appointment was rescheduled or changed status',
   'sms.received': 'A lead texted the company',
+  'sms.sent': 'A text to a lead was accepted by the SMS provider',
 };
 
 /**
- * Records an event in the outbox. Call it with the transaction that makes the change, so that a
- * committed change always has its event and a rolled-back one never does (B6).
+ * Records an event in the outbox, with who made the change. Call it with the transaction that makes
+ * the change, so that a committed change always has its event and a rolled-back one never does (B6).
+ * `data` may be SQL when part of it is only known inside the statement (see leads.repo insertLeadWith).
  */
 export function recordEvent(
   tx: Db,
   companyId: string,
   eventType: EventType,
-  data: Record<string, unknown>,
+  data: Record<string, unknown> | SQL,
+  actor: Actor,
   previous?: Record<string, unknown>,
 ) {
   // A Drizzle statement: awaiting it runs it; it can also be embedded in a larger statement.
-  return tx.insert(outboxEvents).values({ companyId, eventType, data, previous: previous ?? null });
+  return tx.insert(outboxEvents).values({ companyId, eventType, data: data as Record<string, unknown>, actor, previous: previous ?? null });
 }

@@ -1,7 +1,7 @@
 import { and, desc, eq, getTableColumns, is, SQL, sql, type SQLWrapper } from 'drizzle-orm';
-import type { Db } from '../../db/client.js';
+import { rowsOf, type Db } from '../../db/client.js';
 import { preparedPerDb } from '../../db/prepared.js';
-import { leadCounters, leads, type AiStatus, type PipelineStage } from '../../db/schema/index.js';
+import { leadCounters, leads, smsOptOuts, type AiStatus, type PipelineStage } from '../../db/schema/index.js';
 import { phoneSearchDigits } from '../../lib/phone.js';
 
 export type LeadRow = typeof leads.$inferSelect;
@@ -170,15 +170,37 @@ export function newLeadRow(values: LeadInsert & Required<Pick<LeadInsert, 'id' |
   return row as LeadRow;
 }
 
+/** Whether the company has opted `phone` out of SMS (a STOP from that number). */
+export async function isNumberOptedOut(db: Db, companyId: string, phone: string): Promise<boolean> {
+  const [row] = await db
+    .select({ phone: smsOptOuts.phone })
+    .from(smsOptOuts)
+    .where(and(eq(smsOptOuts.companyId, companyId), eq(smsOptOuts.phone, phone)));
+  return row !== undefined;
+}
+
 /**
  * Writes a lead and another statement (its event) as one statement: as atomic as a transaction,
  * without BEGIN and COMMIT round trips. POST /v1/leads is bound by the database, so they count.
+ * The lead's opt-out state is its number's (sms_opt_outs), read in the same statement: `alongside`
+ * gets a function that puts that state into a JSON view of the lead. Answers the state.
  */
-export async function insertLeadWith(db: Db, row: LeadRow, alongside: SQLWrapper): Promise<void> {
+export async function insertLeadWith(
+  db: Db,
+  row: LeadRow,
+  alongside: (withOptOut: (view: Record<string, unknown>) => SQL) => SQLWrapper,
+): Promise<boolean> {
   const { searchText: _generated, ...values } = row;
-  await db.execute(
-    sql`with new_lead as (${db.insert(leads).values(values).getSQL()}), alongside as (${alongside.getSQL()}) select 1`,
+  const optedOut = row.phone
+    ? sql`exists (select 1 from ${smsOptOuts} where ${smsOptOuts.companyId} = ${row.companyId} and ${smsOptOuts.phone} = ${row.phone})`
+    : sql`false`;
+  const insert = db.insert(leads).values({ ...values, smsOptedOut: optedOut as unknown as boolean }).returning({ optedOut: leads.smsOptedOut });
+  const withOptOut = (view: Record<string, unknown>) =>
+    sql`jsonb_set(${JSON.stringify(view)}::jsonb, '{sms_opted_out}', to_jsonb((select sms_opted_out from new_lead)))`;
+  const result = await db.execute(
+    sql`with new_lead as (${insert.getSQL()}), alongside as (${alongside(withOptOut).getSQL()}) select sms_opted_out from new_lead`,
   );
+  return rowsOf<{ sms_opted_out: boolean }>(result)[0].sms_opted_out;
 }
 
 export async function updateLeadRow(

@@ -1,14 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Db } from '../../db/client.js';
 import type { ListCache } from '../../http/list-cache.js';
 import { errorResponses } from '../../http/openapi.js';
-import { paginated } from '../../http/pagination.js';
+import { answerPage, paginated, windowOf } from '../../http/pagination.js';
 import { z } from 'zod';
 import { createLeadBody, lead, leadAnswer, leadIdParams, listLeadsQuery, updateLeadBody } from './leads.schemas.js';
-import { createLead, deleteLead, getLead, listLeads, updateLead } from './leads.service.js';
+import type { LeadsService } from './leads.service.js';
 
-export function leadsRoutes(deps: { db: Db; lists: ListCache }): FastifyPluginAsyncZod {
-  const { db, lists } = deps;
+export function leadsRoutes(deps: { leads: LeadsService; lists: ListCache }): FastifyPluginAsyncZod {
+  const { leads, lists } = deps;
   return async (app) => {
     app.get(
       '/v1/leads',
@@ -23,7 +22,7 @@ export function leadsRoutes(deps: { db: Db; lists: ListCache }): FastifyPluginAs
       },
       async (request, reply) => {
         await lists.serve(request, reply, request.principal.companyId, async () => ({
-          payload: await listLeads(db, request.principal, request.query),
+          payload: answerPage(request.query, await leads.list(request.principal, request.query, windowOf(request.query))),
         }));
         return reply;
       },
@@ -42,7 +41,7 @@ export function leadsRoutes(deps: { db: Db; lists: ListCache }): FastifyPluginAs
         },
       },
       async (request, reply) => {
-        const data = await createLead(db, request.principal, request.body);
+        const data = await leads.create(request.principal, request.body);
         return reply.code(201).send({ data });
       },
     );
@@ -58,7 +57,7 @@ export function leadsRoutes(deps: { db: Db; lists: ListCache }): FastifyPluginAs
           response: { 200: leadAnswer, ...errorResponses },
         },
       },
-      async (request) => ({ data: await getLead(db, request.principal, request.params.id) }),
+      async (request) => ({ data: await leads.get(request.principal, request.params.id) }),
     );
 
     app.patch(
@@ -74,7 +73,7 @@ export function leadsRoutes(deps: { db: Db; lists: ListCache }): FastifyPluginAs
           response: { 200: leadAnswer, ...errorResponses },
         },
       },
-      async (request) => ({ data: await updateLead(db, request.principal, request.params.id, request.body) }),
+      async (request) => ({ data: await leads.update(request.principal, request.params.id, request.body) }),
     );
 
     app.delete(
@@ -90,7 +89,7 @@ export function leadsRoutes(deps: { db: Db; lists: ListCache }): FastifyPluginAs
         },
       },
       async (request, reply) => {
-        await deleteLead(db, request.principal, request.params.id);
+        await leads.erase(request.principal, request.params.id);
         return reply.code(204).send(null);
       },
     );

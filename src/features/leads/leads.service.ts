@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.js';
+import { actorOf, type Actor, type Principal, type Tenant } from '../../auth/principal.js';
+import type { Clock } from '../../lib/clock.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { isUuid } from '../../lib/ids.js';
 import { normalizePhone } from '../../lib/phone.js';
 import { recordEvent } from '../events/events.js';
-import type { Principal } from '../../auth/principal.js';
-import { offsetOf, type Page } from '../../http/pagination.js';
 import { lockQuotesOfLead } from '../quotes/quotes.repo.js';
 import type { CreateLeadInput, Lead, ListLeadsQuery, UpdateLeadInput } from './leads.schemas.js';
 import {
   findLead,
   insertLeadWith,
+  isNumberOptedOut,
   newLeadRow,
   listLeadPage,
   updateLeadRow,
@@ -18,8 +19,7 @@ import {
   type LeadInsert,
   type LeadRow,
 } from './leads.repo.js';
-
-type Tenant = Pick<Principal, 'companyId' | 'country'>;
+import { eraseEventsOfLead } from './lead-erasure.repo.js';
 
 export function leadView(row: LeadRow): Lead {
   return {
@@ -79,33 +79,6 @@ function columnsOf(input: UpdateLeadInput, country: string): Partial<LeadInsert>
   return c;
 }
 
-export async function listLeads(db: Db, tenant: Tenant, query: ListLeadsQuery & Page) {
-  const filters = { stage: query.stage, aiStatus: query.ai_status, search: query.search || undefined };
-  const { rows, total } = await listLeadPage(db, tenant.companyId, filters, { limit: query.per_page, offset: offsetOf(query) });
-  return { data: rows.map(leadView), meta: { page: query.page, per_page: query.per_page, total } };
-}
-
-export async function getLead(db: Db, tenant: Tenant, leadId: string): Promise<Lead> {
-  const row = isUuid(leadId) ? await findLead(db, tenant.companyId, leadId) : undefined;
-  if (!row) throw new NotFoundError('Lead not found');
-  return leadView(row);
-}
-
-export async function createLead(db: Db, tenant: Tenant, input: CreateLeadInput): Promise<Lead> {
-  const values = columnsOf(input, tenant.country);
-  values.name ??= derivedName(values.firstName, values.lastName);
-  if (!values.name && !values.phone) {
-    throw new ValidationError("At least a 'name' (or 'first_name'/'last_name') or a 'phone' is required", [
-      { field: 'name', message: 'name or phone is required' },
-    ]);
-  }
-  const now = new Date();
-  const row = newLeadRow({ ...values, id: randomUUID(), companyId: tenant.companyId, createdAt: now, updatedAt: now });
-  const lead = leadView(row);
-  await insertLeadWith(db, row, recordEvent(db, tenant.companyId, 'lead.created', lead));
-  return lead;
-}
-
 const UNCHANGING = new Set(['id', 'created_at', 'updated_at']);
 
 function changedFields(before: Lead, after: Lead): Record<string, unknown> {
@@ -117,65 +90,138 @@ function changedFields(before: Lead, after: Lead): Record<string, unknown> {
   return previous;
 }
 
-export async function updateLead(db: Db, tenant: Tenant, leadId: string, input: UpdateLeadInput): Promise<Lead> {
-  const patch = columnsOf(input, tenant.country);
-  if (Object.keys(patch).length === 0) throw new ValidationError('No valid fields to update');
-  if (!isUuid(leadId)) throw new NotFoundError('Lead not found');
-
-  return db.transaction(async (tx) => {
-    // Locked so that two concurrent PATCHes compute their `previous` values in turn.
-    const current = await findLead(tx, tenant.companyId, leadId, { lock: true });
-    if (!current) throw new NotFoundError('Lead not found');
-    // A name that was only derived follows its parts; a name someone typed stays.
-    if (patch.name === undefined && ('firstName' in patch || 'lastName' in patch)) {
-      if (current.name === null || current.name === derivedName(current.firstName, current.lastName)) {
-        patch.name = derivedName(patch.firstName ?? current.firstName, patch.lastName ?? current.lastName);
-      }
-    }
-    const candidate = leadView({ ...current, ...patch } as LeadRow);
-    if (!candidate.name && !candidate.phone && Object.keys(changedFields(leadView(current), candidate)).length) {
-      throw new ValidationError("A lead needs a 'name' or a 'phone'; this change would remove both");
-    }
-    return applyLeadChange(tx, tenant.companyId, current, patch);
-  });
-}
+/** A change to a lead, in columns; `smsOptedOut` is the opt-out state of its number (sms feature). */
+export type LeadChange = Partial<LeadInsert>;
 
 /**
- * Writes a change to a lead the caller has locked, and records what PATCH records: lead.updated with
- * the previous values of what changed, and sale.completed on entering closed_won (with `saleExtra`,
- * e.g. the quote whose acceptance closed it). Nothing is written when nothing changes.
+ * The one writer of leads (STYLE 9): every creation and change, whoever asks (API, dashboard, inbound
+ * SMS, command line, the agent, follow-ups, intake), goes through `createLead` and `applyLeadChange`,
+ * inside the caller's transaction, with who made it. They record the events, so a rule added here
+ * holds for every path.
  */
-export async function applyLeadChange(
-  tx: Db,
-  companyId: string,
-  current: LeadRow,
-  patch: Partial<LeadInsert>,
-  o: { saleExtra?: Record<string, unknown>; now?: Date } = {},
-): Promise<Lead> {
-  const before = leadView(current);
-  const previous = changedFields(before, leadView({ ...current, ...patch } as LeadRow));
-  if (Object.keys(previous).length === 0) return before;
-  const row = await updateLeadRow(tx, companyId, current.id, { ...patch, updatedAt: o.now ?? new Date() });
-  if (!row) throw new NotFoundError('Lead not found');
-  const lead = leadView(row);
-  await recordEvent(tx, companyId, 'lead.updated', lead, previous);
-  if (lead.pipeline_stage === 'closed_won' && before.pipeline_stage !== 'closed_won') {
-    await recordEvent(tx, companyId, 'sale.completed', { ...lead, ...o.saleExtra });
+export function createLeads(deps: { db: Db; clock: Clock }) {
+  const { db, clock } = deps;
+  const now = () => new Date(clock.now());
+
+  /**
+   * Creates a lead and records lead.created. A lead whose number the company has opted out of SMS
+   * starts opted out. `o.phoneAsGiven` keeps a sender that is no phone number (an alphanumeric
+   * sender id of an inbound text) as it is, where the API would refuse it; `o.id` is the new lead's id
+   * when the caller needs it first (its actor may be the lead itself).
+   */
+  async function createLead(
+    tx: Db,
+    tenant: Tenant,
+    input: Partial<CreateLeadInput>,
+    actor: Actor,
+    o: { id?: string; phoneAsGiven?: string } = {},
+  ): Promise<Lead> {
+    const values = columnsOf(input as UpdateLeadInput, tenant.country);
+    if (o.phoneAsGiven !== undefined) values.phone = o.phoneAsGiven;
+    values.name ??= derivedName(values.firstName, values.lastName);
+    if (!values.name && !values.phone) {
+      throw new ValidationError("At least a 'name' (or 'first_name'/'last_name') or a 'phone' is required", [
+        { field: 'name', message: 'name or phone is required' },
+      ]);
+    }
+    const at = now();
+    const row = newLeadRow({ ...values, id: o.id ?? randomUUID(), companyId: tenant.companyId, createdAt: at, updatedAt: at });
+    // The opt-out state is read inside the one statement that writes the lead and its event.
+    const optedOut = await insertLeadWith(tx, row, (optedOutSql) =>
+      recordEvent(tx, tenant.companyId, 'lead.created', optedOutSql(leadView(row)), actor),
+    );
+    return leadView({ ...row, smsOptedOut: optedOut });
   }
-  return lead;
+
+  /**
+   * Writes a change to a lead the caller has locked, and records what PATCH records: lead.updated with
+   * the previous values of what changed, and sale.completed on entering closed_won (with `saleExtra`,
+   * e.g. the quote whose acceptance closed it). Nothing is written when nothing changes. A new phone
+   * takes that number's opt-out state.
+   */
+  async function applyLeadChange(
+    tx: Db,
+    companyId: string,
+    current: LeadRow,
+    change: LeadChange,
+    actor: Actor,
+    o: { saleExtra?: Record<string, unknown> } = {},
+  ): Promise<Lead> {
+    const patch = { ...change };
+    if (patch.phone !== undefined && patch.phone !== current.phone) {
+      patch.smsOptedOut = patch.phone !== null && (await isNumberOptedOut(tx, companyId, patch.phone));
+    }
+    const before = leadView(current);
+    const previous = changedFields(before, leadView({ ...current, ...patch } as LeadRow));
+    if (Object.keys(previous).length === 0) return before;
+    const row = await updateLeadRow(tx, companyId, current.id, { ...patch, updatedAt: now() });
+    if (!row) throw new NotFoundError('Lead not found');
+    const lead = leadView(row);
+    await recordEvent(tx, companyId, 'lead.updated', lead, actor, previous);
+    if (lead.pipeline_stage === 'closed_won' && before.pipeline_stage !== 'closed_won') {
+      await recordEvent(tx, companyId, 'sale.completed', { ...lead, ...o.saleExtra }, actor);
+    }
+    return lead;
+  }
+
+  async function list(tenant: Tenant, query: ListLeadsQuery, page: { limit: number; offset: number }) {
+    const filters = { stage: query.stage, aiStatus: query.ai_status, search: query.search || undefined };
+    const { rows, total } = await listLeadPage(db, tenant.companyId, filters, page);
+    return { data: rows.map(leadView), total };
+  }
+
+  async function get(tenant: Tenant, leadId: string): Promise<Lead> {
+    const row = isUuid(leadId) ? await findLead(db, tenant.companyId, leadId) : undefined;
+    if (!row) throw new NotFoundError('Lead not found');
+    return leadView(row);
+  }
+
+  /** POST /v1/leads: one statement, no transaction round trips (see insertLeadWith). */
+  function create(principal: Principal, input: CreateLeadInput): Promise<Lead> {
+    return createLead(db, principal, input, actorOf(principal));
+  }
+
+  async function update(principal: Principal, leadId: string, input: UpdateLeadInput): Promise<Lead> {
+    const patch = columnsOf(input, principal.country);
+    if (Object.keys(patch).length === 0) throw new ValidationError('No valid fields to update');
+    if (!isUuid(leadId)) throw new NotFoundError('Lead not found');
+
+    return db.transaction(async (tx) => {
+      // Locked so that two concurrent PATCHes compute their `previous` values in turn.
+      const current = await findLead(tx, principal.companyId, leadId, { lock: true });
+      if (!current) throw new NotFoundError('Lead not found');
+      // A name that was only derived follows its parts; a name someone typed stays.
+      if (patch.name === undefined && ('firstName' in patch || 'lastName' in patch)) {
+        if (current.name === null || current.name === derivedName(current.firstName, current.lastName)) {
+          patch.name = derivedName(patch.firstName ?? current.firstName, patch.lastName ?? current.lastName);
+        }
+      }
+      const candidate = leadView({ ...current, ...patch } as LeadRow);
+      if (!candidate.name && !candidate.phone && Object.keys(changedFields(leadView(current), candidate)).length) {
+        throw new ValidationError("A lead needs a 'name' or a 'phone'; this change would remove both");
+      }
+      return applyLeadChange(tx, principal.companyId, current, patch, actorOf(principal));
+    });
+  }
+
+  /**
+   * Erases a lead with everything about them (privacy requests): its quotes, appointments, messages
+   * and jobs go by ON DELETE CASCADE, lead_counters follow by trigger, and the outbox and webhook
+   * log lose every event about them (lead-erasure.repo.ts). The lead.deleted event carries the id only.
+   */
+  async function erase(principal: Principal, leadId: string): Promise<void> {
+    if (!isUuid(leadId)) throw new NotFoundError('Lead not found');
+    await db.transaction(async (tx) => {
+      // Quotes first, then the lead: the order in which accepting a quote takes them, so the two never deadlock.
+      await lockQuotesOfLead(tx, principal.companyId, leadId);
+      const deleted = await deleteLeadRow(tx, principal.companyId, leadId);
+      if (!deleted) throw new NotFoundError('Lead not found');
+      await eraseEventsOfLead(tx, principal.companyId, leadId, now());
+      await recordEvent(tx, principal.companyId, 'lead.deleted', { id: leadId }, actorOf(principal));
+    });
+  }
+
+  return { createLead, applyLeadChange, list, get, create, update, erase };
 }
 
-/**
- * Erases a lead with everything about them (privacy requests): its quotes, appointments and messages
- * go by ON DELETE CASCADE, and lead_counters follow by trigger. The event carries the id only.
- */
-export async function deleteLead(db: Db, tenant: Tenant, leadId: string): Promise<void> {
-  if (!isUuid(leadId)) throw new NotFoundError('Lead not found');
-  await db.transaction(async (tx) => {
-    // Quotes first, then the lead: the order in which accepting a quote takes them, so the two never deadlock.
-    await lockQuotesOfLead(tx, tenant.companyId, leadId);
-    const deleted = await deleteLeadRow(tx, tenant.companyId, leadId);
-    if (!deleted) throw new NotFoundError('Lead not found');
-    await recordEvent(tx, tenant.companyId, 'lead.deleted', { id: leadId });
-  });
-}
+export type LeadsService = ReturnType<typeof createLeads>;

@@ -3,7 +3,8 @@ import type { Clock } from '../../lib/clock.js';
 import { ConflictError, NotFoundError } from '../../lib/errors.js';
 import { recordEvent } from '../events/events.js';
 import { findLead } from '../leads/leads.repo.js';
-import { applyLeadChange } from '../leads/leads.service.js';
+import type { LeadsService } from '../leads/leads.service.js';
+import { leadActor, type Actor } from '../../auth/principal.js';
 import { findQuote, findQuoteByPublicToken, leadHasOtherOpenQuote, updateQuoteRow, type PublicQuote } from './quotes.repo.js';
 import type { QuotesService } from './quotes.service.js';
 
@@ -16,14 +17,20 @@ export type Decision = 'accept' | 'decline';
  * What the public page (GET /q/:token) can do. Its only credential is the token, so every lookup here
  * is by token across companies, and a draft is treated as unknown (the customer has not been sent it).
  */
-export function createQuotePage(deps: { db: Db; clock: Clock; quotes: QuotesService }) {
-  const { db, clock, quotes } = deps;
+export function createQuotePage(deps: { db: Db; clock: Clock; quotes: QuotesService; leads: LeadsService }) {
+  const { db, clock, quotes, leads } = deps;
   const now = () => new Date(clock.now());
 
   async function byToken(tx: Db, token: string, lock = false): Promise<PublicQuote | undefined> {
     if (!TOKEN_SHAPE.test(token)) return undefined;
     const row = await findQuoteByPublicToken(tx, token, { lock });
     return row && row.status !== 'draft' ? row : undefined;
+  }
+
+  /** The customer a quote was sent to, as the actor of what they do on its page. */
+  async function customerOf(tx: Db, quote: { companyId: string; leadId: string }): Promise<Actor> {
+    const lead = await findLead(tx, quote.companyId, quote.leadId);
+    return lead ? leadActor(lead) : { type: 'lead', id: quote.leadId, name: null };
   }
 
   /** The quote behind a token; a customer's view (`asView`) moves it sent → viewed, once. */
@@ -37,7 +44,7 @@ export function createQuotePage(deps: { db: Db; clock: Clock; quotes: QuotesServ
       if (quotes.statusAt(locked, at) !== 'sent') return locked; // someone else's view got there first
       await updateQuoteRow(tx, locked.companyId, locked.id, { status: 'viewed', viewedAt: at, updatedAt: at });
       const viewed = (await findQuote(tx, locked.companyId, locked.id))!;
-      await recordEvent(tx, locked.companyId, 'quote.viewed', quotes.eventData(quotes.quoteView(viewed, at)));
+      await recordEvent(tx, locked.companyId, 'quote.viewed', quotes.eventData(quotes.quoteView(viewed, at)), await customerOf(tx, locked));
       return { ...locked, ...viewed };
     });
   }
@@ -65,16 +72,18 @@ export function createQuotePage(deps: { db: Db; clock: Clock; quotes: QuotesServ
       });
       const answered = (await findQuote(tx, companyId, quote.id))!;
       const view = quotes.quoteView(answered, at);
-      await recordEvent(tx, companyId, decision === 'accept' ? 'quote.accepted' : 'quote.declined', quotes.eventData(view));
-
       // Then the lead, locked after the quote (the order everything else takes them in).
       const lead = await findLead(tx, companyId, quote.leadId, { lock: true });
+      // The customer acts here: the page's only credential is the link they were sent.
+      const customer: Actor = lead ? leadActor(lead) : { type: 'lead', id: quote.leadId, name: null };
+      await recordEvent(tx, companyId, decision === 'accept' ? 'quote.accepted' : 'quote.declined', quotes.eventData(view), customer);
+
       if (lead && decision === 'accept') {
-        await applyLeadChange(tx, companyId, lead, { pipelineStage: 'closed_won' }, { saleExtra: { quote_id: quote.id }, now: at });
+        await leads.applyLeadChange(tx, companyId, lead, { pipelineStage: 'closed_won' }, customer, { saleExtra: { quote_id: quote.id } });
       } else if (lead && lead.pipelineStage !== 'closed_won' && lead.pipelineStage !== 'closed_lost') {
         // Lost only when nothing else is still on offer to this lead.
         if (!(await leadHasOtherOpenQuote(tx, companyId, lead.id, quote.id, at))) {
-          await applyLeadChange(tx, companyId, lead, { pipelineStage: 'closed_lost' }, { now: at });
+          await leads.applyLeadChange(tx, companyId, lead, { pipelineStage: 'closed_lost' }, customer);
         }
       }
       return { ...quote, ...answered };

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { errorResponses } from '../../http/openapi.js';
-import { paginated } from '../../http/pagination.js';
+import { answerPage, paginated, windowOf } from '../../http/pagination.js';
 import { createQuoteBody, listQuotesQuery, quote, quoteAnswer, quoteIdParams, sendQuoteBody, updateQuoteBody } from './quotes.schemas.js';
 import type { QuotesService } from './quotes.service.js';
 import type { ListCache } from '../../http/list-cache.js';
@@ -21,7 +21,10 @@ export function quotesRoutes(deps: { quotes: QuotesService; lists: ListCache }):
         },
       },
       async (request, reply) => {
-        await lists.serve(request, reply, request.principal.companyId, () => quotes.list(request.principal, request.query));
+        await lists.serve(request, reply, request.principal.companyId, async () => {
+          const { page, freshUntil } = await quotes.list(request.principal, request.query, windowOf(request.query));
+          return { payload: answerPage(request.query, page), freshUntil };
+        });
         return reply;
       },
     );

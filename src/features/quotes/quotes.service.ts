@@ -2,7 +2,6 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { quotes, type PipelineStage } from '../../db/schema/index.js';
-import { offsetOf, type Page } from '../../http/pagination.js';
 import type { Clock } from '../../lib/clock.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { foreignKeyViolation } from '../../db/errors.js';
@@ -12,8 +11,8 @@ import { priced, totalsOf } from './quote-pricing.js';
 import { findCompany } from '../companies/companies.repo.js';
 import { recordEvent } from '../events/events.js';
 import { findLead } from '../leads/leads.repo.js';
-import { applyLeadChange } from '../leads/leads.service.js';
-import type { Principal } from '../../auth/principal.js';
+import type { LeadsService } from '../leads/leads.service.js';
+import { actorOf, type Actor, type Principal } from '../../auth/principal.js';
 import type { CreateQuoteInput, ListQuotesQuery, Quote, UpdateQuoteInput } from './quotes.schemas.js';
 import {
   claimDraftForSending,
@@ -33,9 +32,9 @@ type Tenant = Pick<Principal, 'companyId'>;
  * Texts a quote's public link to its lead, with SMS's own rules (credits, opt-out, provider errors,
  * thrown as AppErrors): app.ts wires it to the SMS feature's `sendSms`.
  */
-export type TextQuoteLink = (args: { companyId: string; leadId: string; quoteId: string; message: string }) => Promise<unknown>;
+export type TextQuoteLink = (args: { companyId: string; leadId: string; quoteId: string; message: string; sender: Actor }) => Promise<unknown>;
 
-export type QuotesDeps = { db: Db; clock: Clock; publicUrl: string; textQuoteLink: TextQuoteLink };
+export type QuotesDeps = { db: Db; clock: Clock; publicUrl: string; textQuoteLink: TextQuoteLink; leads: LeadsService };
 
 // How long a send holds a draft while its text is on the way (a crashed send frees it after this).
 const SENDING_CLAIM_MS = 60_000;
@@ -115,12 +114,12 @@ export function createQuotes(deps: QuotesDeps) {
     }
   }
 
-  async function list(tenant: Tenant, query: ListQuotesQuery & Page) {
+  async function list(tenant: Tenant, query: ListQuotesQuery, window: { limit: number; offset: number }) {
     const at = now();
     const filters = { status: query.status, leadId: query.lead_id };
-    const page = await listQuotePage(db, tenant.companyId, filters, at, { limit: query.per_page, offset: offsetOf(query) });
+    const page = await listQuotePage(db, tenant.companyId, filters, at, window);
     return {
-      payload: { data: page.rows.map((r) => quoteView(r, at)), meta: { page: query.page, per_page: query.per_page, total: page.total } },
+      page: { data: page.rows.map((r) => quoteView(r, at)), total: page.total },
       /** Until when the answer holds unless something is written (ms): the next open quote's deadline. */
       freshUntil: page.nextExpiry ? page.nextExpiry.getTime() : Infinity,
     };
@@ -214,7 +213,8 @@ export function createQuotes(deps: QuotesDeps) {
    * so both happen or neither: the send holds the draft by a claim (not a transaction: no network
    * inside one) while the text is on its way, and a failed text releases it, leaving the draft as it was.
    */
-  async function send(tenant: Tenant & Pick<Principal, 'scopes'>, quoteId: string, o: { sms?: boolean }): Promise<Quote> {
+  async function send(tenant: Principal, quoteId: string, o: { sms?: boolean }): Promise<Quote> {
+    const actor = actorOf(tenant);
     if (o.sms && !tenant.scopes.includes('sms:send')) throw new ForbiddenError('Insufficient scope: sms:send required');
     const quote = isUuid(quoteId) ? await findQuote(db, tenant.companyId, quoteId) : undefined;
     if (!quote) throw new NotFoundError('Quote not found');
@@ -240,6 +240,7 @@ export function createQuotes(deps: QuotesDeps) {
           leadId: quote.leadId,
           quoteId,
           message: `${company.name}: your quote ${quoteNumberOf(quote.number)} is ready to view and accept: ${url}`,
+          sender: actor,
         });
       } catch (err) {
         await releaseSendingClaim(db, tenant.companyId, quoteId, until);
@@ -265,10 +266,10 @@ export function createQuotes(deps: QuotesDeps) {
         expiresAt: sql`(${quotes.validUntil} + 1)::timestamp at time zone ${company.timezone}` as unknown as Date,
       });
       const sent = quoteView(await reload(tx, tenant.companyId, quoteId), at);
-      await recordEvent(tx, tenant.companyId, 'quote.sent', eventData(sent));
+      await recordEvent(tx, tenant.companyId, 'quote.sent', eventData(sent), actor);
       const lead = await findLead(tx, tenant.companyId, current.leadId, { lock: true });
       if (lead && BEFORE_QUOTED.has(lead.pipelineStage)) {
-        await applyLeadChange(tx, tenant.companyId, lead, { pipelineStage: 'quoted' }, { now: at });
+        await deps.leads.applyLeadChange(tx, tenant.companyId, lead, { pipelineStage: 'quoted' }, actor);
       }
       return sent;
     });

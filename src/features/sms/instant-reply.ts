@@ -1,3 +1,4 @@
+import type { Actor } from '../../auth/principal.js';
 import type { Clock } from '../../lib/clock.js';
 import { AppError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/rate-limiter.js';
@@ -5,13 +6,16 @@ import type { WorkerTask } from '../../worker/worker.js';
 import { findCompany } from '../companies/companies.repo.js';
 import { findLead } from '../leads/leads.repo.js';
 import { claimInstantReplyJobs, finishInstantReplyJob, type InstantReplyJob } from './sms.repo.js';
-import { sendSms, type SmsDeps } from './sms.service.js';
+import type { SmsService } from './sms.service.js';
+import type { Db } from '../../db/client.js';
 
 // A worker that dies mid-batch lets its jobs go after this long; a send takes at most the provider's 10 s.
 const LEASE_MS = 60_000;
 const BATCH = 10;
 // A job that keeps failing for a reason that is not the lead's (the database, a bug) stops at last.
 const MAX_ATTEMPTS = 5;
+
+const INSTANT_REPLY_SENDER: Actor = { type: 'automation', id: null, name: 'Instant reply' };
 
 /** The company's template: {first_name} (the lead's, or "there") and {company}. */
 export function renderInstantReply(template: string, lead: { firstName: string | null; name: string | null }, companyName: string) {
@@ -26,8 +30,8 @@ export function renderInstantReply(template: string, lead: { firstName: string |
  * second one. A job is finished whatever the answer (sent, opted out, no credits…): a reply that
  * comes hours late is no instant reply.
  */
-export function createInstantReplyTask(deps: SmsDeps & { clock: Clock; log: Logger }): WorkerTask {
-  const { db, clock, log } = deps;
+export function createInstantReplyTask(deps: { db: Db; clock: Clock; log: Logger; sms: SmsService }): WorkerTask {
+  const { db, clock, log, sms } = deps;
 
   async function handle(job: InstantReplyJob): Promise<void> {
     const now = () => new Date(clock.now());
@@ -39,12 +43,17 @@ export function createInstantReplyTask(deps: SmsDeps & { clock: Clock; log: Logg
     if (!company.instantReply) return finish('instant_reply_off');
     if (!lead.aiEnabled) return finish('ai_disabled');
     try {
-      const sent = await sendSms(deps, {
-        companyId: job.companyId,
-        leadId: job.leadId,
-        body: renderInstantReply(company.instantReply, lead, company.name),
-        kind: 'instant_reply',
-      });
+      const sent = await sms.send(
+        { companyId: job.companyId },
+        {
+          leadId: job.leadId,
+          body: renderInstantReply(company.instantReply, lead, company.name),
+          kind: 'instant_reply',
+          sender: INSTANT_REPLY_SENDER,
+          // At most one per lead, however often the job runs.
+          originKey: `instant_reply:${job.leadId}`,
+        },
+      );
       return finish('sent', sent.message_id);
     } catch (err) {
       if (err instanceof AppError) return finish(`${err.code}: ${err.message}`);

@@ -227,7 +227,7 @@ describe('POST /webhooks/twilio/status', () => {
     await server.database.db.update(smsMessages).set({ providerSid: null, status: 'queued' }).where(eq(smsMessages.id, id));
     await fake.postStatus(message, 'delivered');
     expect(await status()).toMatchObject({ status: 'delivered', provider_sid: message.sid });
-    await recordProviderAnswer(server.database.db, t.companyId, id, message.sid, 'queued');
+    await recordProviderAnswer(server.database.db, t.companyId, id, message.sid, 'queued', new Date());
     expect(await status()).toMatchObject({ status: 'delivered', provider_sid: message.sid });
   });
 

@@ -1,22 +1,47 @@
 import { and, asc, desc, eq, gte, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { companies, instantReplyJobs, leads, smsMessages, type SmsStatus } from '../../db/schema/index.js';
+import { companies, instantReplyJobs, leads, smsMessages, smsOptOuts, type SmsStatus } from '../../db/schema/index.js';
 
 export type MessageRow = typeof smsMessages.$inferSelect;
 export type MessageInsert = typeof smsMessages.$inferInsert;
 export type InstantReplyJob = typeof instantReplyJobs.$inferSelect;
 
 /**
- * Takes `n` credits if the company has them, in one conditional UPDATE: concurrent sends queue on the
- * company row and none can take the balance below zero. The new balance, or null when short.
+ * Takes `n` credits if the company has them and has not paused SMS, in one conditional UPDATE:
+ * concurrent sends queue on the company row and none can take the balance below zero, nor slip past
+ * a pause that committed a moment ago. The new balance, or null when short or paused.
  */
 export async function deductSmsCredits(db: Db, companyId: string, n: number): Promise<number | null> {
   const [row] = await db
     .update(companies)
     .set({ smsCredits: sql`${companies.smsCredits} - ${n}` })
-    .where(and(eq(companies.id, companyId), gte(companies.smsCredits, n)))
+    .where(and(eq(companies.id, companyId), gte(companies.smsCredits, n), eq(companies.smsPaused, false)))
     .returning({ credits: companies.smsCredits });
   return row ? row.credits : null;
+}
+
+export async function isSmsPaused(db: Db, companyId: string): Promise<boolean> {
+  const [row] = await db.select({ paused: companies.smsPaused }).from(companies).where(eq(companies.id, companyId));
+  return row?.paused ?? false;
+}
+
+/** STOP adds the number to the company's suppression list, START takes it off. */
+export async function recordOptOut(db: Db, companyId: string, phone: string, optedOut: boolean, at: Date) {
+  if (optedOut) {
+    await db.insert(smsOptOuts).values({ companyId, phone, createdAt: at }).onConflictDoNothing();
+  } else {
+    await db.delete(smsOptOuts).where(and(eq(smsOptOuts.companyId, companyId), eq(smsOptOuts.phone, phone)));
+  }
+}
+
+/** Every lead of the company with this number, locked, in a fixed order (so two writers never deadlock). */
+export async function findLeadsByPhoneForUpdate(db: Db, companyId: string, phone: string) {
+  return db
+    .select()
+    .from(leads)
+    .where(and(eq(leads.companyId, companyId), eq(leads.phone, phone)))
+    .orderBy(asc(leads.id))
+    .for('update');
 }
 
 export async function refundSmsCredits(db: Db, companyId: string, n: number): Promise<number> {
@@ -41,21 +66,30 @@ const rankOf = (status: SQL | SmsStatus) =>
 const forward = (next: SmsStatus) => sql`${rankOf(sql`${smsMessages.status}`)} < ${rankOf(sql`${next}::text`)}`;
 
 /** The provider's answer to a send: its sid, and its status unless a callback already moved further. */
-export async function recordProviderAnswer(db: Db, companyId: string, messageId: string, sid: string | null, status: SmsStatus) {
-  await db
+export async function recordProviderAnswer(
+  db: Db,
+  companyId: string,
+  messageId: string,
+  sid: string | null,
+  status: SmsStatus,
+  at: Date,
+): Promise<MessageRow | undefined> {
+  const [row] = await db
     .update(smsMessages)
     .set({
       providerSid: sql`coalesce(${smsMessages.providerSid}, ${sid})`,
       status: sql`case when ${forward(status)} then ${status} else ${smsMessages.status} end`,
-      updatedAt: new Date(),
+      updatedAt: at,
     })
-    .where(and(eq(smsMessages.id, messageId), eq(smsMessages.companyId, companyId)));
+    .where(and(eq(smsMessages.id, messageId), eq(smsMessages.companyId, companyId)))
+    .returning();
+  return row;
 }
 
-export async function markMessageFailed(db: Db, companyId: string, messageId: string, errorCode: string) {
+export async function markMessageFailed(db: Db, companyId: string, messageId: string, errorCode: string, at: Date) {
   await db
     .update(smsMessages)
-    .set({ status: 'failed', errorCode, updatedAt: new Date() })
+    .set({ status: 'failed', errorCode, updatedAt: at })
     .where(and(eq(smsMessages.id, messageId), eq(smsMessages.companyId, companyId)));
 }
 
@@ -66,7 +100,7 @@ export async function markMessageFailed(db: Db, companyId: string, messageId: st
  */
 export async function applyStatusCallbackAnyCompany(
   db: Db,
-  o: { messageId: string | null; sid: string; status: SmsStatus; errorCode: string | null },
+  o: { messageId: string | null; sid: string; status: SmsStatus; errorCode: string | null; at: Date },
 ): Promise<boolean> {
   const target = o.messageId
     ? and(eq(smsMessages.id, o.messageId), or(isNull(smsMessages.providerSid), eq(smsMessages.providerSid, o.sid)))
@@ -82,7 +116,7 @@ export async function applyStatusCallbackAnyCompany(
       status: o.status,
       providerSid: sql`coalesce(${smsMessages.providerSid}, ${o.sid})`,
       errorCode: o.errorCode ?? sql`${smsMessages.errorCode}`,
-      updatedAt: new Date(),
+      updatedAt: o.at,
     })
     .where(and(eq(smsMessages.id, found.id), forward(o.status)));
   return true;

@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { errorBody, errorResponses } from '../../http/openapi.js';
-import { paginated } from '../../http/pagination.js';
+import { answerPage, paginated, windowOf } from '../../http/pagination.js';
 import { sendSmsAnswer, sendSmsBody, smsMessage, threadParams, threadQuery } from './sms.schemas.js';
-import { getThread, sendSmsFromApi, type SmsDeps } from './sms.service.js';
+import type { SmsService } from './sms.service.js';
 
-export function smsRoutes(deps: SmsDeps): FastifyPluginAsyncZod {
+export function smsRoutes(deps: { sms: SmsService }): FastifyPluginAsyncZod {
+  const { sms } = deps;
   return async (app) => {
     app.post(
       '/v1/sms',
@@ -29,7 +30,7 @@ export function smsRoutes(deps: SmsDeps): FastifyPluginAsyncZod {
           },
         },
       },
-      (request) => sendSmsFromApi(deps, request.principal, request.body),
+      (request) => sms.sendFromApi(request.principal, request.body),
     );
 
     app.get(
@@ -44,7 +45,7 @@ export function smsRoutes(deps: SmsDeps): FastifyPluginAsyncZod {
           response: { 200: paginated(smsMessage), ...errorResponses },
         },
       },
-      (request) => getThread(deps.db, request.principal, request.params.id, request.query),
+      async (request) => answerPage(request.query, await sms.thread(request.principal, request.params.id, windowOf(request.query))),
     );
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SMS_DIRECTIONS, SMS_PROVIDERS, SMS_STATUSES } from '../../db/schema/index.js';
+import { actorSchema } from '../../auth/principal.js';
 import { paginationQuery } from '../../http/pagination.js';
 
 export const MAX_MESSAGE_LENGTH = 1600;
@@ -32,6 +33,9 @@ export const smsMessage = z
     error_code: z.string().nullable().meta({ description: "Twilio's error code when the message failed" }),
     provider_sid: z.string().nullable().meta({ description: "Twilio's MessageSid" }),
     provider: z.enum(SMS_PROVIDERS).meta({ description: '`console` when SMS_PROVIDER=console printed it instead of sending it' }),
+    sender: actorSchema.meta({
+      description: 'Who wrote it: `lead` (inbound), `user` (the dashboard), `api` (a key; `name` is its name), `agent`, `automation`, `intake`, `system`',
+    }),
     created_at: z.string().meta({ format: 'date-time' }),
   })
   .meta({ id: 'SmsMessage' });

@@ -1,25 +1,39 @@
 import type { Db } from '../../db/client.js';
+import { actorOf, type Actor, type Principal, type Tenant } from '../../auth/principal.js';
+import type { Clock } from '../../lib/clock.js';
 import { AppError, ConflictError, NotFoundError, PaymentRequiredError, ValidationError } from '../../lib/errors.js';
 import { isUuid } from '../../lib/ids.js';
 import { countSegments } from '../../lib/sms-segments.js';
-import { offsetOf, type Page } from '../../http/pagination.js';
 import { findCompany } from '../companies/companies.repo.js';
-import { findLead } from '../leads/leads.repo.js';
-import type { Principal } from '../../auth/principal.js';
+import { recordEvent } from '../events/events.js';
+import { findLead, type LeadRow } from '../leads/leads.repo.js';
+import type { LeadsService } from '../leads/leads.service.js';
 import { MAX_MESSAGE_LENGTH, type SendSmsInput, type SmsMessage } from './sms.schemas.js';
 import type { SmsProvider } from './sms.provider.js';
 import {
   deductSmsCredits,
+  findLeadsByPhoneForUpdate,
   insertMessage,
+  isSmsPaused,
   listThread,
   markMessageFailed,
+  recordOptOut,
   recordProviderAnswer,
   refundSmsCredits,
+  type MessageInsert,
   type MessageRow,
 } from './sms.repo.js';
+import { isNumberOptedOut } from '../leads/leads.repo.js';
 
-/** What sending needs: the database, the provider, and the public address Twilio calls back on. */
-export type SmsDeps = { db: Db; provider: SmsProvider; publicUrl: string; onRecordError?: (err: unknown) => void };
+/** What texting needs: the database, the clock, the provider, the address Twilio calls back on, leads. */
+export type SmsDeps = {
+  db: Db;
+  clock: Clock;
+  provider: SmsProvider;
+  publicUrl: string;
+  leads: LeadsService;
+  onRecordError?: (err: unknown) => void;
+};
 
 export type SmsSent = { message_id: string; segments: number; credits_remaining: number };
 
@@ -34,10 +48,16 @@ export class SmsSendFailedError extends AppError {
     super('Failed to send SMS', 500, 'sms_send_failed');
   }
 }
-/** An instant reply the lead already has (the unique index said so). */
-export class InstantReplyAlreadySentError extends ConflictError {
+/** The company switched SMS off (`sms_paused`): nothing goes out until it switches it back on. */
+export class SmsPausedError extends AppError {
   constructor() {
-    super('This lead already has its instant reply');
+    super('SMS is paused for this company', 409, 'sms_paused');
+  }
+}
+/** A text whose origin key already has a message (a retried job, a second instant reply). */
+export class AlreadySentError extends ConflictError {
+  constructor(message: string) {
+    super(message);
   }
 }
 
@@ -51,98 +71,163 @@ export function messageView(row: MessageRow): SmsMessage {
     error_code: row.errorCode,
     provider_sid: row.providerSid,
     provider: row.provider,
+    sender: row.sender,
     created_at: row.createdAt.toISOString(),
   };
 }
 
 const LEAD_NOT_FOUND = 'Lead not found or does not belong to your company';
+const OPTED_OUT = 'Lead has opted out of SMS';
 
-/**
- * The one send path (POST /v1/sms, instant replies, quotes texted to a lead). A7's checks in A7's
- * order, then B3's, then credits (B4) and the provider. The message is in the thread (`queued`) and
- * the credits are spent, in one transaction, before the provider is called outside any transaction;
- * a refusal marks it `failed` with the provider's code and gives the credits back.
- */
-export async function sendSms(
-  deps: SmsDeps,
-  input: { companyId: string; leadId: string; body: string; kind?: 'message' | 'instant_reply' },
-): Promise<SmsSent> {
-  const { db, provider } = deps;
-  const { companyId, leadId, body } = input;
-  const lead = isUuid(leadId) ? await findLead(db, companyId, leadId) : undefined;
-  if (!lead) throw new NotFoundError(LEAD_NOT_FOUND);
-  if (!lead.phone) throw new ValidationError('Lead has no phone number');
-  const company = await findCompany(db, companyId);
-  if (!company) throw new NotFoundError(LEAD_NOT_FOUND);
-  const problem = provider.problem(company.twilioNumber);
-  if (problem) throw new SmsNotConfiguredError(problem);
-  if (lead.smsOptedOut) throw new ValidationError('Lead has opted out of SMS');
-  if (body.length > MAX_MESSAGE_LENGTH) {
-    throw new ValidationError(`'message' must be at most ${MAX_MESSAGE_LENGTH} characters`, [
-      { field: 'message', message: `must be at most ${MAX_MESSAGE_LENGTH} characters` },
-    ]);
-  }
-  // Twilio bills per segment, so credits are too.
-  const { segments } = countSegments(body);
+/** A message for the thread, as its writer gives it; the company and the lead come from the call. */
+export type NewMessage = Omit<MessageInsert, 'companyId' | 'leadId' | 'id' | 'createdAt' | 'updatedAt'>;
 
-  const { message, credits } = await db.transaction(async (tx) => {
-    const credits = await deductSmsCredits(tx, companyId, segments);
-    if (credits === null) throw new PaymentRequiredError('Insufficient SMS credits');
-    const message = await insertMessage(tx, {
-      companyId,
-      leadId,
-      direction: 'outbound',
-      body,
-      status: 'queued',
-      segments,
-      provider: provider.name,
-      fromNumber: company.twilioNumber,
-      toNumber: lead.phone,
-      kind: input.kind ?? 'message',
-    });
-    if (!message) throw new InstantReplyAlreadySentError(); // rolls the deduction back
+export function createSms(deps: SmsDeps) {
+  const { db, clock, provider, leads } = deps;
+  const now = () => new Date(clock.now());
+
+  /**
+   * The one writer of a thread (STYLE 9), inside the caller's transaction, any direction and sender.
+   * An outbound message is refused for a number that opted out and while the company's SMS is paused,
+   * and spends its credits here: no writer can put a text in a thread that skipped them. Inbound, it
+   * records sms.received. Undefined when a unique key (a MessageSid, an origin key) already has a
+   * message; `credits` is the balance an outbound message left.
+   */
+  async function writeMessage(
+    tx: Db,
+    companyId: string,
+    lead: Pick<LeadRow, 'id' | 'phone'>,
+    m: NewMessage,
+  ): Promise<{ message: MessageRow; credits: number | null } | undefined> {
+    let credits: number | null = null;
+    if (m.direction === 'outbound') {
+      if (lead.phone && (await isNumberOptedOut(tx, companyId, lead.phone))) throw new ValidationError(OPTED_OUT);
+      credits = await deductSmsCredits(tx, companyId, m.segments);
+      if (credits === null) {
+        if (await isSmsPaused(tx, companyId)) throw new SmsPausedError();
+        throw new PaymentRequiredError('Insufficient SMS credits');
+      }
+    }
+    const at = now();
+    const message = await insertMessage(tx, { ...m, companyId, leadId: lead.id, createdAt: at, updatedAt: at });
+    if (!message) return undefined;
+    if (m.direction === 'inbound') {
+      await recordEvent(tx, companyId, 'sms.received', { ...messageView(message), lead_id: lead.id, from: m.fromNumber, to: m.toNumber }, m.sender);
+    }
     return { message, credits };
-  });
-
-  let answer: Awaited<ReturnType<SmsProvider['send']>>;
-  try {
-    answer = await provider.send({
-      from: company.twilioNumber,
-      to: lead.phone,
-      body,
-      // Our id rides in the callback URL, so a callback that arrives before we store Twilio's sid lands.
-      statusCallback: `${deps.publicUrl}/webhooks/twilio/status?message_id=${message.id}`,
-    });
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    const providerCode = typeof code === 'string' ? code : 'unknown';
-    // The thread keeps the failure with its code (the client sees it there); the credits come back.
-    await db.transaction(async (tx) => {
-      await markMessageFailed(tx, companyId, message.id, providerCode);
-      await refundSmsCredits(tx, companyId, segments);
-    });
-    throw new SmsSendFailedError(providerCode);
   }
-  // The text is out: from here on nothing may refund it or answer an error that invites a second send.
-  // If recording Twilio's sid fails, the status callback (which carries our id) still records it.
-  await recordProviderAnswer(db, companyId, message.id, answer.sid, answer.status).catch((err) => deps.onRecordError?.(err));
-  return { message_id: message.id, segments, credits_remaining: credits };
-}
 
-/** POST /v1/sms: A7's first check (both fields present) belongs to the route's body, so it is here. */
-export async function sendSmsFromApi(deps: SmsDeps, principal: Pick<Principal, 'companyId'>, input: SendSmsInput | null | undefined) {
-  const leadId = input?.lead_id?.trim();
-  const message = input?.message;
-  if (!leadId || !message || message.trim() === '') {
-    throw new ValidationError("'lead_id' and 'message' are required");
+  /**
+   * The one send path (POST /v1/sms, the dashboard, instant replies, quote links, and whatever texts
+   * a lead from now on). A7's checks in A7's order, then B3's, then the company's pause, credits (B4)
+   * and the provider. The message is in the thread (`queued`) and the credits are spent, in one
+   * transaction, before the provider is called outside any transaction; a refusal marks it `failed`
+   * with the provider's code and gives the credits back; an acceptance records sms.sent. A text with
+   * an `originKey` is sent at most once, however often it is asked for.
+   */
+  async function send(
+    tenant: Pick<Tenant, 'companyId'>,
+    input: { leadId: string; body: string; sender: Actor; kind?: 'message' | 'instant_reply'; originKey?: string },
+  ): Promise<SmsSent> {
+    const { companyId } = tenant;
+    const { leadId, body } = input;
+    const lead = isUuid(leadId) ? await findLead(db, companyId, leadId) : undefined;
+    if (!lead) throw new NotFoundError(LEAD_NOT_FOUND);
+    if (!lead.phone) throw new ValidationError('Lead has no phone number');
+    const company = await findCompany(db, companyId);
+    if (!company) throw new NotFoundError(LEAD_NOT_FOUND);
+    const problem = provider.problem(company.twilioNumber);
+    if (problem) throw new SmsNotConfiguredError(problem);
+    if (lead.smsOptedOut) throw new ValidationError(OPTED_OUT);
+    if (body.length > MAX_MESSAGE_LENGTH) {
+      throw new ValidationError(`'message' must be at most ${MAX_MESSAGE_LENGTH} characters`, [
+        { field: 'message', message: `must be at most ${MAX_MESSAGE_LENGTH} characters` },
+      ]);
+    }
+    if (company.smsPaused) throw new SmsPausedError();
+    // Twilio bills per segment, so credits are too.
+    const { segments } = countSegments(body);
+    const to = lead.phone;
+
+    const { message, credits } = await db.transaction(async (tx) => {
+      const written = await writeMessage(tx, companyId, lead, {
+        direction: 'outbound',
+        body,
+        status: 'queued',
+        segments,
+        provider: provider.name,
+        fromNumber: company.twilioNumber,
+        toNumber: to,
+        kind: input.kind ?? 'message',
+        sender: input.sender,
+        originKey: input.originKey ?? null,
+      });
+      // Rolls the deduction back.
+      if (!written) {
+        throw new AlreadySentError(input.kind === 'instant_reply' ? 'This lead already has its instant reply' : 'This message was already sent');
+      }
+      return written;
+    });
+    let answer: Awaited<ReturnType<SmsProvider['send']>>;
+    try {
+      answer = await provider.send({
+        from: company.twilioNumber,
+        to,
+        body,
+        // Our id rides in the callback URL, so a callback that arrives before we store Twilio's sid lands.
+        statusCallback: `${deps.publicUrl}/webhooks/twilio/status?message_id=${message.id}`,
+      });
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      const providerCode = typeof code === 'string' ? code : 'unknown';
+      // The thread keeps the failure with its code (the client sees it there); the credits come back.
+      await db.transaction(async (tx) => {
+        await markMessageFailed(tx, companyId, message.id, providerCode, now());
+        await refundSmsCredits(tx, companyId, segments);
+      });
+      throw new SmsSendFailedError(providerCode);
+    }
+    // The text is out: from here on nothing may refund it or answer an error that invites a second send.
+    // If recording Twilio's answer fails, the status callback (which carries our id) still records the sid.
+    await db
+      .transaction(async (tx) => {
+        const sent = await recordProviderAnswer(tx, companyId, message.id, answer.sid, answer.status, now());
+        if (sent) await recordEvent(tx, companyId, 'sms.sent', { ...messageView(sent), lead_id: lead.id, to }, input.sender);
+      })
+      .catch((err) => deps.onRecordError?.(err));
+    return { message_id: message.id, segments, credits_remaining: credits ?? 0 };
   }
-  const sent = await sendSms(deps, { companyId: principal.companyId, leadId, body: message });
-  return { success: true as const, message: 'SMS sent' as const, ...sent };
+
+  /** POST /v1/sms: A7's first check (both fields present) belongs to the route's body, so it is here. */
+  async function sendFromApi(principal: Principal, input: SendSmsInput | null | undefined) {
+    const leadId = input?.lead_id?.trim();
+    const message = input?.message;
+    if (!leadId || !message || message.trim() === '') {
+      throw new ValidationError("'lead_id' and 'message' are required");
+    }
+    const sent = await send(principal, { leadId, body: message, sender: actorOf(principal) });
+    return { success: true as const, message: 'SMS sent' as const, ...sent };
+  }
+
+  async function thread(tenant: Pick<Tenant, 'companyId'>, leadId: string, page: { limit: number; offset: number }) {
+    const lead = isUuid(leadId) ? await findLead(db, tenant.companyId, leadId) : undefined;
+    if (!lead) throw new NotFoundError('Lead not found');
+    const { rows, total } = await listThread(db, tenant.companyId, leadId, page);
+    return { data: rows.map(messageView), total };
+  }
+
+  /**
+   * STOP / START from a number: the company's suppression of it, and every lead of the company with
+   * that number opted out (or back in), each change through the leads service with its event.
+   */
+  async function setNumberOptOut(tx: Db, companyId: string, phone: string, optedOut: boolean, actor: Actor): Promise<void> {
+    await recordOptOut(tx, companyId, phone, optedOut, now());
+    for (const lead of await findLeadsByPhoneForUpdate(tx, companyId, phone)) {
+      if (lead.smsOptedOut !== optedOut) await leads.applyLeadChange(tx, companyId, lead, { smsOptedOut: optedOut }, actor);
+    }
+  }
+
+  return { writeMessage, send, sendFromApi, thread, setNumberOptOut };
 }
 
-export async function getThread(db: Db, principal: Pick<Principal, 'companyId'>, leadId: string, page: Page) {
-  const lead = isUuid(leadId) ? await findLead(db, principal.companyId, leadId) : undefined;
-  if (!lead) throw new NotFoundError('Lead not found');
-  const { rows, total } = await listThread(db, principal.companyId, leadId, { limit: page.per_page, offset: offsetOf(page) });
-  return { data: rows.map(messageView), meta: { page: page.page, per_page: page.per_page, total } };
-}
+export type SmsService = ReturnType<typeof createSms>;

@@ -67,6 +67,8 @@ describe('POST /v1/sms', () => {
       error_code: null,
       provider_sid: sent.sid,
       provider: 'twilio',
+      // Sent with an API key: the key is the sender.
+      sender: { type: 'api', id: expect.any(String), name: expect.any(String) },
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     });
   });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { errorBody } from '../../http/openapi.js';
 import { isUuid } from '../../lib/ids.js';
 import { twilioForm } from './sms.schemas.js';
-import { receiveSms, receiveStatus, verifyTwilioRequest, type TwilioWebhookDeps } from './sms.inbound.js';
+import type { TwilioWebhooks } from './sms.inbound.js';
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 
@@ -13,7 +13,8 @@ const webhookResponses = {
 };
 
 /** B5: Twilio calls these, signed with the platform's auth token; no bearer token, not under /v1. */
-export function twilioWebhookRoutes(deps: TwilioWebhookDeps): FastifyPluginAsyncZod {
+export function twilioWebhookRoutes(deps: { twilio: TwilioWebhooks }): FastifyPluginAsyncZod {
+  const { twilio } = deps;
   return async (app) => {
     app.post(
       '/webhooks/twilio/sms',
@@ -30,8 +31,8 @@ export function twilioWebhookRoutes(deps: TwilioWebhookDeps): FastifyPluginAsync
         },
       },
       async (request, reply) => {
-        verifyTwilioRequest(deps, { url: request.url, signature: request.headers['x-twilio-signature'], params: request.body });
-        await receiveSms(deps.db, request.body);
+        twilio.verify({ url: request.url, signature: request.headers['x-twilio-signature'], params: request.body });
+        await twilio.receive(request.body);
         return reply.type('text/xml; charset=utf-8').send(EMPTY_TWIML);
       },
     );
@@ -50,9 +51,9 @@ export function twilioWebhookRoutes(deps: TwilioWebhookDeps): FastifyPluginAsync
         },
       },
       async (request, reply) => {
-        verifyTwilioRequest(deps, { url: request.url, signature: request.headers['x-twilio-signature'], params: request.body });
+        twilio.verify({ url: request.url, signature: request.headers['x-twilio-signature'], params: request.body });
         const messageId = request.query.message_id && isUuid(request.query.message_id) ? request.query.message_id : null;
-        const { matched } = await receiveStatus(deps.db, request.body, messageId);
+        const { matched } = await twilio.receiveStatus(request.body, messageId);
         if (!matched) request.log.info({ sid: request.body.MessageSid }, 'status callback for no message of ours');
         return reply.type('text/xml; charset=utf-8').send(EMPTY_TWIML);
       },

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import type { Actor } from '../../db/schema/index.js';
 
 // The worker's queries. They read across companies by design: the worker serves every company.
 
@@ -16,15 +17,15 @@ const uuidArray = (ids: string[]) => `{${ids.join(',')}}`;
 export async function fanOutOutboxEvents(db: Db, now: Date, limit: number): Promise<{ events: number; deliveries: number }> {
   const result = await db.execute(sql`
     with claimed as (
-      select id, company_id, event_type, data, previous, occurred_at from outbox_events
+      select id, company_id, event_type, data, previous, actor, occurred_at from outbox_events
       where processed_at is null and available_at <= now() and (claimed_until is null or claimed_until < now())
       order by available_at
       limit ${limit}
       for update skip locked
     ), fanned as (
       insert into webhook_deliveries
-        (company_id, endpoint_id, event_id, event_type, data, previous, occurred_at, next_attempt_at, created_at, updated_at)
-      select c.company_id, e.id, c.id, c.event_type, c.data, c.previous, c.occurred_at, ${now}, ${now}, ${now}
+        (company_id, endpoint_id, event_id, event_type, data, previous, actor, occurred_at, next_attempt_at, created_at, updated_at)
+      select c.company_id, e.id, c.id, c.event_type, c.data, c.previous, c.actor, c.occurred_at, ${now}, ${now}, ${now}
       from claimed c
       join webhook_endpoints e on e.company_id = c.company_id and e.disabled_at is null
         and (cardinality(e.events) = 0 or c.event_type = any(e.events))
@@ -47,6 +48,7 @@ export type ClaimedDelivery = {
   event_type: string;
   data: Record<string, unknown>;
   previous: Record<string, unknown> | null;
+  actor: Actor | null;
   occurred_at: Date | string;
   attempts: number;
   url: string;
@@ -98,7 +100,7 @@ export async function claimDueDeliveries(
     set claimed_until = ${new Date(o.now.getTime() + o.leaseMs)}, claim_id = ${o.claimId}
     from picked, webhook_endpoints e
     where d.id = picked.id and e.id = d.endpoint_id
-    returning d.id, d.company_id, d.endpoint_id, d.event_id, d.event_type, d.data, d.previous, d.occurred_at, d.attempts,
+    returning d.id, d.company_id, d.endpoint_id, d.event_id, d.event_type, d.data, d.previous, d.actor, d.occurred_at, d.attempts,
       e.url, e.secret_ciphertext`);
   return rowsOf<ClaimedDelivery>(result);
 }

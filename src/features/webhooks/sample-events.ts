@@ -124,6 +124,25 @@ export function sampleEvent(
           provider: 'twilio',
           from: '+61412345678',
           to: '+61480000000',
+          sender: { type: 'lead', id: SAMPLE_LEAD_ID, name: 'Sam Sample' },
+          created_at: at,
+        },
+        previous: null,
+      };
+    case 'sms.sent':
+      return {
+        data: {
+          id: '00000000-0000-4000-8000-000000000005',
+          lead_id: SAMPLE_LEAD_ID,
+          direction: 'outbound',
+          body: 'Thanks Sam, we will see you Thursday at 9am.',
+          status: 'sent',
+          segments: 1,
+          error_code: null,
+          provider_sid: 'SM00000000000000000000000000000001',
+          provider: 'twilio',
+          to: '+61412345678',
+          sender: { type: 'user', id: '00000000-0000-4000-8000-000000000006', name: 'Pat Owner' },
           created_at: at,
         },
         previous: null,

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { SYSTEM_ACTOR, type Actor } from '../../auth/principal.js';
 
 // A10 and B6: one secret, two signatures. `whsec_` + base64 of 32 random bytes, so that the whole
 // string keys the compatible hex HMAC and its base64-decoded part keys the Standard Webhooks one.
@@ -24,16 +25,19 @@ export type OutgoingEvent = {
   occurredAt: Date;
   data: Record<string, unknown>;
   previous: Record<string, unknown> | null;
+  /** Who made the change; null on events recorded before actors were kept (sent as `system`). */
+  actor: Actor | null;
   test: boolean;
 };
 
-/** The body of A10 plus B6's `id` (and `previous` on lead.updated; `test` on a test send). */
+/** The body of A10 plus B6's `id`, who made the change (`actor`), `previous` on updates, `test` on a test send. */
 export function webhookBody(e: OutgoingEvent): string {
   return JSON.stringify({
     id: e.id,
     event: e.event,
     timestamp: e.occurredAt.toISOString(),
     data: e.data,
+    actor: e.actor ?? SYSTEM_ACTOR,
     ...(e.previous ? { previous: e.previous } : {}),
     ...(e.test ? { test: true } : {}),
   });

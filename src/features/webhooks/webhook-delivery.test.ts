@@ -88,7 +88,9 @@ describe('webhook delivery', () => {
     expect(at('/sales').map((r) => r.body.event)).toEqual(['sale.completed']);
 
     const [c, u, s] = order.map((event) => got.find((r) => r.body.event === event)!);
-    expect(Object.keys(c.body).sort()).toEqual(['data', 'event', 'id', 'timestamp']);
+    // A10's keys, B6's id, and who made the change (the key that created the lead).
+    expect(Object.keys(c.body).sort()).toEqual(['actor', 'data', 'event', 'id', 'timestamp']);
+    expect(c.body.actor).toEqual({ type: 'api', id: expect.any(String), name: 'test' });
     expect(c.body.data).toEqual(created.body.data);
     expect(c.body.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(u.body.previous).toEqual({ pipeline_stage: 'new_lead' });

@@ -132,7 +132,7 @@ export function createWebhookDeliveryTask(deps: {
       // the endpoint) rather than a delivery claimed again and again with nothing recorded.
       return { success: false, statusCode: null, durationMs: 0, responseBody: null, retryAfter: undefined, error: UNOPENABLE_SECRET };
     }
-    const event = { id: d.event_id, event: d.event_type, occurredAt: new Date(d.occurred_at), data: d.data, previous: d.previous, test: false };
+    const event = { id: d.event_id, event: d.event_type, occurredAt: new Date(d.occurred_at), data: d.data, previous: d.previous, actor: d.actor, test: false };
     const body = webhookBody(event);
     return sender.send(d.url, body, webhookHeaders(secret, event, body, attemptedAt.getTime()));
   }

@@ -40,7 +40,7 @@ export async function createWebhookFromCommand(ctx: Ctx, c: { companyId: string;
 
 export async function listWebhooksFromCommand(ctx: Ctx, companyId: string) {
   await companyOf(ctx.db, companyId);
-  const { data } = await listWebhooks(ctx.db, companyId, { page: 1, per_page: 10_000 });
+  const { data } = await listWebhooks(ctx.db, companyId, { limit: 10_000, offset: 0 });
   return { webhooks: data };
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { errorResponses } from '../../http/openapi.js';
-import { paginated, paginationQuery } from '../../http/pagination.js';
+import { answerPage, paginated, paginationQuery, windowOf } from '../../http/pagination.js';
 import { EVENT_DESCRIPTIONS } from '../events/events.js';
 import {
   createWebhookBody,
@@ -48,7 +48,7 @@ export function webhooksRoutes(deps: WebhookDeps & { publicUrl: string }): Fasti
         config: { scope },
         schema: { tags, summary: 'List webhook endpoints, newest first', querystring: paginationQuery, response: { 200: paginated(webhookEndpoint), ...errorResponses } },
       },
-      (request) => listWebhooks(db, request.principal.companyId, request.query),
+      async (request) => answerPage(request.query, await listWebhooks(db, request.principal.companyId, windowOf(request.query))),
     );
 
     app.post(
@@ -162,7 +162,8 @@ export function webhooksRoutes(deps: WebhookDeps & { publicUrl: string }): Fasti
           response: { 200: paginated(webhookDelivery), ...errorResponses },
         },
       },
-      (request) => listDeliveries(db, request.principal.companyId, request.params.id, request.query),
+      async (request) =>
+        answerPage(request.query, await listDeliveries(db, request.principal.companyId, request.params.id, request.query, windowOf(request.query))),
     );
 
     app.post(

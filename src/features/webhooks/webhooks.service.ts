@@ -6,7 +6,6 @@ import type { Clock } from '../../lib/clock.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { isUuid } from '../../lib/ids.js';
 import type { SecretBox } from '../../lib/secret-box.js';
-import { offsetOf, type Page } from '../../http/pagination.js';
 import type {
   CreateWebhookInput,
   ListDeliveriesQuery,
@@ -127,9 +126,9 @@ export async function createWebhook(deps: Omit<WebhookDeps, 'sender'>, companyId
   return { ...endpointView(row), secret };
 }
 
-export async function listWebhooks(db: Db, companyId: string, page: Page) {
-  const { rows, total } = await listEndpointPage(db, companyId, { limit: page.per_page, offset: offsetOf(page) });
-  return { data: rows.map(endpointView), meta: { page: page.page, per_page: page.per_page, total } };
+export async function listWebhooks(db: Db, companyId: string, window: { limit: number; offset: number }) {
+  const { rows, total } = await listEndpointPage(db, companyId, window);
+  return { data: rows.map(endpointView), total };
 }
 
 export async function getWebhook(db: Db, companyId: string, id: string) {
@@ -179,16 +178,19 @@ export async function rotateWebhookSecret(deps: Omit<WebhookDeps, 'sender'>, com
   return { ...endpointView(row), secret };
 }
 
-export async function listDeliveries(db: Db, companyId: string, endpointId: string, query: ListDeliveriesQuery & Page) {
+export async function listDeliveries(
+  db: Db,
+  companyId: string,
+  endpointId: string,
+  query: ListDeliveriesQuery,
+  window: { limit: number; offset: number },
+) {
   await endpointOf(db, companyId, endpointId);
-  const { rows, total } = await listDeliveryPage(db, companyId, endpointId, query, {
-    limit: query.per_page,
-    offset: offsetOf(query),
-  });
+  const { rows, total } = await listDeliveryPage(db, companyId, endpointId, query, window);
   const attempts = await attemptsOf(db, rows.map((r) => r.id));
   return {
     data: rows.map((r) => deliveryView(r, attempts.filter((a) => a.deliveryId === r.id))),
-    meta: { page: query.page, per_page: query.per_page, total },
+    total,
   };
 }
 
@@ -218,7 +220,7 @@ export async function sendTestEvent(
   const endpoint = await endpointOf(deps.db, companyId, endpointId);
   const secret = deps.secrets.open(endpoint.secretCiphertext, endpoint.id);
   const now = new Date(deps.clock.now());
-  const event = { id: randomUUID(), event: eventType, occurredAt: now, ...sampleEvent(eventType, now, deps.publicUrl), test: true };
+  const event = { id: randomUUID(), event: eventType, occurredAt: now, ...sampleEvent(eventType, now, deps.publicUrl), actor: null, test: true };
   const body = webhookBody(event);
   const result = await deps.sender.send(endpoint.url, body, webhookHeaders(secret, event, body, now.getTime()));
   const deliveryId = randomUUID();
