@@ -22,7 +22,7 @@ ALTER TABLE "jobs" ADD CONSTRAINT "jobs_company_id_companies_id_fk" FOREIGN KEY 
 ALTER TABLE "jobs" ADD CONSTRAINT "jobs_lead_id_leads_id_fk" FOREIGN KEY ("lead_id") REFERENCES "public"."leads"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "jobs_unique_key_idx" ON "jobs" USING btree ("company_id","kind","unique_key");--> statement-breakpoint
 CREATE INDEX "jobs_due_idx" ON "jobs" USING btree ("company_id","kind","run_at","seq") WHERE status = 'pending';--> statement-breakpoint
-CREATE INDEX "jobs_next_due_idx" ON "jobs" USING btree ("run_at") WHERE status = 'pending';--> statement-breakpoint
+CREATE INDEX "jobs_next_due_idx" ON "jobs" USING btree ("kind","run_at") WHERE status = 'pending';--> statement-breakpoint
 CREATE INDEX "jobs_group_idx" ON "jobs" USING btree ("company_id","group_key","seq") WHERE status = 'pending' and group_key is not null;--> statement-breakpoint
 CREATE INDEX "jobs_lead_idx" ON "jobs" USING btree ("lead_id","created_at");--> statement-breakpoint
 CREATE INDEX "jobs_finished_idx" ON "jobs" USING btree ("finished_at") WHERE status <> 'pending';

@@ -94,13 +94,17 @@ export type ClaimedJob = {
 const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
 const textArray = (items: string[]) => `{${items.map((s) => `"${s.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
 
-/** A job that may be claimed at `now`: due, not leased, and first of its group with none of it running. */
-const claimable = (now: Date) => sql`
-  j.status = 'pending' and j.run_at <= ${now} and (j.locked_until is null or j.locked_until <= ${now})
-  and (j.group_key is null or not exists (
+/** The job (j) is the first pending one of its group, and no other job of its group is running. */
+const groupAllows = (now: Date) => sql`
+  (j.group_key is null or not exists (
     select 1 from jobs e
     where e.company_id = j.company_id and e.group_key = j.group_key and e.status = 'pending' and e.id <> j.id
       and (e.seq < j.seq or e.locked_until > ${now})))`;
+
+/** A job (j) that may be claimed at `now`: due, not leased, and allowed by its group. */
+const claimable = (now: Date) => sql`
+  j.status = 'pending' and j.run_at <= ${now} and (j.locked_until is null or j.locked_until <= ${now})
+  and ${groupAllows(now)}`;
 
 /**
  * Claims up to `limit` due jobs of the given kinds, each under its kind's lease, fairly: the
@@ -181,14 +185,16 @@ export async function claimDueJobsAnyCompany(
  */
 export async function nextJobDueAtAnyCompany(db: Db, now: Date, kinds: string[]): Promise<number | null> {
   if (kinds.length === 0) return null;
+  // One probe per kind, in due order, passing over the few jobs that are leased or held back.
   const result = await db.execute(sql`
-    select min(j.run_at) as due from jobs j
-    where j.status = 'pending' and j.kind = any(${textArray(kinds)}::text[])
-      and (j.locked_until is null or j.locked_until <= ${now})
-      and (j.group_key is null or not exists (
-        select 1 from jobs e
-        where e.company_id = j.company_id and e.group_key = j.group_key and e.status = 'pending' and e.id <> j.id
-          and (e.seq < j.seq or e.locked_until > ${now})))`);
+    select min(h.run_at) as due
+    from unnest(${textArray(kinds)}::text[]) as k(kind)
+    cross join lateral (
+      select j.run_at from jobs j
+      where j.kind = k.kind and j.status = 'pending' and (j.locked_until is null or j.locked_until <= ${now})
+        and ${groupAllows(now)}
+      order by j.run_at limit 1
+    ) h`);
   const due = rowsOf<{ due: string | Date | null }>(result)[0]?.due;
   return due === null || due === undefined ? null : new Date(due).getTime();
 }

@@ -89,7 +89,7 @@ export function createJobsTask(deps: {
     try {
       // Only workers that died holding it got this far: a run that throws is retried or failed below.
       if (job.attempts > maxAttempts) {
-        return await failJob(db, job, new Date(clock.now()), `gave up: claimed ${job.attempts - 1} times without an answer`);
+        return await failJob(db, job, new Date(clock.now()), `gave up: ${job.attempts - 1} of ${maxAttempts} attempts ended with no answer`);
       }
       let outcome: Record<string, unknown> | void;
       try {

@@ -47,9 +47,9 @@ export const jobs = pgTable(
     index('jobs_due_idx')
       .on(t.companyId, t.kind, t.runAt, t.seq)
       .where(sql`status = 'pending'`),
-    // When the next job falls due, for the idle worker's sleep.
+    // When the next job of a kind falls due, for the idle worker's sleep.
     index('jobs_next_due_idx')
-      .on(t.runAt)
+      .on(t.kind, t.runAt)
       .where(sql`status = 'pending'`),
     index('jobs_group_idx')
       .on(t.companyId, t.groupKey, t.seq)
