@@ -23,7 +23,8 @@ export type JobHandler = {
 export const JOBS_CHANNEL = 'quoteleads_jobs';
 const DEFAULT_LEASE_MS = 60_000;
 const DEFAULT_MAX_ATTEMPTS = 5;
-// Jobs claimed at once, and run side by side.
+// Jobs claimed at once, and run side by side; the next claim waits for the slowest of them, so a kind
+// whose runs take long (an agent turn) may want a task of its own when it comes.
 const BATCH = 10;
 // The longest an idle worker sleeps: the trigger that notifies (drizzle/*_jobs_sql.sql) stays silent
 // about jobs due later than this, and this look finds them in time. It also bounds how long a job
@@ -71,6 +72,8 @@ export function createJobsTask(deps: {
   let heard = Infinity;
   let wakeNow: () => void = () => {};
 
+  // The payload is the soonest due time of the statement's jobs, on the database's clock (the same
+  // as the system clock the worker runs on in production).
   function onNotification(payload: string) {
     const due = Number(payload);
     const at = Number.isFinite(due) ? due : 0;
