@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { outboxEvents, sessions, users, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../db/schema/index.js';
+import { jobs, outboxEvents, sessions, users, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../db/schema/index.js';
 import { createCompany } from '../features/companies/companies.service.js';
 import { manualClock } from '../../test/clock.js';
 import { openTestDatabase } from '../../test/helpers.js';
-import { createRetentionTask, DELIVERY_LOG_RETENTION_MS, OUTBOX_RETENTION_MS } from './retention.js';
+import { createRetentionTask, DELIVERY_LOG_RETENTION_MS, JOB_HISTORY_RETENTION_MS, OUTBOX_RETENTION_MS } from './retention.js';
 
 let database: Database;
 beforeAll(async () => {
@@ -76,6 +76,38 @@ describe('retention', () => {
     const kept = await db.select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, endpointId));
     expect(kept.map((r) => r.id).sort()).toEqual([rows[2].id, rows[3].id].sort());
     expect(await db.select().from(webhookAttempts).where(eq(webhookAttempts.deliveryId, rows[0].id))).toHaveLength(0);
+  });
+
+  it('drops finished jobs (succeeded, failed, cancelled) 30 days after they finished, and never a pending one', async () => {
+    const db = database.db;
+    const clock = manualClock(Date.now());
+    const now = clock.now();
+    const company = await createCompany(db, { name: 'Retention Roofing' });
+    const at = (msAgo: number) => new Date(now - msAgo);
+    const job = (status: 'pending' | 'succeeded' | 'failed' | 'cancelled', finishedMsAgo: number | null) => ({
+      companyId: company.id,
+      kind: 'retention_test',
+      status,
+      runAt: at(60 * DAY),
+      createdAt: at(60 * DAY),
+      finishedAt: finishedMsAgo === null ? null : at(finishedMsAgo),
+    });
+    const rows = await db
+      .insert(jobs)
+      .values([
+        job('succeeded', JOB_HISTORY_RETENTION_MS + DAY), // goes
+        job('failed', JOB_HISTORY_RETENTION_MS + DAY), // goes
+        job('cancelled', JOB_HISTORY_RETENTION_MS + DAY), // goes
+        job('succeeded', JOB_HISTORY_RETENTION_MS - DAY), // a lead's recent history: stays
+        job('pending', null), // due for two months, still to run: stays
+      ])
+      .returning({ id: jobs.id });
+
+    const task = createRetentionTask({ db, clock });
+    expect(await task.runOnce()).toBeGreaterThanOrEqual(3);
+    while ((await task.runOnce()) > 0);
+    const left = await db.select({ id: jobs.id }).from(jobs).where(eq(jobs.companyId, company.id));
+    expect(left.map((r) => r.id).sort()).toEqual([rows[3].id, rows[4].id].sort());
   });
 
   it('drops dashboard sessions past their idle or absolute end, and keeps live ones', async () => {

@@ -9,12 +9,15 @@ const DAY_MS = 86_400_000;
 export const OUTBOX_RETENTION_MS = 7 * DAY_MS;
 /** The delivery log (deliveries and their attempts) a company can browse: 30 days. */
 export const DELIVERY_LOG_RETENTION_MS = 30 * DAY_MS;
+/** Finished jobs (succeeded, failed, cancelled) are a lead's history of timed work: 30 days. */
+export const JOB_HISTORY_RETENTION_MS = 30 * DAY_MS;
 const BATCH = 1000;
 
 /**
- * Drops what has served its purpose, so the outbox and the delivery log do not grow without end: a
- * batch at a time (short transactions, SKIP LOCKED so that several workers do not queue on the same
- * rows), again at once while there is more, then once an hour. Across companies by design.
+ * Drops what has served its purpose, so the outbox, the delivery log and the finished jobs do not
+ * grow without end: a batch at a time (short transactions, SKIP LOCKED so that several workers do not
+ * queue on the same rows), again at once while there is more, then once an hour. Across companies by
+ * design.
  */
 export function createRetentionTask(deps: { db: Db; clock: Clock }): WorkerTask {
   const { db, clock } = deps;
@@ -44,9 +47,15 @@ export function createRetentionTask(deps: { db: Db; clock: Clock }): WorkerTask 
           where expires_at < ${new Date(now)} or idle_expires_at < ${new Date(now)}
           limit ${BATCH} for update skip locked)
         returning id`);
+      const finishedJobs = await db.execute(sql`
+        delete from jobs where id in (
+          select id from jobs
+          where status <> 'pending' and finished_at < ${new Date(now - JOB_HISTORY_RETENTION_MS)}
+          limit ${BATCH} for update skip locked)
+        returning id`);
       // Copies of erased leads in events that were still on their way when the lead was erased.
       const erasures = await finishLeadErasures(db, BATCH);
-      return deleted(outbox) + deleted(deliveries) + deleted(sessions) + erasures;
+      return deleted(outbox) + deleted(deliveries) + deleted(sessions) + deleted(finishedJobs) + erasures;
     },
   };
 }

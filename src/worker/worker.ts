@@ -10,6 +10,12 @@ export type WorkerTask = {
   name: string;
   runOnce(): Promise<number>;
   idleMs?: number;
+  /**
+   * When a batch found nothing: resolves once there may be work, instead of the fixed `idleMs` wait
+   * (a task that knows when its next item falls due, or hears of new ones). Must resolve when
+   * `signal` aborts.
+   */
+  waitForWork?(signal: AbortSignal): Promise<void>;
   /** Called once the task's loop has ended: finish work it started in the background, release resources. */
   stop?(): Promise<void>;
 };
@@ -42,7 +48,10 @@ export function startWorker(tasks: WorkerTask[], log: Logger): RunningWorker {
         await pause(Math.min(MAX_ERROR_BACKOFF_MS, 100 * 2 ** failures));
         continue;
       }
-      if (handled === 0) await pause(task.idleMs ?? DEFAULT_IDLE_MS);
+      if (handled === 0 && !stopping) {
+        if (task.waitForWork) await task.waitForWork(wakeUp.signal);
+        else await pause(task.idleMs ?? DEFAULT_IDLE_MS);
+      }
     }
   }
 

@@ -4,3 +4,4 @@ export * from './sms.js';
 export * from './quotes.js';
 export * from './webhooks.js';
 export * from './accounts.js';
+export * from './jobs.js';

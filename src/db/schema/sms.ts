@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { companyRef, leads, leadRef, type Actor } from './core.js';
+import { index, jsonb, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { companyRef, leadRef, type Actor } from './core.js';
 
 export const SMS_DIRECTIONS = ['inbound', 'outbound'] as const;
 export const SMS_STATUSES = ['queued', 'sent', 'delivered', 'undelivered', 'failed', 'received'] as const;
@@ -61,25 +61,3 @@ export const smsOptOuts = pgTable(
   (t) => [primaryKey({ columns: [t.companyId, t.phone] })],
 );
 
-/**
- * One row per new lead that should hear the company's instant reply, written in the lead's own
- * transaction (a trigger on leads, drizzle/*_sms_sql.sql) and sent by the worker after commit. The
- * primary key makes it one job per lead; workers claim rows with FOR UPDATE SKIP LOCKED under a lease.
- */
-export const instantReplyJobs = pgTable(
-  'instant_reply_jobs',
-  {
-    leadId: uuid('lead_id')
-      .primaryKey()
-      .references(() => leads.id, { onDelete: 'cascade' }),
-    companyId: companyRef(),
-    createdAt: at('created_at').notNull().defaultNow(),
-    claimedUntil: at('claimed_until'),
-    attempts: integer('attempts').notNull().default(0),
-    // Set once handled: `sent`, or why not (opted out, no credits, provider refused…).
-    doneAt: at('done_at'),
-    outcome: text('outcome'),
-    messageId: uuid('message_id'),
-  },
-  (t) => [index('instant_reply_jobs_due_idx').on(t.createdAt).where(sql`done_at is null`)],
-);

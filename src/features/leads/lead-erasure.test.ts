@@ -20,7 +20,6 @@ const TABLES: Record<string, { covered: 'lead_id cascade' | 'erasure repo' | 'no
   appointments: { covered: 'lead_id cascade' },
   sms_messages: { covered: 'lead_id cascade' },
   jobs: { covered: 'lead_id cascade' },
-  instant_reply_jobs: { covered: 'lead_id cascade' },
   lead_counters: { covered: 'no lead data', why: 'counts per stage, kept by trigger' },
   appointment_counts: { covered: 'no lead data', why: 'counts, kept by trigger' },
   quote_status_counts: { covered: 'no lead data', why: 'counts, kept by trigger' },

@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
-import { companies, instantReplyJobs } from '../../db/schema/index.js';
+import { randomUUID } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
+import { companies, jobs } from '../../db/schema/index.js';
 import { changeCompany } from '../companies/companies.service.js';
 import { systemClock, type Clock } from '../../lib/clock.js';
 import { onPostgres, withInsertFailure, type Tenant, type TestServer } from '../../../test/helpers.js';
 import { manualClock } from '../../../test/clock.js';
 import { randomAuMobile, type FakeTwilio, startServerWithFakeTwilio } from '../../../test/fake-twilio.js';
 import { createWorkerTasks } from '../../worker/tasks.js';
-import { renderInstantReply } from './instant-reply.js';
-import { claimInstantReplyJobs } from './sms.repo.js';
+import { claimDueJobsAnyCompany } from '../../jobs/jobs.repo.js';
+import { INSTANT_REPLY_JOB, renderInstantReply } from './instant-reply.js';
 
 const quiet = { warn() {}, info() {} };
 const TEMPLATE = 'Hi {first_name}, thanks for contacting {company}! We will call you within the hour.';
@@ -22,7 +23,7 @@ afterAll(() => close?.());
 /** The task as the worker process runs it (src/worker/tasks.ts). */
 function worker(clock: Clock = systemClock) {
   const tasks = createWorkerTasks({ config: server.config, database: server.database, clock, log: quiet });
-  return tasks.find((t) => t.name === 'instant-reply')!;
+  return tasks.find((t) => t.name === 'jobs')!;
 }
 
 type SmsTenant = Tenant & { number: string };
@@ -37,8 +38,14 @@ async function replyingTenant(o: { credits?: number; reply?: string | null } = {
   return { ...t, number };
 }
 
+const instantReplyOf = (leadId: string) => and(eq(jobs.kind, INSTANT_REPLY_JOB), eq(jobs.leadId, leadId));
+/** The lead's instant-reply job, read as the fields these tests look at. */
 async function jobOf(leadId: string) {
-  const [job] = await server.database.db.select().from(instantReplyJobs).where(eq(instantReplyJobs.leadId, leadId));
+  const rows = await server.database.db.select().from(jobs).where(instantReplyOf(leadId));
+  const [job] = rows.map((j) => {
+    const outcome = j.outcome as { result?: string; message_id?: string } | null;
+    return { doneAt: j.finishedAt, attempts: j.attempts, outcome: outcome?.result ?? null, messageId: outcome?.message_id ?? null };
+  });
   return job;
 }
 const sentTo = (phone: string) => fake.sent.filter((m) => m.to === phone);
@@ -75,7 +82,7 @@ describe('instant reply', () => {
 
     await worker().runOnce();
     // Even a job run again (a worker that died after sending, before finishing) sends nothing more.
-    await server.database.db.update(instantReplyJobs).set({ doneAt: null, outcome: null }).where(eq(instantReplyJobs.leadId, lead.id));
+    await server.database.db.update(jobs).set({ status: 'pending', finishedAt: null, outcome: null }).where(instantReplyOf(lead.id));
     await worker().runOnce();
     expect(sentTo(phone).length).toBe(1);
     expect((await jobOf(lead.id)).outcome).toBe('conflict: This lead already has its instant reply');
@@ -100,7 +107,7 @@ describe('instant reply', () => {
       () => t.call('POST', '/v1/leads', { name: 'Rolled Back', phone }),
     );
     expect(res.status).toBe(500);
-    expect(await server.database.db.select().from(instantReplyJobs).where(eq(instantReplyJobs.companyId, t.companyId))).toEqual([]);
+    expect(await server.database.db.select().from(jobs).where(eq(jobs.companyId, t.companyId))).toEqual([]);
   });
 
   it('respects what changed before the worker ran: ai_enabled off, opt-out, credits, the reply turned off', async () => {
@@ -150,7 +157,12 @@ describe('instant reply', () => {
     const lead = (await t.call('POST', '/v1/leads', { first_name: 'Crash', phone })).body.data;
     const clock = manualClock(Date.now());
     // A worker claims the job and dies before sending.
-    const claimed = await claimInstantReplyJobs(server.database.db, new Date(clock.now()), 60_000, 1000);
+    const claimed = await claimDueJobsAnyCompany(server.database.db, {
+      now: new Date(clock.now()),
+      kinds: [{ kind: INSTANT_REPLY_JOB, leaseMs: 60_000 }],
+      limit: 1000,
+      claimId: randomUUID(),
+    });
     expect(claimed.map((j) => j.leadId)).toContain(lead.id);
     await worker(clock).runOnce();
     expect(sentTo(phone)).toEqual([]);

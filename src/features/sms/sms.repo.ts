@@ -1,10 +1,9 @@
-import { and, asc, desc, eq, gte, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { companies, instantReplyJobs, leads, smsMessages, smsOptOuts, type SmsStatus } from '../../db/schema/index.js';
+import { companies, leads, smsMessages, smsOptOuts, type SmsStatus } from '../../db/schema/index.js';
 
 export type MessageRow = typeof smsMessages.$inferSelect;
 export type MessageInsert = typeof smsMessages.$inferInsert;
-export type InstantReplyJob = typeof instantReplyJobs.$inferSelect;
 
 /**
  * Takes `n` credits if the company has them and has not paused SMS, in one conditional UPDATE:
@@ -166,37 +165,4 @@ export async function findLeadByPhoneForUpdate(db: Db, companyId: string, phone:
 /** Serialises the first messages of one sender to one company, so that they create one lead. */
 export async function lockSender(db: Db, companyId: string, phone: string) {
   await db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`sms-inbound:${companyId}:${phone}`}, 0))`);
-}
-
-/**
- * Claims up to `limit` due instant-reply jobs for `leaseMs`: a worker that dies holding them lets them
- * go when the lease ends. SKIP LOCKED lets any number of workers claim side by side. Across companies
- * by design: the worker serves them all, and each job carries its company.
- */
-export async function claimInstantReplyJobs(db: Db, now: Date, leaseMs: number, limit: number): Promise<InstantReplyJob[]> {
-  const due = db
-    .select({ leadId: instantReplyJobs.leadId })
-    .from(instantReplyJobs)
-    .where(
-      and(
-        isNull(instantReplyJobs.doneAt),
-        or(isNull(instantReplyJobs.claimedUntil), lt(instantReplyJobs.claimedUntil, now)),
-      ),
-    )
-    .orderBy(asc(instantReplyJobs.createdAt))
-    .limit(limit)
-    .for('update', { skipLocked: true });
-  return db
-    .update(instantReplyJobs)
-    .set({ claimedUntil: new Date(now.getTime() + leaseMs), attempts: sql`${instantReplyJobs.attempts} + 1` })
-    .where(sql`${instantReplyJobs.leadId} in (${due})`)
-    .returning();
-}
-
-/** By lead id alone: the job was claimed above, and a lead id belongs to one company. */
-export async function finishInstantReplyJob(db: Db, leadId: string, now: Date, outcome: string, messageId: string | null) {
-  await db
-    .update(instantReplyJobs)
-    .set({ doneAt: now, outcome, messageId, claimedUntil: null })
-    .where(eq(instantReplyJobs.leadId, leadId));
 }

@@ -1,0 +1,232 @@
+import { and, eq, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { jobs } from '../db/schema/index.js';
+
+export type JobRow = typeof jobs.$inferSelect;
+
+export type NewJob = {
+  kind: string;
+  companyId: string;
+  /** The lead the job is about: the job is erased with it and shows in its history. */
+  leadId?: string | null;
+  /** When it falls due; at once (the transaction's time) if left out. */
+  runAt?: Date;
+  /**
+   * At most one job of this kind and company with this key while it exists (finished and cancelled
+   * ones included, until the retention task prunes them): name the occasion (the lead, the inbound
+   * message), so that enqueueing twice is harmless.
+   */
+  uniqueKey?: string;
+  /** Jobs of one group (within the company) run one at a time, in the order they were enqueued. */
+  groupKey?: string;
+  payload?: Record<string, unknown>;
+};
+
+/**
+ * Adds a job in the caller's transaction, so it exists exactly when the change that caused it does.
+ * The new job's id, or null when its unique key is already taken (nothing is written then).
+ */
+export async function enqueueJob(tx: Db, job: NewJob): Promise<string | null> {
+  const [row] = await tx
+    .insert(jobs)
+    .values({
+      kind: job.kind,
+      companyId: job.companyId,
+      leadId: job.leadId ?? null,
+      ...(job.runAt && { runAt: job.runAt }),
+      uniqueKey: job.uniqueKey ?? null,
+      groupKey: job.groupKey ?? null,
+      payload: job.payload ?? {},
+    })
+    .onConflictDoNothing({ target: [jobs.companyId, jobs.kind, jobs.uniqueKey] })
+    .returning({ id: jobs.id });
+  return row?.id ?? null;
+}
+
+export type JobFilter = { kind?: string; uniqueKey?: string; leadId?: string; groupKey?: string };
+
+/**
+ * Cancels the company's pending jobs that match every given field (at least one), in the caller's
+ * transaction: a follow-up dies with the reply that makes it moot. A job already running finishes,
+ * but stays cancelled (its outcome is kept). How many were cancelled.
+ */
+export async function cancelJobs(tx: Db, companyId: string, filter: JobFilter): Promise<number> {
+  const conditions: SQL[] = [];
+  if (filter.kind !== undefined) conditions.push(eq(jobs.kind, filter.kind));
+  if (filter.uniqueKey !== undefined) conditions.push(eq(jobs.uniqueKey, filter.uniqueKey));
+  if (filter.leadId !== undefined) conditions.push(eq(jobs.leadId, filter.leadId));
+  if (filter.groupKey !== undefined) conditions.push(eq(jobs.groupKey, filter.groupKey));
+  // Cancelling every job of the company by leaving the filter out would be one typo away.
+  if (conditions.length === 0) throw new Error('cancelJobs needs a kind, unique key, lead or group');
+  const rows = await tx
+    .update(jobs)
+    .set({ status: 'cancelled', finishedAt: sql`now()`, lockedUntil: null })
+    .where(and(eq(jobs.companyId, companyId), eq(jobs.status, 'pending'), ...conditions))
+    .returning({ id: jobs.id });
+  return rows.length;
+}
+
+/** A company's jobs about one lead, newest first: its history of timed work. */
+export async function listLeadJobs(db: Db, companyId: string, leadId: string): Promise<JobRow[]> {
+  return db
+    .select()
+    .from(jobs)
+    .where(and(eq(jobs.companyId, companyId), eq(jobs.leadId, leadId)))
+    .orderBy(sql`${jobs.createdAt} desc, ${jobs.seq} desc`);
+}
+
+// ---- The worker's side. Claims read across companies by design: a worker serves every company.
+
+export type ClaimedJob = {
+  id: string;
+  companyId: string;
+  leadId: string | null;
+  kind: string;
+  uniqueKey: string | null;
+  groupKey: string | null;
+  payload: Record<string, unknown>;
+  runAt: Date;
+  /** Claims so far, this one included. */
+  attempts: number;
+  claimId: string;
+};
+
+const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
+const textArray = (items: string[]) => `{${items.map((s) => `"${s.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
+
+/** The job (j) is the first pending one of its group, and no other job of its group is running. */
+const groupAllows = (now: Date) => sql`
+  (j.group_key is null or not exists (
+    select 1 from jobs e
+    where e.company_id = j.company_id and e.group_key = j.group_key and e.status = 'pending' and e.id <> j.id
+      and (e.seq < j.seq or e.locked_until > ${now})))`;
+
+/** A job (j) that may be claimed at `now`: due, not leased, and allowed by its group. */
+const claimable = (now: Date) => sql`
+  j.status = 'pending' and j.run_at <= ${now} and (j.locked_until is null or j.locked_until <= ${now})
+  and ${groupAllows(now)}`;
+
+/**
+ * Claims up to `limit` due jobs of the given kinds, each under its kind's lease, fairly: the
+ * (company, kind) partitions with work are taken in turns, one job from each (oldest head first)
+ * before a second from any, so a backlog of 100,000 jobs in one partition holds another company's
+ * job up by one batch at most. The partitions come from a loose scan of the due index (one probe per
+ * partition with pending jobs, not a pass over the jobs). FOR UPDATE SKIP LOCKED hands each job to
+ * one worker; `claimId` says which claim holds it.
+ */
+export async function claimDueJobsAnyCompany(
+  db: Db,
+  o: { now: Date; kinds: { kind: string; leaseMs: number }[]; limit: number; claimId: string },
+): Promise<ClaimedJob[]> {
+  if (o.kinds.length === 0) return [];
+  const result = await db.execute(sql`
+    with recursive kinds as (
+      select * from unnest(${textArray(o.kinds.map((k) => k.kind))}::text[], ${`{${o.kinds.map((k) => k.leaseMs).join(',')}}`}::int[])
+        as k(kind, lease_ms)
+    ), partitions(company_id, kind) as (
+      (select company_id, kind from jobs where status = 'pending' order by company_id, kind limit 1)
+      union all
+      select n.company_id, n.kind from partitions p cross join lateral (
+        select x.company_id, x.kind from jobs x
+        where x.status = 'pending' and (x.company_id, x.kind) > (p.company_id, p.kind)
+        order by x.company_id, x.kind limit 1
+      ) n
+    ), heads as (
+      -- At most one job per partition is taken in a round, so the partitions with the oldest
+      -- claimable heads, as many as the limit, are all that one batch can serve.
+      select p.company_id, p.kind, k.lease_ms, h.run_at, h.seq
+      from partitions p
+      join kinds k on k.kind = p.kind
+      cross join lateral (
+        select j.run_at, j.seq from jobs j
+        where j.company_id = p.company_id and j.kind = p.kind and ${claimable(o.now)}
+        order by j.run_at, j.seq limit 1
+      ) h
+      order by h.run_at, h.seq
+      limit ${o.limit}
+    ), candidates as (
+      select c.id, c.run_at, c.seq, h.lease_ms,
+        row_number() over (partition by h.company_id, h.kind order by c.run_at, c.seq) as turn
+      from heads h
+      cross join lateral (
+        select j.id, j.run_at, j.seq from jobs j
+        where j.company_id = h.company_id and j.kind = h.kind and ${claimable(o.now)}
+        order by j.run_at, j.seq
+        limit ${o.limit}
+        for update of j skip locked
+      ) c
+    ), picked as (
+      select id, lease_ms from candidates order by turn, run_at, seq limit ${o.limit}
+    )
+    update jobs j
+    set attempts = j.attempts + 1, locked_until = ${o.now}::timestamptz + picked.lease_ms * interval '1 millisecond',
+      claim_id = ${o.claimId}
+    from picked
+    where j.id = picked.id
+    returning j.id, j.company_id, j.lead_id, j.kind, j.unique_key, j.group_key, j.payload, j.run_at, j.attempts, j.claim_id`);
+  return rowsOf<Record<string, unknown>>(result).map((r) => ({
+    id: r.id as string,
+    companyId: r.company_id as string,
+    leadId: r.lead_id as string | null,
+    kind: r.kind as string,
+    uniqueKey: r.unique_key as string | null,
+    groupKey: r.group_key as string | null,
+    payload: r.payload as Record<string, unknown>,
+    runAt: new Date(r.run_at as string),
+    attempts: Number(r.attempts),
+    claimId: r.claim_id as string,
+  }));
+}
+
+/**
+ * When the soonest claimable job of these kinds falls due (ms), or null when none is pending. Jobs
+ * waiting behind their group or under a lease are left out: the worker that holds them goes on by
+ * itself, and a lease that runs out is noticed by the next regular look.
+ */
+export async function nextJobDueAtAnyCompany(db: Db, now: Date, kinds: string[]): Promise<number | null> {
+  if (kinds.length === 0) return null;
+  // One probe per kind, in due order, passing over the few jobs that are leased or held back.
+  const result = await db.execute(sql`
+    select min(h.run_at) as due
+    from unnest(${textArray(kinds)}::text[]) as k(kind)
+    cross join lateral (
+      select j.run_at from jobs j
+      where j.kind = k.kind and j.status = 'pending' and (j.locked_until is null or j.locked_until <= ${now})
+        and ${groupAllows(now)}
+      order by j.run_at limit 1
+    ) h`);
+  const due = rowsOf<{ due: string | Date | null }>(result)[0]?.due;
+  return due === null || due === undefined ? null : new Date(due).getTime();
+}
+
+type Claim = { id: string; companyId: string; claimId: string };
+const heldBy = (job: Claim) => and(eq(jobs.id, job.id), eq(jobs.companyId, job.companyId), eq(jobs.claimId, job.claimId));
+
+/** The handler is done: its outcome is kept. A job cancelled while it ran stays cancelled. */
+export async function finishJob(db: Db, job: Claim, now: Date, outcome: Record<string, unknown> | null): Promise<void> {
+  await db
+    .update(jobs)
+    .set({
+      status: sql`case when ${jobs.status} = 'cancelled' then 'cancelled' else 'succeeded' end`,
+      finishedAt: sql`coalesce(${jobs.finishedAt}, ${now})`,
+      outcome,
+      lockedUntil: null,
+    })
+    .where(heldBy(job));
+}
+
+/** The handler failed and may try again at `runAt`. */
+export async function retryJob(db: Db, job: Claim, runAt: Date, error: string): Promise<void> {
+  await db
+    .update(jobs)
+    .set({ runAt, lockedUntil: null, claimId: null, lastError: error })
+    .where(and(heldBy(job), eq(jobs.status, 'pending')));
+}
+
+/** The handler failed for the last time. */
+export async function failJob(db: Db, job: Claim, now: Date, error: string): Promise<void> {
+  await db
+    .update(jobs)
+    .set({ status: 'failed', finishedAt: now, lockedUntil: null, lastError: error })
+    .where(and(heldBy(job), eq(jobs.status, 'pending')));
+}

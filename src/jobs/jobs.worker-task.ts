@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import type { Database, Db } from '../db/client.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/rate-limiter.js';
+import type { WorkerTask } from '../worker/worker.js';
+import { claimDueJobsAnyCompany, failJob, finishJob, nextJobDueAtAnyCompany, retryJob, type ClaimedJob } from './jobs.repo.js';
+
+/** What runs the jobs of one kind. Registered in src/worker/tasks.ts. */
+export type JobHandler = {
+  kind: string;
+  /** How long a claim holds a job; a worker that dies lets it go after this. Longer than a run ever takes. */
+  leaseMs?: number;
+  /** Runs (claims) before the job is marked failed. */
+  maxAttempts?: number;
+  /**
+   * Does the work. What it returns is kept on the job as its outcome; a throw is retried with backoff.
+   * May run more than once for one job (a worker that died after the work, before recording it), so
+   * the work itself must refuse a second time (a unique key on what it writes).
+   */
+  handle(job: ClaimedJob): Promise<Record<string, unknown> | void>;
+};
+
+export const JOBS_CHANNEL = 'quoteleads_jobs';
+const DEFAULT_LEASE_MS = 60_000;
+const DEFAULT_MAX_ATTEMPTS = 5;
+// Jobs claimed at once, and run side by side; the next claim waits for the slowest of them, so a kind
+// whose runs take long (an agent turn) may want a task of its own when it comes.
+const BATCH = 10;
+// The longest an idle worker sleeps: the trigger that notifies (drizzle/*_jobs_sql.sql) stays silent
+// about jobs due later than this, and this look finds them in time. It also bounds how long a job
+// whose worker died waits past its lease.
+export const MAX_IDLE_MS = 30_000;
+// A due job that could not be claimed (another worker's claim holds it right now) is looked at again
+// after this, not in a hot loop.
+const MIN_IDLE_MS = 250;
+// While the listening connection is down, notifications may be missed: look this often instead.
+const UNHEARD_POLL_MS = 1_000;
+// Retries: 10 s, 20 s, 40 s, 80 s… never more than an hour apart.
+const RETRY_BASE_MS = 10_000;
+const RETRY_MAX_MS = 3_600_000;
+
+export function retryDelayMs(attempts: number): number {
+  return Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempts - 1));
+}
+
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 1000);
+
+/**
+ * The worker task that runs every job kind this process has a handler for: claims a batch (fairly
+ * across companies and kinds), runs it, records each outcome. When nothing is due it sleeps until
+ * the next job falls due (at most MAX_IDLE_MS), and a notification of a job due sooner ends the sleep,
+ * so an idle queue costs one look every 30 s.
+ */
+export function createJobsTask(deps: {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  listen: Database['listen'];
+  handlers: JobHandler[];
+}): WorkerTask {
+  const { db, clock, log } = deps;
+  const handlers = new Map(deps.handlers.map((h) => [h.kind, h]));
+  const kinds = deps.handlers.map((h) => ({ kind: h.kind, leaseMs: h.leaseMs ?? DEFAULT_LEASE_MS }));
+  const kindNames = kinds.map((k) => k.kind);
+
+  let unlisten: (() => Promise<void>) | null = null;
+  let stopped = false;
+  let live = false;
+  // When the idle worker means to look again (clock ms), and the soonest due time heard of since the
+  // last claim began: a notification that comes while a batch runs is not lost.
+  let wakeAt = 0;
+  let heard = Infinity;
+  let wakeNow: () => void = () => {};
+
+  // The payload is the soonest due time of the statement's jobs, on the database's clock (the same
+  // as the system clock the worker runs on in production).
+  function onNotification(payload: string) {
+    const due = Number(payload);
+    const at = Number.isFinite(due) ? due : 0;
+    heard = Math.min(heard, at);
+    if (at <= wakeAt) wakeNow();
+  }
+  function onLive(isLive: boolean) {
+    live = isLive;
+    // Back: notifications may have been missed, so look now. Lost: sleep again, but shorter.
+    wakeNow();
+  }
+
+  async function run(job: ClaimedJob) {
+    const handler = handlers.get(job.kind)!;
+    const maxAttempts = handler.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    try {
+      // Only workers that died holding it got this far: a run that throws is retried or failed below.
+      if (job.attempts > maxAttempts) {
+        return await failJob(db, job, new Date(clock.now()), `gave up: ${job.attempts - 1} of ${maxAttempts} attempts ended with no answer`);
+      }
+      let outcome: Record<string, unknown> | void;
+      try {
+        outcome = await handler.handle(job);
+      } catch (err) {
+        const error = errorText(err);
+        if (job.attempts >= maxAttempts) {
+          log.warn({ err, jobId: job.id, kind: job.kind, attempts: job.attempts }, 'job failed for the last time');
+          return await failJob(db, job, new Date(clock.now()), error);
+        }
+        log.warn({ err, jobId: job.id, kind: job.kind, attempts: job.attempts }, 'job failed; will retry');
+        return await retryJob(db, job, new Date(clock.now() + retryDelayMs(job.attempts)), error);
+      }
+      await finishJob(db, job, new Date(clock.now()), outcome ?? null);
+    } catch (err) {
+      log.warn({ err, jobId: job.id, kind: job.kind }, 'job outcome not recorded; it runs again when its lease ends');
+    }
+  }
+
+  return {
+    name: 'jobs',
+    async runOnce() {
+      heard = Infinity;
+      const now = new Date(clock.now());
+      const claimed = await claimDueJobsAnyCompany(db, { now, kinds, limit: BATCH, claimId: randomUUID() });
+      if (claimed.length === 0) {
+        const due = await nextJobDueAtAnyCompany(db, now, kindNames);
+        wakeAt = Math.min(due ?? Infinity, now.getTime() + MAX_IDLE_MS);
+        return 0;
+      }
+      await Promise.all(claimed.map(run));
+      return claimed.length;
+    },
+    async waitForWork(signal) {
+      if (signal.aborted) return;
+      if (!unlisten && !stopped) {
+        try {
+          unlisten = await deps.listen(JOBS_CHANNEL, onNotification, onLive);
+          // Look once more: a job committed before LISTEN took hold was heard by nobody.
+          return;
+        } catch (err) {
+          log.warn({ err }, 'cannot listen for new jobs; looking every second');
+        }
+      }
+      if (heard <= wakeAt) return;
+      const now = clock.now();
+      let ms = Math.max(MIN_IDLE_MS, wakeAt - now);
+      if (!live) ms = Math.min(ms, UNHEARD_POLL_MS);
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', done);
+          wakeNow = () => {};
+          resolve();
+        };
+        const timer = setTimeout(done, ms);
+        signal.addEventListener('abort', done);
+        wakeNow = done;
+      });
+    },
+    async stop() {
+      stopped = true;
+      await unlisten?.();
+      unlisten = null;
+    },
+  };
+}
