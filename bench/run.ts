@@ -13,7 +13,7 @@ import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
 import { createCompany } from '../src/features/companies/companies.service.js';
 import { issueToken } from '../src/features/tokens/tokens.service.js';
-import { ALL_SCOPES } from '../src/features/tokens/scopes.js';
+import { ALL_SCOPES } from '../src/auth/scopes.js';
 import { systemClock } from '../src/lib/clock.js';
 import { seedAppointments, seedLeads, seedQuotes } from './seed.js';
 

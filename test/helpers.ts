@@ -9,10 +9,10 @@ import { loadConfig, type Config } from '../src/config.js';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { systemClock, type Clock } from '../src/lib/clock.js';
 import { createRateLimiter } from '../src/http/limiters.js';
-import { buildApp } from '../src/http/app.js';
+import { buildApp } from '../src/app.js';
 import { createCompany } from '../src/features/companies/companies.service.js';
 import { issueToken } from '../src/features/tokens/tokens.service.js';
-import { ALL_SCOPES, type Scope } from '../src/features/tokens/scopes.js';
+import { ALL_SCOPES, type Scope } from '../src/auth/scopes.js';
 import type { TextQuoteLink } from '../src/features/quotes/quotes.service.js';
 
 // Tests run on PGlite in memory by default, and on PostgreSQL / Redis when DATABASE_URL / REDIS_URL

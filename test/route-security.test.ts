@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertToken } from '../src/features/tokens/tokens.repo.js';
 import { generateToken } from '../src/lib/tokens.js';
-import { ALL_SCOPES } from '../src/features/tokens/scopes.js';
+import { ALL_SCOPES } from '../src/auth/scopes.js';
 import { startTestServer, type DashboardUser, type TestServer } from './helpers.js';
 import { fillPath, SECURED_ROUTES } from './security.js';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Scope } from '../src/features/tokens/scopes.js';
+import type { Scope } from '../src/auth/scopes.js';
 import { webhookDeliveries, webhookEndpoints } from '../src/db/schema/index.js';
 import { loadSecretBox } from '../src/lib/secret-box.js';
 import type { Tenant, TestServer } from './helpers.js';

@@ -3,7 +3,7 @@ import { DataDirBusyError, dataDirHolder } from '../db/data-dir-lock.js';
 import { AppError, UsageError } from '../lib/errors.js';
 import { systemClock } from '../lib/clock.js';
 import pino from 'pino';
-import { openConfiguredDatabase, runWorkerProcess, serve } from '../main.js';
+import { openConfiguredDatabase, runWorkerProcess, serve } from './serve.js';
 import { sendAdminRequest } from './admin-socket.js';
 import { parseInvocation, type Invocation } from './args.js';
 import { describeResult, exitCodeOf, runDataCommand, type DataCommand } from './commands.js';

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../lib/errors.js';
 import type { RateDecision, RateLimiter } from '../lib/rate-limiter.js';
-import type { Scope } from '../features/tokens/scopes.js';
+import type { Scope } from '../auth/scopes.js';
 import { SESSION_COOKIE, type Principal, type SessionPrincipal, type TokenPrincipal } from '../auth/principal.js';
-import { canManage } from '../features/accounts/roles.js';
+import { canManage } from '../auth/roles.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { Clock } from '../lib/clock.js';
-import { createMemoryRateLimiter, createRedisRateLimiter, type Logger, type RateLimiter } from '../lib/rate-limiter.js';
+import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from '../lib/rate-limiter.js';
+import type { Logger } from '../lib/logger.js';
 
 export type LimitPolicy = { limit: number; windowMs: number; keyPrefix: string };
 

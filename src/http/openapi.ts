@@ -3,7 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { SCOPES } from '../features/tokens/scopes.js';
+import { SCOPES } from '../auth/scopes.js';
 
 export const errorBody = z
   .object({

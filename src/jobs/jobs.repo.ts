@@ -1,5 +1,5 @@
 import { and, eq, sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import { rowsOf, type Db } from '../db/client.js';
 import { jobs } from '../db/schema/index.js';
 
 export type JobRow = typeof jobs.$inferSelect;
@@ -91,7 +91,6 @@ export type ClaimedJob = {
   claimId: string;
 };
 
-const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
 const textArray = (items: string[]) => `{${items.map((s) => `"${s.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
 
 /** The job (j) is the first pending one of its group, and no other job of its group is running. */

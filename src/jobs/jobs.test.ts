@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { jobs } from '../db/schema/index.js';
 import type { Clock } from '../lib/clock.js';
-import { startWorker } from '../worker/worker.js';
+import { startWorker } from './task-loop.js';
 import { onPostgres, startTestServer, type TestServer } from '../../test/helpers.js';
 import { manualClock } from '../../test/clock.js';
 import { cancelJobs, claimDueJobsAnyCompany, enqueueJob, finishJob, listLeadJobs, type ClaimedJob } from './jobs.repo.js';

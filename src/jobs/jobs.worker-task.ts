@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, Db } from '../db/client.js';
 import type { Clock } from '../lib/clock.js';
-import type { Logger } from '../lib/rate-limiter.js';
-import type { WorkerTask } from '../worker/worker.js';
+import type { Logger } from '../lib/logger.js';
+import type { WorkerTask } from './task-loop.js';
 import { claimDueJobsAnyCompany, failJob, finishJob, nextJobDueAtAnyCompany, retryJob, type ClaimedJob } from './jobs.repo.js';
 
 /** What runs the jobs of one kind. Registered in src/worker/tasks.ts. */

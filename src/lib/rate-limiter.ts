@@ -1,3 +1,4 @@
+import type { Logger } from './logger.js';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Clock } from './clock.js';
@@ -89,7 +90,6 @@ if oldest[2] then reset = tonumber(oldest[2]) + window - now end
 return {allowed, limit - count, reset}
 `;
 
-export type Logger = { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
 
 /**
  * The shared limiter of a deployment. While Redis cannot be reached, each instance falls back to its

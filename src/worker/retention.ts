@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import { rowsOf, type Db } from '../db/client.js';
 import type { Clock } from '../lib/clock.js';
-import type { WorkerTask } from './worker.js';
+import type { WorkerTask } from '../jobs/task-loop.js';
 import { finishLeadErasures } from '../features/leads/lead-erasure.repo.js';
 
 const DAY_MS = 86_400_000;
@@ -21,7 +21,7 @@ const BATCH = 1000;
  */
 export function createRetentionTask(deps: { db: Db; clock: Clock }): WorkerTask {
   const { db, clock } = deps;
-  const deleted = (result: unknown) => (result as { rows: unknown[] }).rows.length;
+  const deleted = (result: unknown) => rowsOf(result).length;
   return {
     name: 'retention',
     idleMs: 3_600_000,

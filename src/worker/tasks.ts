@@ -1,12 +1,12 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Clock } from '../lib/clock.js';
-import type { Logger } from '../lib/rate-limiter.js';
+import type { Logger } from '../lib/logger.js';
 import { instantReplyJobHandler } from '../features/sms/instant-reply.js';
 import { createSmsProvider } from '../features/sms/sms.provider.js';
 import { createSms } from '../features/sms/sms.service.js';
 import { createLeads } from '../features/leads/leads.service.js';
-import type { WorkerTask } from './worker.js';
+import type { WorkerTask } from '../jobs/task-loop.js';
 import { createRetentionTask } from './retention.js';
 import { createJobsTask } from '../jobs/jobs.worker-task.js';
 import { webhookWorkerTask } from '../features/webhooks/webhooks.worker-task.js';

@@ -5,7 +5,6 @@ import { companies, companyRef, leadRef } from './core.js';
 /** What a quote row stores. `expired` is not stored: it is read from `expires_at` (see quotes.repo.ts). */
 export const STORED_QUOTE_STATUSES = ['draft', 'sent', 'viewed', 'accepted', 'declined'] as const;
 export const QUOTE_STATUSES = [...STORED_QUOTE_STATUSES, 'expired'] as const;
-export type StoredQuoteStatus = (typeof STORED_QUOTE_STATUSES)[number];
 export type QuoteStatus = (typeof QUOTE_STATUSES)[number];
 
 export const APPOINTMENT_STATUSES = ['scheduled', 'confirmed', 'completed', 'cancelled', 'no_show'] as const;

@@ -26,7 +26,7 @@ import {
 } from './accounts.repo.js';
 import type { SessionPrincipal, SessionView } from '../../auth/principal.js';
 import type { AcceptInviteInput, LoginInput, SignupInput } from './accounts.schemas.js';
-import { scopesOfRole } from './roles.js';
+import { scopesOfRole } from '../../auth/roles.js';
 
 const DAY_MS = 86_400_000;
 export const SESSION_IDLE_MS = 7 * DAY_MS;

@@ -1,5 +1,6 @@
-import { sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { rowsOf, type Db } from '../../db/client.js';
+import { quotes } from '../../db/schema/index.js';
 
 // What erasing a lead removes besides the rows that cascade from `leads` (quotes and their lines,
 // appointments, messages, jobs: every table with a lead_id references leads ON DELETE CASCADE).
@@ -7,6 +8,15 @@ import { rowsOf, type Db } from '../../db/client.js';
 // event's `data` is the lead, or names it by `lead_id`), and stored idempotent answers (a POST's
 // answer is the resource). src/features/leads/lead-erasure.test.ts fails when a table that may hold
 // a lead is covered by neither.
+
+/** Locks a lead's quotes, so that erasing the lead takes its locks in the order accept/decline do. */
+export async function lockQuotesOfLead(tx: Db, companyId: string, leadId: string): Promise<void> {
+  await tx
+    .select({ id: quotes.id })
+    .from(quotes)
+    .where(and(eq(quotes.companyId, companyId), eq(quotes.leadId, leadId)))
+    .for('update');
+}
 
 // lead.deleted names the lead by id and nothing else: it stays, like any event, for its receivers.
 const aboutLead = (leadId: string) =>

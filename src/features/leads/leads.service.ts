@@ -6,7 +6,6 @@ import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { isUuid } from '../../lib/ids.js';
 import { normalizePhone } from '../../lib/phone.js';
 import { recordEvent } from '../events/events.js';
-import { lockQuotesOfLead } from '../quotes/quotes.repo.js';
 import type { CreateLeadInput, Lead, ListLeadsQuery, UpdateLeadInput } from './leads.schemas.js';
 import {
   findLead,
@@ -19,7 +18,7 @@ import {
   type LeadInsert,
   type LeadRow,
 } from './leads.repo.js';
-import { eraseEventsOfLead } from './lead-erasure.repo.js';
+import { eraseEventsOfLead, lockQuotesOfLead } from './lead-erasure.repo.js';
 
 export function leadView(row: LeadRow): Lead {
   return {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'drizzle-orm';
-import type { Db } from '../../db/client.js';
+import { rowsOf, type Db } from '../../db/client.js';
 import { PIPELINE_STAGES } from '../../db/schema/index.js';
 import type { Clock } from '../../lib/clock.js';
 import { sessionOf } from '../../auth/principal.js';
@@ -8,7 +8,6 @@ import { countLeadsByStage } from '../leads/leads.repo.js';
 
 const WEEKS = 12;
 // Both engines answer raw SQL with { rows }.
-const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
 
 /** New leads per week (Monday to Sunday in the company's timezone), the last 12 weeks, oldest first. */
 async function newLeadsByWeek(db: Db, companyId: string, now: Date) {

@@ -115,15 +115,6 @@ export async function leadHasOtherOpenQuote(tx: Db, companyId: string, leadId: s
   return rows.length > 0;
 }
 
-/** Locks a lead's quotes, so that erasing the lead takes its locks in the order accept/decline do. */
-export async function lockQuotesOfLead(tx: Db, companyId: string, leadId: string): Promise<void> {
-  await tx
-    .select({ id: quotes.id })
-    .from(quotes)
-    .where(and(eq(quotes.companyId, companyId), eq(quotes.leadId, leadId)))
-    .for('update');
-}
-
 // --- lists ------------------------------------------------------------------------------------------
 
 const p = <T>(name: string) => sql.placeholder(name) as unknown as T;

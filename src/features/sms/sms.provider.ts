@@ -1,7 +1,7 @@
 import { request } from 'undici';
 import type { Config } from '../../config.js';
 import type { SmsProviderName, SmsStatus } from '../../db/schema/index.js';
-import type { Logger } from '../../lib/rate-limiter.js';
+import type { Logger } from '../../lib/logger.js';
 
 export type OutgoingSms = { from: string | null; to: string; body: string; statusCallback: string };
 export type ProviderAnswer = { sid: string | null; status: SmsStatus };

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Db } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';
 import { sessionOf } from '../../auth/principal.js';
-import { ALL_SCOPES, SCOPES } from './scopes.js';
+import { ALL_SCOPES, SCOPES } from '../../auth/scopes.js';
 import { issueToken, listCompanyTokens, revokeToken } from './tokens.service.js';
 
 const hide = true;

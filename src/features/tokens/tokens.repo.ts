@@ -28,6 +28,12 @@ const tokenByDigest = preparedPerDb((db) =>
     .prepare('token_by_digest'),
 );
 
+/** Tokens are issued for a company that exists (the operator's command names it by id). */
+export async function companyExists(db: Db, companyId: string): Promise<boolean> {
+  const [row] = await db.select({ id: companies.id }).from(companies).where(eq(companies.id, companyId));
+  return row !== undefined;
+}
+
 /** Authentication looks a token up by digest before any company is known, so no tenant filter. */
 export async function findTokenForAuthentication(db: Db, digest: string) {
   const [row] = await tokenByDigest(db).execute({ digest });

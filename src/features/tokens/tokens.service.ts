@@ -6,10 +6,10 @@ import { ConflictError, NotFoundError, UnauthorizedError, ValidationError } from
 import { isUuid } from '../../lib/ids.js';
 import { digestToken, generateToken, isPlausibleToken } from '../../lib/tokens.js';
 import { uniqueViolation } from '../../db/errors.js';
-import { findCompany } from '../companies/companies.repo.js';
-import { DEFAULT_SCOPES, isScope, SCOPES, type Scope } from './scopes.js';
+import { DEFAULT_SCOPES, isScope, SCOPES, type Scope } from '../../auth/scopes.js';
 import { dropCachedTokens, type TokenCache } from './token-cache.js';
 import {
+  companyExists,
   findTokenForAuthentication,
   insertToken,
   listTokens,
@@ -54,7 +54,7 @@ function parseExpiry(expiresAt: string | undefined, clock: Clock): Date | null {
 }
 
 async function requireCompany(db: Db, companyId: string) {
-  if (!isUuid(companyId) || !(await findCompany(db, companyId))) {
+  if (!isUuid(companyId) || !(await companyExists(db, companyId))) {
     throw new NotFoundError(`Company not found: ${companyId}`);
   }
 }

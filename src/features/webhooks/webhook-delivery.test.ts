@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecretBox, loadSecretBox } from '../../lib/secret-box.js';
-import { startWorker } from '../../worker/worker.js';
+import { startWorker } from '../../jobs/task-loop.js';
 import { manualClock } from '../../../test/clock.js';
 import { startTestServer, withInsertFailure, type Tenant, type TestServer } from '../../../test/helpers.js';
 import { startReceiver, type Receiver } from '../../../test/webhook-receiver.js';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';
-import type { Logger } from '../../lib/rate-limiter.js';
+import type { Logger } from '../../lib/logger.js';
 import type { SecretBox } from '../../lib/secret-box.js';
-import type { WorkerTask } from '../../worker/worker.js';
+import type { WorkerTask } from '../../jobs/task-loop.js';
 import {
   claimDueDeliveries,
   fanOutOutboxEvents,

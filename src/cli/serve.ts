@@ -1,18 +1,18 @@
 import fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import type { Config } from './config.js';
-import { openDatabase, pgliteDirOf, type Database } from './db/client.js';
-import { acquireDataDirLock, type DataDirLock } from './db/data-dir-lock.js';
-import { systemClock, type Clock } from './lib/clock.js';
-import { AppError } from './lib/errors.js';
-import type { Logger } from './lib/rate-limiter.js';
-import { createRateLimiter } from './http/limiters.js';
-import { buildApp } from './http/app.js';
-import { startAdminSocket } from './cli/admin-socket.js';
-import { exitCodeOf, runDataCommand, type DataCommand } from './cli/commands.js';
-import { seedDemoIfEmpty } from './features/companies/demo-seed.js';
-import { startWorker, type RunningWorker } from './worker/worker.js';
-import { createWorkerTasks } from './worker/tasks.js';
+import type { Config } from '../config.js';
+import { openDatabase, pgliteDirOf, type Database } from '../db/client.js';
+import { acquireDataDirLock, type DataDirLock } from '../db/data-dir-lock.js';
+import { systemClock, type Clock } from '../lib/clock.js';
+import { AppError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import { createRateLimiter } from '../http/limiters.js';
+import { buildApp } from '../app.js';
+import { startAdminSocket } from './admin-socket.js';
+import { exitCodeOf, runDataCommand, type DataCommand } from './commands.js';
+import { seedDemoIfEmpty } from './demo-seed.js';
+import { startWorker, type RunningWorker } from '../jobs/task-loop.js';
+import { createWorkerTasks } from '../worker/tasks.js';
 
 /** Opens the configured database; on the embedded engine, first takes the data-directory lock. */
 export async function openConfiguredDatabase(config: Config): Promise<{ database: Database; lock: DataDirLock | null }> {

@@ -1,5 +1,5 @@
-import type { Role } from '../../db/schema/index.js';
-import { ALL_SCOPES, type Scope } from '../tokens/scopes.js';
+import type { Role } from '../db/schema/index.js';
+import { ALL_SCOPES, type Scope } from './scopes.js';
 
 /** What a dashboard user may do on /v1: a fixed set of scopes per role. */
 const MEMBER_SCOPES = ALL_SCOPES.filter((s) => s !== 'webhooks:manage');

@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { apiTokens } from '../db/schema/index.js';
-import { manualClock } from '../../test/clock.js';
-import { generateToken, isPlausibleToken } from '../lib/tokens.js';
-import { importToken } from '../features/tokens/tokens.service.js';
-import { startTestServer, withRedis, type TestServer } from '../../test/helpers.js';
+import { apiTokens } from './db/schema/index.js';
+import { manualClock } from '../test/clock.js';
+import { generateToken, isPlausibleToken } from './lib/tokens.js';
+import { importToken } from './features/tokens/tokens.service.js';
+import { startTestServer, withRedis, type TestServer } from '../test/helpers.js';
 
 let server: TestServer;
 const clock = manualClock(Date.parse('2026-06-01T09:00:00Z'));
@@ -86,7 +86,7 @@ describe('authentication (A1)', () => {
   it('stops a revoked token at once', async () => {
     const t = await server.tenant();
     expect((await t.call('GET', '/v1/leads')).status).toBe(200);
-    const { revokeToken } = await import('../features/tokens/tokens.service.js');
+    const { revokeToken } = await import('./features/tokens/tokens.service.js');
     await revokeToken(server.database.db, clock, t.tokenId);
     expect((await t.call('GET', '/v1/leads')).body.error).toBe('API token has been revoked');
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { startWorker } from './worker.js';
+import { startWorker } from './task-loop.js';
 
 const quiet = { warn() {}, info() {} };
 
@@ -7,15 +7,19 @@ describe('startWorker', () => {
   it('runs a task again at once while it finds work, and waits when it finds none', async () => {
     const queue = [3, 2, 1];
     let calls = 0;
-    const worker = startWorker(
-      [{ name: 'drain', idleMs: 60_000, runOnce: async () => (calls++, queue.shift() ?? 0) }],
-      quiet,
-    );
+    // The task says when there may be work again: here, when the test says so.
+    let workArrived = () => {};
+    const waitForWork = (signal: AbortSignal) =>
+      new Promise<void>((resolve) => {
+        workArrived = resolve;
+        signal.addEventListener('abort', () => resolve());
+      });
+    const worker = startWorker([{ name: 'drain', runOnce: async () => (calls++, queue.shift() ?? 0), waitForWork }], quiet);
     await new Promise((r) => setTimeout(r, 100));
     // Three batches with work, one empty one, then the long idle wait.
     expect(calls).toBe(4);
     queue.push(5);
-    worker.wake();
+    workArrived();
     await new Promise((r) => setTimeout(r, 100));
     expect(calls).toBe(6);
     await worker.stop();

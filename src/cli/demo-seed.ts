@@ -1,19 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import type { Db } from '../../db/client.js';
-import type { Clock } from '../../lib/clock.js';
-import { users, type AiStatus, type PipelineStage } from '../../db/schema/index.js';
-import { actorOf, type TokenPrincipal } from '../../auth/principal.js';
-import { createLeads } from '../leads/leads.service.js';
-import { findLead } from '../leads/leads.repo.js';
-import { hashPassword } from '../../lib/passwords.js';
-import { ALL_SCOPES } from '../tokens/scopes.js';
-import { issueToken } from '../tokens/tokens.service.js';
-import { countCompanies } from './companies.repo.js';
-import { createCompany } from './companies.service.js';
-import { createQuotes } from '../quotes/quotes.service.js';
-import { createAppointments } from '../appointments/appointments.service.js';
-import { createAppointmentBody } from '../appointments/appointments.schemas.js';
-import { createQuoteBody } from '../quotes/quotes.schemas.js';
+import type { Db } from '../db/client.js';
+import type { Clock } from '../lib/clock.js';
+import { users, type AiStatus, type PipelineStage } from '../db/schema/index.js';
+import { actorOf, type TokenPrincipal } from '../auth/principal.js';
+import { createLeads } from '../features/leads/leads.service.js';
+import { findLead } from '../features/leads/leads.repo.js';
+import { hashPassword } from '../lib/passwords.js';
+import { ALL_SCOPES } from '../auth/scopes.js';
+import { issueToken } from '../features/tokens/tokens.service.js';
+import { countCompanies } from '../features/companies/companies.repo.js';
+import { createCompany } from '../features/companies/companies.service.js';
+import { createQuotes } from '../features/quotes/quotes.service.js';
+import { createAppointments } from '../features/appointments/appointments.service.js';
+import { createAppointmentBody } from '../features/appointments/appointments.schemas.js';
+import { createQuoteBody } from '../features/quotes/quotes.schemas.js';
 
 type Sample = [first: string, last: string, phone: string, stage: PipelineStage, ai: AiStatus, score: number, service: string, suburb: string, value: number | null];
 

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '../lib/rate-limiter.js';
+import type { Logger } from '../lib/logger.js';
 
 /**
  * One kind of background work (webhook delivery, instant replies…). `runOnce` claims and handles one
  * batch and says how many items it handled; the worker calls it again at once while there is work,
- * and waits `idleMs` (or until `wake()`) when there was none.
+ * and waits `idleMs` (or as long as `waitForWork` says) when there was none.
  */
 export type WorkerTask = {
   name: string;
@@ -21,8 +21,6 @@ export type WorkerTask = {
 };
 
 export type RunningWorker = {
-  /** Ends the idle wait of every task, e.g. when a notification says new work was committed. */
-  wake(): void;
   /** Lets each task finish its current batch, then returns. */
   stop(): Promise<void>;
 };
@@ -32,7 +30,8 @@ const MAX_ERROR_BACKOFF_MS = 10_000;
 
 export function startWorker(tasks: WorkerTask[], log: Logger): RunningWorker {
   let stopping = false;
-  let wakeUp = new AbortController();
+  // Aborted at stop: ends every idle wait.
+  const stopped = new AbortController();
 
   async function loop(task: WorkerTask) {
     let failures = 0;
@@ -49,7 +48,7 @@ export function startWorker(tasks: WorkerTask[], log: Logger): RunningWorker {
         continue;
       }
       if (handled === 0 && !stopping) {
-        if (task.waitForWork) await task.waitForWork(wakeUp.signal);
+        if (task.waitForWork) await task.waitForWork(stopped.signal);
         else await pause(task.idleMs ?? DEFAULT_IDLE_MS);
       }
     }
@@ -57,19 +56,14 @@ export function startWorker(tasks: WorkerTask[], log: Logger): RunningWorker {
 
   async function pause(ms: number) {
     if (stopping) return;
-    await sleep(ms, undefined, { signal: wakeUp.signal }).catch(() => undefined);
+    await sleep(ms, undefined, { signal: stopped.signal }).catch(() => undefined);
   }
 
   const loops = tasks.map((task) => loop(task));
   return {
-    wake() {
-      const previous = wakeUp;
-      wakeUp = new AbortController();
-      previous.abort();
-    },
     async stop() {
       stopping = true;
-      wakeUp.abort();
+      stopped.abort();
       await Promise.all(loops);
       await Promise.all(tasks.map((task) => task.stop?.()));
     },
