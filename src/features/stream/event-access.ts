@@ -1,7 +1,7 @@
 import type { Role } from '../../db/schema/index.js';
 import { canManage, scopesOfRole } from '../accounts/roles.js';
 import type { Scope } from '../tokens/scopes.js';
-import type { EventType } from './events.js';
+import type { EventType } from '../events/events.js';
 
 /**
  * The /v1 scope that reads each event's resource. A dashboard user hears an event on the live stream

@@ -1,9 +1,9 @@
 import type { Database, Db } from '../../db/client.js';
 import type { Logger } from '../../lib/rate-limiter.js';
-import { lastEventSeq, listEventsAfter, type OutboxEventRow } from './events.repo.js';
+import { lastEventSeq, listEventsAfter, type OutboxEventRow } from '../events/events.repo.js';
 
 // The company events a process passes on to its open streams (GET /app/api/stream). One LISTEN per
-// process, whatever the number of browsers: the outbox's commit trigger (drizzle/*_outbox_seq_sql)
+// process, whatever the number of browsers: the outbox's commit trigger (the outbox_seq_sql migration)
 // sends `<company id>:<seq>` on EVENTS_CHANNEL after each commit, from any process, and on a
 // notification the process reads that company's events after the lowest position among its streams,
 // once for all of them. Why no stream misses or repeats an event:

@@ -6,7 +6,7 @@ import { SESSION_COOKIE, type SessionPrincipal } from '../accounts/accounts.serv
 import { webhookBody } from '../webhooks/signing.js';
 import { roleHears } from './event-access.js';
 import type { EventStream } from './event-stream.js';
-import type { OutboxEventRow } from './events.repo.js';
+import type { OutboxEventRow } from '../events/events.repo.js';
 
 // A browser that does not read (a sleeping laptop) is not buffered for without end: past this much
 // unsent, its stream ends; the browser reconnects with Last-Event-ID and loses nothing.
