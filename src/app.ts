@@ -31,6 +31,8 @@ import { accountsRoutes } from './features/accounts/accounts.routes.js';
 import { keysRoutes } from './features/tokens/keys.routes.js';
 import { settingsRoutes } from './features/companies/settings.routes.js';
 import { overviewRoutes } from './features/pipeline/overview.js';
+import { startEventStream } from './features/stream/event-stream.js';
+import { streamRoutes } from './features/stream/stream.routes.js';
 import { registerAuth } from './http/auth.js';
 import { registerDashboard } from './http/dashboard.js';
 import { createDashboardLimiters } from './http/limiters.js';
@@ -183,6 +185,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(keysRoutes({ db, clock }));
   await app.register(settingsRoutes({ db }));
   await app.register(overviewRoutes({ db, clock }));
+  const events = await startEventStream({ database, db, log });
+  app.addHook('onClose', () => events.stop());
+  await app.register(streamRoutes({ events, authenticate: accounts.authenticate, heartbeatMs: config.streamHeartbeatMs }));
   await registerDashboard(app);
   return app;
 }

@@ -17,6 +17,8 @@ const schema = z.object({
   // Dashboard (session) requests: per user, apart from the company's API quota.
   DASHBOARD_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   LIST_CACHE_MB: z.coerce.number().min(0).max(4096).default(32),
+  // The live stream's heartbeat: under the idle timeout of any proxy in front (often 30 to 60 s).
+  STREAM_HEARTBEAT_MS: z.coerce.number().int().min(10).max(15_000).default(15_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_URL: z.url().optional(),
   TRUST_PROXY: booleanFlag.default(false),
@@ -44,6 +46,8 @@ export type Config = Readonly<{
   dashboardRateLimitPerMinute: number;
   /** Memory for list answers kept per process (src/http/list-cache.ts); 0 turns the cache off. */
   listCacheBytes: number;
+  /** How often an open live stream (GET /app/api/stream) gets a heartbeat and re-reads its session. */
+  streamHeartbeatMs: number;
   logLevel: string;
   publicUrl: string;
   trustProxy: boolean;
@@ -81,6 +85,7 @@ export function loadConfig(
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     dashboardRateLimitPerMinute: e.DASHBOARD_RATE_LIMIT_PER_MINUTE,
     listCacheBytes: Math.round(e.LIST_CACHE_MB * 1024 * 1024),
+    streamHeartbeatMs: e.STREAM_HEARTBEAT_MS,
     logLevel: e.LOG_LEVEL,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     trustProxy: e.TRUST_PROXY,

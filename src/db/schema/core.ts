@@ -164,6 +164,10 @@ export const outboxEvents = pgTable(
   'outbox_events',
   {
     id: uuid('id').primaryKey().defaultRandom(),
+    // The event's place in its company's stream (GET /app/api/stream): a later commit of the company
+    // always has a higher seq. An identity at insert, renumbered at commit when a transaction that
+    // took a later number committed first (the outbox_seq_sql migration says how).
+    seq: bigint('seq', { mode: 'number' }).notNull().generatedAlwaysAsIdentity(),
     companyId: companyRef(),
     eventType: text('event_type').notNull(),
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
@@ -181,6 +185,7 @@ export const outboxEvents = pgTable(
       .on(t.availableAt)
       .where(sql`processed_at is null`),
     index('outbox_events_company_idx').on(t.companyId, t.occurredAt),
+    index('outbox_events_company_seq_idx').on(t.companyId, t.seq),
   ],
 );
 
