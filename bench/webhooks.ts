@@ -14,7 +14,8 @@ import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
 import { outboxEvents } from '../src/db/schema/index.js';
 import { createCompany } from '../src/features/companies/companies.service.js';
-import { createWebhook } from '../src/features/webhooks/webhooks.service.js';
+import { createWebhooks } from '../src/features/webhooks/webhooks.service.js';
+import { createWebhookSender } from '../src/features/webhooks/webhook-sender.js';
 import { createSecretBox, parseKey } from '../src/lib/secret-box.js';
 import { systemClock } from '../src/lib/clock.js';
 
@@ -68,13 +69,18 @@ export async function runWebhookBench(databaseUrl: string) {
   const port = (receiver.address() as { port: number }).port;
 
   const companies: string[] = [];
+  const webhookSender = createWebhookSender({ allowPrivateTargets: true });
+  const webhooks = createWebhooks({
+    db: database.db,
+    clock: systemClock,
+    secrets,
+    sender: webhookSender,
+    allowPrivateTargets: true,
+    publicUrl: 'http://127.0.0.1',
+  });
   for (let i = 0; i < ENDPOINTS; i++) {
     const company = await createCompany(database.db, { name: `Webhook Bench ${i}` });
-    await createWebhook(
-      { db: database.db, clock: systemClock, secrets, allowPrivateTargets: true },
-      company.id,
-      { url: `http://127.0.0.1:${port}/e${i}`, events: undefined, description: null },
-    );
+    await webhooks.create(company.id, { url: `http://127.0.0.1:${port}/e${i}`, events: undefined, description: null });
     companies.push(company.id);
   }
 
@@ -139,6 +145,7 @@ export async function runWebhookBench(databaseUrl: string) {
   worker.kill('SIGTERM');
   await new Promise((r) => worker.once('exit', r));
   receiver.close();
+  await webhookSender.close();
   await database.close();
 
   console.log(`

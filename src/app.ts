@@ -25,6 +25,7 @@ import { createAppointments } from './features/appointments/appointments.service
 import { appointmentsRoutes } from './features/appointments/appointments.routes.js';
 import { webhooksRoutes } from './features/webhooks/webhooks.routes.js';
 import { createWebhookSender } from './features/webhooks/webhook-sender.js';
+import { createWebhooks } from './features/webhooks/webhooks.service.js';
 import { loadSecretBox } from './lib/secret-box.js';
 import { createAccounts } from './features/accounts/accounts.service.js';
 import { accountsRoutes } from './features/accounts/accounts.routes.js';
@@ -171,16 +172,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // The test send of POST /v1/webhooks/:id/test goes out from the API process, with the same guard.
   const webhookSender = createWebhookSender({ allowPrivateTargets: config.webhookAllowPrivateTargets });
   app.addHook('onClose', () => webhookSender.close());
-  await app.register(
-    webhooksRoutes({
-      db,
-      clock,
-      secrets,
-      sender: webhookSender,
-      allowPrivateTargets: config.webhookAllowPrivateTargets,
-      publicUrl: config.publicUrl,
-    }),
-  );
+  const webhooks = createWebhooks({
+    db,
+    clock,
+    secrets,
+    sender: webhookSender,
+    allowPrivateTargets: config.webhookAllowPrivateTargets,
+    publicUrl: config.publicUrl,
+  });
+  await app.register(webhooksRoutes({ webhooks }));
   await app.register(accountsRoutes({ accounts, secureCookies: config.publicUrl.startsWith('https:') }));
   await app.register(keysRoutes({ db, clock }));
   await app.register(settingsRoutes({ db }));

@@ -3,7 +3,7 @@ import type { Db } from '../db/client.js';
 import { createWebhookFromCommand, deleteWebhookFromCommand, listWebhooksFromCommand } from '../features/webhooks/webhooks.commands.js';
 import type { Clock } from '../lib/clock.js';
 import { changeCompany, createCompany } from '../features/companies/companies.service.js';
-import { importToken, issueToken, listCompanyTokens, revokeToken } from '../features/tokens/tokens.service.js';
+import { importToken, issueToken, listCompanyTokens, revokeTokenAnyCompanyById } from '../features/tokens/tokens.service.js';
 import type { AppError } from '../lib/errors.js';
 import type { Command } from './args.js';
 
@@ -27,7 +27,7 @@ export async function runDataCommand(ctx: CommandContext, c: DataCommand): Promi
     case 'token create':
       return issueToken(ctx.db, ctx.clock, c);
     case 'token revoke':
-      return revokeToken(ctx.db, ctx.clock, c.id);
+      return revokeTokenAnyCompanyById(ctx.db, ctx.clock, c.id);
     case 'token list':
       return { tokens: await listCompanyTokens(ctx.db, c.companyId) };
     case 'token import':

@@ -64,7 +64,8 @@ export async function findSessionForAuthentication(db: Db, tokenHash: string, no
   return row;
 }
 
-export async function extendSession(db: Db, sessionId: string, now: Date, idleExpiresAt: Date) {
+/** By session id: the session was just authenticated by its secret, before any company is known. */
+export async function extendSessionAnyCompany(db: Db, sessionId: string, now: Date, idleExpiresAt: Date) {
   await db.update(sessions).set({ lastSeenAt: now, idleExpiresAt }).where(eq(sessions.id, sessionId));
 }
 
@@ -103,8 +104,11 @@ export async function findOpenInviteByToken(db: Db, tokenHash: string, now: Date
   return row;
 }
 
-/** Takes the invitation once: of two acceptances at the same time, one gets the row. */
-export async function claimInvite(db: Db, inviteId: string, now: Date) {
+/**
+ * Takes the invitation once: of two acceptances at the same time, one gets the row. By id, found by
+ * the invitation's secret: the invitee belongs to no company yet.
+ */
+export async function claimInviteAnyCompany(db: Db, inviteId: string, now: Date) {
   const [row] = await db
     .update(invites)
     .set({ acceptedAt: now })

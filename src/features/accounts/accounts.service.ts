@@ -9,12 +9,12 @@ import { hashPassword, verifyAgainstDecoy, verifyPassword } from '../../lib/pass
 import type { RateDecision, RateLimiter } from '../../lib/rate-limiter.js';
 import { insertCompany } from '../companies/companies.repo.js';
 import {
-  claimInvite,
+  claimInviteAnyCompany,
   countUsers,
   deleteCompanyInvite,
   deleteCompanyUser,
   deleteSessionByHash,
-  extendSession,
+  extendSessionAnyCompany,
   findOpenInviteByToken,
   findSessionForAuthentication,
   findUserForLogin,
@@ -148,7 +148,7 @@ export function createAccounts(deps: AccountsDeps) {
       const row = await findSessionForAuthentication(db, digest(token), at);
       if (!row) return null;
       if (at.getTime() - row.lastSeenAt.getTime() >= EXTEND_AFTER_MS) {
-        await extendSession(db, row.sessionId, at, new Date(at.getTime() + SESSION_IDLE_MS));
+        await extendSessionAnyCompany(db, row.sessionId, at, new Date(at.getTime() + SESSION_IDLE_MS));
       }
       return {
         kind: 'session',
@@ -220,7 +220,7 @@ export function createAccounts(deps: AccountsDeps) {
       if (!found) throw new NotFoundError('Invitation not found or expired');
       const passwordHash = await hashPassword(input.password);
       const user = await db.transaction(async (tx) => {
-        if (!(await claimInvite(tx, found.invite.id, now()))) throw new NotFoundError('Invitation not found or expired');
+        if (!(await claimInviteAnyCompany(tx, found.invite.id, now()))) throw new NotFoundError('Invitation not found or expired');
         const created = await insertUserIfNew(tx, {
           companyId: found.invite.companyId,
           email: input.email,

@@ -34,8 +34,10 @@ export async function insertQuote(tx: Db, row: QuoteInsert, lines: LineRow[]): P
 }
 
 /** By quote id alone: lines have no company of their own; callers pass a quote they found in the company. */
-export async function replaceQuoteLines(tx: Db, quoteId: string, lines: LineRow[]): Promise<void> {
-  await tx.delete(quoteLineItems).where(eq(quoteLineItems.quoteId, quoteId));
+export async function replaceQuoteLines(tx: Db, companyId: string, quoteId: string, lines: LineRow[]): Promise<void> {
+  // Lines carry no company of their own: theirs is their quote's.
+  const ofCompany = tx.select({ id: quotes.id }).from(quotes).where(and(eq(quotes.id, quoteId), eq(quotes.companyId, companyId)));
+  await tx.delete(quoteLineItems).where(and(eq(quoteLineItems.quoteId, quoteId), inArray(quoteLineItems.quoteId, ofCompany)));
   await tx.insert(quoteLineItems).values(lines);
 }
 

@@ -194,7 +194,7 @@ export function createQuotes(deps: QuotesDeps) {
       const taxMode = input.tax_mode ?? current.taxMode;
       const lines = input.line_items ? priced(input.line_items, quoteId) : undefined;
       const subtotals = lines ? lines.map((l) => l.subtotalCents!) : current.lines.map((l) => BigInt(l[4]));
-      if (lines) await replaceQuoteLines(tx, quoteId, lines);
+      if (lines) await replaceQuoteLines(tx, tenant.companyId, quoteId, lines);
       await updateQuoteRow(tx, tenant.companyId, quoteId, {
         ...totalsOf(subtotals, rateE5, taxMode),
         taxRate: rateToDecimal(rateE5),

@@ -4,7 +4,7 @@ import type { Db } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';
 import { sessionOf } from '../../auth/principal.js';
 import { ALL_SCOPES, SCOPES } from '../../auth/scopes.js';
-import { issueToken, listCompanyTokens, revokeToken } from './tokens.service.js';
+import { issueToken, listCompanyTokens, revokeCompanyTokenById } from './tokens.service.js';
 
 const hide = true;
 const manage = 'API keys';
@@ -38,7 +38,7 @@ export function keysRoutes(deps: { db: Db; clock: Clock }): FastifyPluginAsyncZo
     });
 
     app.delete('/app/api/keys/:id', { config: { manage }, schema: { hide, params: z.object({ id: z.string() }) } }, async (request) => {
-      const { company_id: _, ...key } = await revokeToken(db, clock, request.params.id, sessionOf(request).companyId);
+      const { company_id: _, ...key } = await revokeCompanyTokenById(db, clock, sessionOf(request).companyId, request.params.id);
       return key;
     });
   };

@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { preparedPerDb } from '../../db/prepared.js';
 import { apiTokens, companies } from '../../db/schema/index.js';
@@ -40,12 +40,17 @@ export async function findTokenForAuthentication(db: Db, digest: string) {
   return row;
 }
 
-/**
- * Revokes a token by id: the operator's command acts for the platform (no company), the dashboard
- * for one company (`companyId` set, so another company's token is simply not found).
- */
-export async function revokeTokenById(db: Db, tokenId: string, at: Date, companyId?: string): Promise<TokenRow | undefined> {
-  const ofCompany = companyId === undefined ? undefined : eq(apiTokens.companyId, companyId);
+/** Revokes a company's token (the dashboard): another company's token is simply not found. */
+export function revokeCompanyToken(db: Db, companyId: string, tokenId: string, at: Date): Promise<TokenRow | undefined> {
+  return revokeWhere(db, tokenId, at, eq(apiTokens.companyId, companyId));
+}
+
+/** Revokes a token by id alone: the operator's command acts for the platform, not for one company. */
+export function revokeTokenAnyCompany(db: Db, tokenId: string, at: Date): Promise<TokenRow | undefined> {
+  return revokeWhere(db, tokenId, at, undefined);
+}
+
+async function revokeWhere(db: Db, tokenId: string, at: Date, ofCompany: SQL | undefined): Promise<TokenRow | undefined> {
   const [row] = await db
     .update(apiTokens)
     .set({ revokedAt: at })
@@ -66,10 +71,16 @@ export async function notifyAuthChange(tx: Db, payload: string): Promise<void> {
 }
 
 /** Records use at most once a minute per token, whatever the number of instances. */
-export async function touchTokenLastUsed(db: Db, tokenId: string, at: Date): Promise<void> {
+export async function touchTokenLastUsed(db: Db, companyId: string, tokenId: string, at: Date): Promise<void> {
   const aMinuteAgo = new Date(at.getTime() - 60_000);
   await db
     .update(apiTokens)
     .set({ lastUsedAt: at })
-    .where(and(eq(apiTokens.id, tokenId), or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, aMinuteAgo))));
+    .where(
+      and(
+        eq(apiTokens.id, tokenId),
+        eq(apiTokens.companyId, companyId),
+        or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, aMinuteAgo)),
+      ),
+    );
 }

@@ -14,7 +14,8 @@ import {
   insertToken,
   listTokens,
   notifyAuthChange,
-  revokeTokenById,
+  revokeCompanyToken,
+  revokeTokenAnyCompany,
   touchTokenLastUsed,
   type TokenRow,
 } from './tokens.repo.js';
@@ -109,11 +110,11 @@ export async function importToken(
   }
 }
 
-/** Revokes at once, in every process (see token-cache.ts); with `companyId`, only that company's token. */
-export async function revokeToken(db: Db, clock: Clock, tokenId: string, companyId?: string) {
+/** Revokes at once, in every process (see token-cache.ts). `revoke` finds the token by id and answers it. */
+async function revokeWith(db: Db, tokenId: string, revoke: (tx: Db) => Promise<TokenRow | undefined>) {
   if (!isUuid(tokenId)) throw new NotFoundError(`Token not found: ${tokenId}`);
   const row = await db.transaction(async (tx) => {
-    const revoked = await revokeTokenById(tx, tokenId, new Date(clock.now()), companyId);
+    const revoked = await revoke(tx);
     // Delivered at commit to every process that caches tokens (token-cache.ts).
     if (revoked) await notifyAuthChange(tx, `token:${revoked.tokenHash}`);
     return revoked;
@@ -121,6 +122,16 @@ export async function revokeToken(db: Db, clock: Clock, tokenId: string, company
   if (!row) throw new NotFoundError(`Token not found: ${tokenId}`);
   dropCachedTokens(db, `token:${row.tokenHash}`);
   return tokenView(row);
+}
+
+/** The dashboard's revocation: a token of another company is simply not found. */
+export function revokeCompanyTokenById(db: Db, clock: Clock, companyId: string, tokenId: string) {
+  return revokeWith(db, tokenId, (tx) => revokeCompanyToken(tx, companyId, tokenId, new Date(clock.now())));
+}
+
+/** The operator's `quoteleads token revoke`: by id alone, whatever the company. */
+export function revokeTokenAnyCompanyById(db: Db, clock: Clock, tokenId: string) {
+  return revokeWith(db, tokenId, (tx) => revokeTokenAnyCompany(tx, tokenId, new Date(clock.now())));
 }
 
 export async function listCompanyTokens(db: Db, companyId: string) {
@@ -162,7 +173,7 @@ export function createAuthenticator(deps: { db: Db; clock: Clock; cache?: TokenC
       lastTouched.set(row.id, now);
       if (lastTouched.size > 100_000) lastTouched.clear();
       // Bookkeeping only: never make the request wait for it or fail because of it.
-      touchTokenLastUsed(db, row.id, new Date(now)).catch((err) => deps.onTouchError?.(err));
+      touchTokenLastUsed(db, row.companyId, row.id, new Date(now)).catch((err) => deps.onTouchError?.(err));
     }
     return { kind: 'token', tokenId: row.id, tokenName: row.name, companyId: row.companyId, scopes: row.scopes, country: row.country };
   };

@@ -1,13 +1,14 @@
-import { eq } from 'drizzle-orm';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
-import { companies, webhookEndpoints } from '../../db/schema/index.js';
 import type { Clock } from '../../lib/clock.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { isUuid } from '../../lib/ids.js';
 import { loadSecretBox } from '../../lib/secret-box.js';
 import { createWebhookBody } from './webhooks.schemas.js';
-import { checkWebhookUrl, createWebhook, endpointView, listWebhooks } from './webhooks.service.js';
+import { findCompany } from '../companies/companies.repo.js';
+import { deleteEndpointAnyCompany } from './webhooks.repo.js';
+import { createWebhookSender } from './webhook-sender.js';
+import { checkWebhookUrl, createWebhooks, endpointView } from './webhooks.service.js';
 
 // `quoteleads webhook …`: the operator names the company (or, to delete, only the webhook), so these
 // are the only webhook functions that do not take the company from a token.
@@ -15,8 +16,19 @@ import { checkWebhookUrl, createWebhook, endpointView, listWebhooks } from './we
 type Ctx = { db: Db; clock: Clock; config: Config; engine: 'pglite' | 'postgres' };
 
 async function companyOf(db: Db, companyId: string) {
-  const [row] = isUuid(companyId) ? await db.select({ id: companies.id }).from(companies).where(eq(companies.id, companyId)) : [];
-  if (!row) throw new NotFoundError(`Company not found: ${companyId}`);
+  if (!isUuid(companyId) || !(await findCompany(db, companyId))) throw new NotFoundError(`Company not found: ${companyId}`);
+}
+
+/** The same service the API uses; the command sends no test deliveries, so its sender never connects. */
+function webhooksOf(ctx: Ctx) {
+  return createWebhooks({
+    db: ctx.db,
+    clock: ctx.clock,
+    secrets: loadSecretBox(ctx.config, ctx.engine),
+    sender: createWebhookSender({ allowPrivateTargets: ctx.config.webhookAllowPrivateTargets }),
+    allowPrivateTargets: ctx.config.webhookAllowPrivateTargets,
+    publicUrl: ctx.config.publicUrl,
+  });
 }
 
 export async function createWebhookFromCommand(ctx: Ctx, c: { companyId: string; url: string; events?: string[] }) {
@@ -27,26 +39,21 @@ export async function createWebhookFromCommand(ctx: Ctx, c: { companyId: string;
     const message = issue.code === 'invalid_value' ? `must be one of: ${(issue as { values: unknown[] }).values.join(', ')}` : issue.message;
     throw new ValidationError(`'${field}' ${message}`);
   }
-  const secrets = loadSecretBox(ctx.config, ctx.engine);
   await checkWebhookUrl(parsed.data.url, ctx.config.webhookAllowPrivateTargets);
   await companyOf(ctx.db, c.companyId);
-  const hook = await createWebhook(
-    { db: ctx.db, clock: ctx.clock, secrets, allowPrivateTargets: ctx.config.webhookAllowPrivateTargets },
-    c.companyId,
-    parsed.data,
-  );
+  const hook = await webhooksOf(ctx).create(c.companyId, parsed.data);
   return { id: hook.id, url: hook.url, events: hook.events, secret: hook.secret };
 }
 
 export async function listWebhooksFromCommand(ctx: Ctx, companyId: string) {
   await companyOf(ctx.db, companyId);
-  const { data } = await listWebhooks(ctx.db, companyId, { limit: 10_000, offset: 0 });
+  const { data } = await webhooksOf(ctx).list(companyId, { limit: 10_000, offset: 0 });
   return { webhooks: data };
 }
 
 /** By id alone, whatever its company: the operator runs the whole server. */
 export async function deleteWebhookFromCommand(ctx: Ctx, id: string) {
-  const [row] = isUuid(id) ? await ctx.db.delete(webhookEndpoints).where(eq(webhookEndpoints.id, id)).returning() : [];
+  const row = isUuid(id) ? await deleteEndpointAnyCompany(ctx.db, id) : undefined;
   if (!row) throw new NotFoundError(`Webhook not found: ${id}`);
   return { id: row.id, deleted: true, webhook: endpointView(row) };
 }

@@ -1,4 +1,4 @@
-import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { webhookAttempts, webhookDeliveries, webhookEndpoints } from '../../db/schema/index.js';
 
@@ -105,14 +105,26 @@ export async function findDelivery(db: Db, companyId: string, endpointId: string
   return row;
 }
 
-/** The attempts of these deliveries, newest first (by delivery id: callers pass deliveries they found in the company). */
-export async function attemptsOf(db: Db, deliveryIds: string[]): Promise<AttemptRow[]> {
+/** The attempts of these deliveries of the company, newest first. */
+export async function attemptsOfDeliveries(db: Db, companyId: string, deliveryIds: string[]): Promise<AttemptRow[]> {
   if (deliveryIds.length === 0) return [];
   return db
-    .select()
+    .select(getTableColumns(webhookAttempts))
     .from(webhookAttempts)
-    .where(sql`${webhookAttempts.deliveryId} = any(${`{${deliveryIds.join(',')}}`}::uuid[])`)
+    .innerJoin(webhookDeliveries, eq(webhookDeliveries.id, webhookAttempts.deliveryId))
+    .where(
+      and(
+        eq(webhookDeliveries.companyId, companyId),
+        sql`${webhookAttempts.deliveryId} = any(${`{${deliveryIds.join(',')}}`}::uuid[])`,
+      ),
+    )
     .orderBy(desc(webhookAttempts.attemptedAt), desc(webhookAttempts.id));
+}
+
+/** The operator's `quoteleads webhook delete`: by id alone, whatever the company. */
+export async function deleteEndpointAnyCompany(db: Db, id: string): Promise<EndpointRow | undefined> {
+  const [row] = await db.delete(webhookEndpoints).where(eq(webhookEndpoints.id, id)).returning();
+  return row;
 }
 
 /** A failed delivery goes back to the queue for a new round of the retry schedule. */

@@ -15,27 +15,15 @@ import {
   webhookEndpointWithSecret,
   webhookIdParams,
 } from './webhooks.schemas.js';
-import {
-  createWebhook,
-  deleteWebhook,
-  getWebhook,
-  listDeliveries,
-  listWebhooks,
-  retryDelivery,
-  revealWebhookSecret,
-  rotateWebhookSecret,
-  sendTestEvent,
-  updateWebhook,
-  type WebhookDeps,
-} from './webhooks.service.js';
+import type { WebhooksService } from './webhooks.service.js';
 
 const tags = ['Webhooks'];
 const scope = 'webhooks:manage';
 const conflict = { 409: errorResponses[400].describe('The delivery or endpoint is not in a state that allows this') };
 
 /** B3: webhook endpoints over the API, so automation platforms can subscribe themselves. */
-export function webhooksRoutes(deps: WebhookDeps & { publicUrl: string }): FastifyPluginAsyncZod {
-  const { db } = deps;
+export function webhooksRoutes(deps: { webhooks: WebhooksService }): FastifyPluginAsyncZod {
+  const { webhooks } = deps;
   return async (app) => {
     // The dashboard's event checkboxes (docs/dashboard.md).
     app.get('/app/api/webhook-events', { schema: { hide: true } }, async () => ({
@@ -48,7 +36,7 @@ export function webhooksRoutes(deps: WebhookDeps & { publicUrl: string }): Fasti
         config: { scope },
         schema: { tags, summary: 'List webhook endpoints, newest first', querystring: paginationQuery, response: { 200: paginated(webhookEndpoint), ...errorResponses } },
       },
-      async (request) => answerPage(request.query, await listWebhooks(db, request.principal.companyId, windowOf(request.query))),
+      async (request) => answerPage(request.query, await webhooks.list(request.principal.companyId, windowOf(request.query))),
     );
 
     app.post(
@@ -64,7 +52,7 @@ export function webhooksRoutes(deps: WebhookDeps & { publicUrl: string }): Fasti
           response: { 201: z.object({ data: webhookEndpointWithSecret }), ...errorResponses },
         },
       },
-      async (request, reply) => reply.code(201).send({ data: await createWebhook(deps, request.principal.companyId, request.body) }),
+      async (request, reply) => reply.code(201).send({ data: await webhooks.create(request.principal.companyId, request.body) }),
     );
 
     app.get(
@@ -73,7 +61,7 @@ export function webhooksRoutes(deps: WebhookDeps & { publicUrl: string }): Fasti
         config: { scope },
         schema: { tags, summary: 'Get a webhook endpoint', params: webhookIdParams, response: { 200: z.object({ data: webhookEndpoint }), ...errorResponses } },
       },
-      async (request) => ({ data: await getWebhook(db, request.principal.companyId, request.params.id) }),
+      async (request) => ({ data: await webhooks.get(request.principal.companyId, request.params.id) }),
     );
 
     app.patch(
@@ -89,7 +77,7 @@ export function webhooksRoutes(deps: WebhookDeps & { publicUrl: string }): Fasti
           response: { 200: z.object({ data: webhookEndpoint }), ...errorResponses },
         },
       },
-      async (request) => ({ data: await updateWebhook(deps, request.principal.companyId, request.params.id, request.body) }),
+      async (request) => ({ data: await webhooks.update(request.principal.companyId, request.params.id, request.body) }),
     );
 
     app.delete(
@@ -99,7 +87,7 @@ export function webhooksRoutes(deps: WebhookDeps & { publicUrl: string }): Fasti
         schema: { tags, summary: 'Delete a webhook endpoint and its delivery log', params: webhookIdParams, response: { 204: z.null().describe('Deleted'), ...errorResponses } },
       },
       async (request, reply) => {
-        await deleteWebhook(db, request.principal.companyId, request.params.id);
+        await webhooks.remove(request.principal.companyId, request.params.id);
         return reply.code(204).send(null);
       },
     );
@@ -118,7 +106,7 @@ export function webhooksRoutes(deps: WebhookDeps & { publicUrl: string }): Fasti
         },
       },
       async (request) => ({
-        data: await sendTestEvent(deps, request.principal.companyId, request.params.id, request.body?.event),
+        data: await webhooks.sendTest(request.principal.companyId, request.params.id, request.body?.event),
       }),
     );
 
@@ -133,7 +121,7 @@ export function webhooksRoutes(deps: WebhookDeps & { publicUrl: string }): Fasti
           response: { 200: z.object({ data: z.object({ secret: z.string() }) }), ...errorResponses },
         },
       },
-      async (request) => ({ data: await revealWebhookSecret(deps, request.principal.companyId, request.params.id) }),
+      async (request) => ({ data: await webhooks.revealSecret(request.principal.companyId, request.params.id) }),
     );
 
     app.post(
@@ -147,7 +135,7 @@ export function webhooksRoutes(deps: WebhookDeps & { publicUrl: string }): Fasti
           response: { 200: z.object({ data: webhookEndpointWithSecret }), ...errorResponses },
         },
       },
-      async (request) => ({ data: await rotateWebhookSecret(deps, request.principal.companyId, request.params.id) }),
+      async (request) => ({ data: await webhooks.rotateSecret(request.principal.companyId, request.params.id) }),
     );
 
     app.get(
@@ -163,7 +151,7 @@ export function webhooksRoutes(deps: WebhookDeps & { publicUrl: string }): Fasti
         },
       },
       async (request) =>
-        answerPage(request.query, await listDeliveries(db, request.principal.companyId, request.params.id, request.query, windowOf(request.query))),
+        answerPage(request.query, await webhooks.deliveries(request.principal.companyId, request.params.id, request.query, windowOf(request.query))),
     );
 
     app.post(
@@ -178,7 +166,7 @@ export function webhooksRoutes(deps: WebhookDeps & { publicUrl: string }): Fasti
         },
       },
       async (request, reply) => {
-        const data = await retryDelivery(deps, request.principal.companyId, request.params.id, request.params.delivery_id);
+        const data = await webhooks.retryDelivery(request.principal.companyId, request.params.id, request.params.delivery_id);
         return reply.code(202).send({ data });
       },
     );

@@ -15,7 +15,7 @@ import type {
   WebhookEndpoint,
 } from './webhooks.schemas.js';
 import {
-  attemptsOf,
+  attemptsOfDeliveries,
   deleteEndpointRow,
   failPendingDeliveries,
   findDelivery,
@@ -38,8 +38,10 @@ export type WebhookDeps = {
   db: Db;
   clock: Clock;
   secrets: SecretBox;
+  /** Sends test deliveries from this process (the worker has its own). */
   sender: WebhookSender;
   allowPrivateTargets: boolean;
+  publicUrl: string;
 };
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -101,166 +103,167 @@ export async function checkWebhookUrl(url: string, allowPrivateTargets: boolean)
   }
 }
 
-async function endpointOf(db: Db, companyId: string, id: string): Promise<EndpointRow> {
-  const row = isUuid(id) ? await findEndpoint(db, companyId, id) : undefined;
-  if (!row) throw new NotFoundError('Webhook not found');
-  return row;
-}
-
-export async function createWebhook(deps: Omit<WebhookDeps, 'sender'>, companyId: string, input: CreateWebhookInput) {
-  await checkWebhookUrl(input.url, deps.allowPrivateTargets);
-  const id = randomUUID();
-  const secret = generateWebhookSecret();
-  const now = new Date(deps.clock.now());
-  const row = await insertEndpoint(deps.db, {
-    id,
-    companyId,
-    url: input.url,
-    description: input.description ?? null,
-    events: input.events ?? [],
-    // Bound to the row id: a sealed secret copied onto another endpoint does not open.
-    secretCiphertext: deps.secrets.seal(secret, id),
-    createdAt: now,
-    updatedAt: now,
-  });
-  return { ...endpointView(row), secret };
-}
-
-export async function listWebhooks(db: Db, companyId: string, window: { limit: number; offset: number }) {
-  const { rows, total } = await listEndpointPage(db, companyId, window);
-  return { data: rows.map(endpointView), total };
-}
-
-export async function getWebhook(db: Db, companyId: string, id: string) {
-  return endpointView(await endpointOf(db, companyId, id));
-}
-
-export async function updateWebhook(deps: Omit<WebhookDeps, 'sender'>, companyId: string, id: string, input: UpdateWebhookInput) {
-  const current = await endpointOf(deps.db, companyId, id);
-  const fields = ['url', 'events', 'description', 'enabled'] as const;
-  if (!fields.some((f) => input[f] !== undefined)) throw new ValidationError('No valid fields to update');
-  if (input.url !== undefined) await checkWebhookUrl(input.url, deps.allowPrivateTargets);
-  const now = new Date(deps.clock.now());
-  const patch: Partial<EndpointRow> = { updatedAt: now };
-  if (input.url !== undefined) patch.url = input.url;
-  if (input.events !== undefined) patch.events = input.events;
-  if (input.description !== undefined) patch.description = input.description;
-  if (input.enabled === true && current.disabledAt) Object.assign(patch, { disabledAt: null, disabledReason: null, failingSince: null });
-  if (input.enabled === false && !current.disabledAt) Object.assign(patch, { disabledAt: now, disabledReason: 'manual' });
-  const row = await deps.db.transaction(async (tx) => {
-    const updated = await updateEndpointRow(tx, companyId, id, patch);
-    if (!updated) throw new NotFoundError('Webhook not found');
-    if (patch.disabledReason === 'manual') await failPendingDeliveries(tx, companyId, id, 'endpoint disabled (manual)', now);
-    return updated;
-  });
-  return endpointView(row);
-}
-
-export async function deleteWebhook(db: Db, companyId: string, id: string) {
-  if (!isUuid(id) || !(await deleteEndpointRow(db, companyId, id))) throw new NotFoundError('Webhook not found');
-}
-
-/** The dashboard's "reveal": the secret opened from its sealed form (B7), for the company's own eyes. */
-export async function revealWebhookSecret(deps: Omit<WebhookDeps, 'sender'>, companyId: string, id: string) {
-  const endpoint = await endpointOf(deps.db, companyId, id);
-  return { secret: deps.secrets.open(endpoint.secretCiphertext, endpoint.id) };
-}
-
-/** A new secret, effective at once for every later attempt (retries of earlier events included). */
-export async function rotateWebhookSecret(deps: Omit<WebhookDeps, 'sender'>, companyId: string, id: string) {
-  await endpointOf(deps.db, companyId, id);
-  const secret = generateWebhookSecret();
-  const row = await updateEndpointRow(deps.db, companyId, id, {
-    secretCiphertext: deps.secrets.seal(secret, id),
-    updatedAt: new Date(deps.clock.now()),
-  });
-  if (!row) throw new NotFoundError('Webhook not found');
-  return { ...endpointView(row), secret };
-}
-
-export async function listDeliveries(
-  db: Db,
-  companyId: string,
-  endpointId: string,
-  query: ListDeliveriesQuery,
-  window: { limit: number; offset: number },
-) {
-  await endpointOf(db, companyId, endpointId);
-  const { rows, total } = await listDeliveryPage(db, companyId, endpointId, query, window);
-  const attempts = await attemptsOf(db, rows.map((r) => r.id));
-  return {
-    data: rows.map((r) => deliveryView(r, attempts.filter((a) => a.deliveryId === r.id))),
-    total,
-  };
-}
-
-/** A delivery that failed (or succeeded) goes back to the queue for a new round of retries. */
-export async function retryDelivery(deps: Omit<WebhookDeps, 'sender'>, companyId: string, endpointId: string, deliveryId: string) {
-  const endpoint = await endpointOf(deps.db, companyId, endpointId);
-  const delivery = isUuid(deliveryId) ? await findDelivery(deps.db, companyId, endpointId, deliveryId) : undefined;
-  if (!delivery) throw new NotFoundError('Delivery not found');
-  if (endpoint.disabledAt) throw new ConflictError('Webhook is disabled: enable it (PATCH enabled: true) before retrying');
-  if (delivery.test) throw new ConflictError('A test delivery cannot be retried: send another test');
-  const row = await requeueDelivery(deps.db, companyId, deliveryId, new Date(deps.clock.now()));
-  if (!row) throw new ConflictError('Delivery is already pending');
-  return deliveryView(row, await attemptsOf(deps.db, [row.id]));
-}
-
 /**
- * A10's test delivery, sent now (outside any transaction) and logged as a delivery marked `test`.
- * It goes to a disabled endpoint too (to check it before enabling it again) and does not count
- * towards disabling one.
+ * Webhook endpoints of a company (B3, B6): every method takes the company first and finds only its
+ * endpoints. The operator's command line goes through the same service (webhooks.commands.ts).
  */
-export async function sendTestEvent(
-  deps: WebhookDeps & { publicUrl: string },
-  companyId: string,
-  endpointId: string,
-  eventType: EventType = 'lead.created',
-) {
-  const endpoint = await endpointOf(deps.db, companyId, endpointId);
-  const secret = deps.secrets.open(endpoint.secretCiphertext, endpoint.id);
-  const now = new Date(deps.clock.now());
-  const event = { id: randomUUID(), event: eventType, occurredAt: now, ...sampleEvent(eventType, now, deps.publicUrl), actor: null, test: true };
-  const body = webhookBody(event);
-  const result = await deps.sender.send(endpoint.url, body, webhookHeaders(secret, event, body, now.getTime()));
-  const deliveryId = randomUUID();
-  await insertTestDelivery(
-    deps.db,
-    {
-      id: deliveryId,
+export function createWebhooks(deps: WebhookDeps) {
+  const { db, clock, secrets, sender, allowPrivateTargets, publicUrl } = deps;
+
+  async function endpointOf(companyId: string, id: string): Promise<EndpointRow> {
+    const row = isUuid(id) ? await findEndpoint(db, companyId, id) : undefined;
+    if (!row) throw new NotFoundError('Webhook not found');
+    return row;
+  }
+
+  async function create(companyId: string, input: CreateWebhookInput) {
+    await checkWebhookUrl(input.url, allowPrivateTargets);
+    const id = randomUUID();
+    const secret = generateWebhookSecret();
+    const now = new Date(clock.now());
+    const row = await insertEndpoint(db, {
+      id,
       companyId,
-      endpointId,
-      eventId: event.id,
-      eventType,
-      data: event.data,
-      occurredAt: now,
-      test: true,
-      status: result.success ? 'succeeded' : 'failed',
-      attempts: 1,
-      nextAttemptAt: now,
-      lastAttemptAt: now,
-      lastStatusCode: result.statusCode,
-      lastError: result.error,
+      url: input.url,
+      description: input.description ?? null,
+      events: input.events ?? [],
+      // Bound to the row id: a sealed secret copied onto another endpoint does not open.
+      secretCiphertext: secrets.seal(secret, id),
       createdAt: now,
       updatedAt: now,
-    },
-    {
-      deliveryId,
-      attemptedAt: now,
+    });
+    return { ...endpointView(row), secret };
+  }
+
+  async function list(companyId: string, window: { limit: number; offset: number }) {
+    const { rows, total } = await listEndpointPage(db, companyId, window);
+    return { data: rows.map(endpointView), total };
+  }
+
+  async function get(companyId: string, id: string) {
+    return endpointView(await endpointOf(companyId, id));
+  }
+
+  async function update(companyId: string, id: string, input: UpdateWebhookInput) {
+    const current = await endpointOf(companyId, id);
+    const fields = ['url', 'events', 'description', 'enabled'] as const;
+    if (!fields.some((f) => input[f] !== undefined)) throw new ValidationError('No valid fields to update');
+    if (input.url !== undefined) await checkWebhookUrl(input.url, allowPrivateTargets);
+    const now = new Date(clock.now());
+    const patch: Partial<EndpointRow> = { updatedAt: now };
+    if (input.url !== undefined) patch.url = input.url;
+    if (input.events !== undefined) patch.events = input.events;
+    if (input.description !== undefined) patch.description = input.description;
+    if (input.enabled === true && current.disabledAt) Object.assign(patch, { disabledAt: null, disabledReason: null, failingSince: null });
+    if (input.enabled === false && !current.disabledAt) Object.assign(patch, { disabledAt: now, disabledReason: 'manual' });
+    const row = await db.transaction(async (tx) => {
+      const updated = await updateEndpointRow(tx, companyId, id, patch);
+      if (!updated) throw new NotFoundError('Webhook not found');
+      if (patch.disabledReason === 'manual') await failPendingDeliveries(tx, companyId, id, 'endpoint disabled (manual)', now);
+      return updated;
+    });
+    return endpointView(row);
+  }
+
+  async function remove(companyId: string, id: string) {
+    if (!isUuid(id) || !(await deleteEndpointRow(db, companyId, id))) throw new NotFoundError('Webhook not found');
+  }
+
+  /** The dashboard's "reveal": the secret opened from its sealed form (B7), for the company's own eyes. */
+  async function revealSecret(companyId: string, id: string) {
+    const endpoint = await endpointOf(companyId, id);
+    return { secret: secrets.open(endpoint.secretCiphertext, endpoint.id) };
+  }
+
+  /** A new secret, effective at once for every later attempt (retries of earlier events included). */
+  async function rotateSecret(companyId: string, id: string) {
+    await endpointOf(companyId, id);
+    const secret = generateWebhookSecret();
+    const row = await updateEndpointRow(db, companyId, id, {
+      secretCiphertext: secrets.seal(secret, id),
+      updatedAt: new Date(clock.now()),
+    });
+    if (!row) throw new NotFoundError('Webhook not found');
+    return { ...endpointView(row), secret };
+  }
+
+  async function deliveries(companyId: string, endpointId: string, query: ListDeliveriesQuery, window: { limit: number; offset: number }) {
+    await endpointOf(companyId, endpointId);
+    const { rows, total } = await listDeliveryPage(db, companyId, endpointId, query, window);
+    const attempts = await attemptsOfDeliveries(db, companyId, rows.map((r) => r.id));
+    return {
+      data: rows.map((r) => deliveryView(r, attempts.filter((a) => a.deliveryId === r.id))),
+      total,
+    };
+  }
+
+  /** A delivery that failed (or succeeded) goes back to the queue for a new round of retries. */
+  async function retryDelivery(companyId: string, endpointId: string, deliveryId: string) {
+    const endpoint = await endpointOf(companyId, endpointId);
+    const delivery = isUuid(deliveryId) ? await findDelivery(db, companyId, endpointId, deliveryId) : undefined;
+    if (!delivery) throw new NotFoundError('Delivery not found');
+    if (endpoint.disabledAt) throw new ConflictError('Webhook is disabled: enable it (PATCH enabled: true) before retrying');
+    if (delivery.test) throw new ConflictError('A test delivery cannot be retried: send another test');
+    const row = await requeueDelivery(db, companyId, deliveryId, new Date(clock.now()));
+    if (!row) throw new ConflictError('Delivery is already pending');
+    return deliveryView(row, await attemptsOfDeliveries(db, companyId, [row.id]));
+  }
+
+  /**
+   * A10's test delivery, sent now (outside any transaction) and logged as a delivery marked `test`.
+   * It goes to a disabled endpoint too (to check it before enabling it again) and does not count
+   * towards disabling one.
+   */
+  async function sendTest(companyId: string, endpointId: string, eventType: EventType = 'lead.created') {
+    const endpoint = await endpointOf(companyId, endpointId);
+    const secret = secrets.open(endpoint.secretCiphertext, endpoint.id);
+    const now = new Date(clock.now());
+    const event = { id: randomUUID(), event: eventType, occurredAt: now, ...sampleEvent(eventType, now, publicUrl), actor: null, test: true };
+    const body = webhookBody(event);
+    const result = await sender.send(endpoint.url, body, webhookHeaders(secret, event, body, now.getTime()));
+    const deliveryId = randomUUID();
+    await insertTestDelivery(
+      db,
+      {
+        id: deliveryId,
+        companyId,
+        endpointId,
+        eventId: event.id,
+        eventType,
+        data: event.data,
+        occurredAt: now,
+        test: true,
+        status: result.success ? 'succeeded' : 'failed',
+        attempts: 1,
+        nextAttemptAt: now,
+        lastAttemptAt: now,
+        lastStatusCode: result.statusCode,
+        lastError: result.error,
+        createdAt: now,
+        updatedAt: now,
+      },
+      {
+        deliveryId,
+        attemptedAt: now,
+        success: result.success,
+        statusCode: result.statusCode,
+        durationMs: result.durationMs,
+        responseBody: result.responseBody,
+        error: result.error,
+      },
+    );
+    return {
+      delivery_id: deliveryId,
+      attempted_at: now.toISOString(),
       success: result.success,
-      statusCode: result.statusCode,
-      durationMs: result.durationMs,
-      responseBody: result.responseBody,
+      status_code: result.statusCode,
+      duration_ms: result.durationMs,
+      response_body: result.responseBody,
       error: result.error,
-    },
-  );
-  return {
-    delivery_id: deliveryId,
-    attempted_at: now.toISOString(),
-    success: result.success,
-    status_code: result.statusCode,
-    duration_ms: result.durationMs,
-    response_body: result.responseBody,
-    error: result.error,
-  };
+    };
+  }
+
+  return { create, list, get, update, remove, revealSecret, rotateSecret, deliveries, retryDelivery, sendTest };
 }
+
+export type WebhooksService = ReturnType<typeof createWebhooks>;
