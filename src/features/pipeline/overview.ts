@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { PIPELINE_STAGES } from '../../db/schema/index.js';
+import { PIPELINE_STAGES, type PipelineStage } from '../../db/schema/index.js';
 import type { Clock } from '../../lib/clock.js';
 import { sessionOf } from '../../auth/principal.js';
 import { countLeadsByStage } from '../leads/leads.repo.js';
@@ -46,22 +46,27 @@ async function quoteOutcomes(db: Db, companyId: string) {
   };
 }
 
+async function overviewOf(db: Db, companyId: string, now: Date) {
+  const [counts, weeks, quotes] = await Promise.all([
+    countLeadsByStage(db, companyId),
+    newLeadsByWeek(db, companyId, now),
+    quoteOutcomes(db, companyId),
+  ]);
+  return {
+    pipeline: Object.fromEntries(PIPELINE_STAGES.map((s) => [s, counts.get(s) ?? 0])) as Record<PipelineStage, number>,
+    new_leads_by_week: weeks,
+    quotes,
+  };
+}
+/** What GET /app/api/overview answers (the dashboard reads this type). */
+export type Overview = Awaited<ReturnType<typeof overviewOf>>;
+
 /** The dashboard's home: the funnel, the weekly intake and the quote win rate in one answer. */
 export function overviewRoutes(deps: { db: Db; clock: Clock }): FastifyPluginAsyncZod {
   const { db, clock } = deps;
   return async (app) => {
-    app.get('/app/api/overview', { schema: { hide: true } }, async (request) => {
-      const { companyId } = sessionOf(request);
-      const [counts, weeks, quotes] = await Promise.all([
-        countLeadsByStage(db, companyId),
-        newLeadsByWeek(db, companyId, new Date(clock.now())),
-        quoteOutcomes(db, companyId),
-      ]);
-      return {
-        pipeline: Object.fromEntries(PIPELINE_STAGES.map((s) => [s, counts.get(s) ?? 0])),
-        new_leads_by_week: weeks,
-        quotes,
-      };
-    });
+    app.get('/app/api/overview', { schema: { hide: true } }, async (request) =>
+      overviewOf(db, sessionOf(request).companyId, new Date(clock.now())),
+    );
   };
 }
