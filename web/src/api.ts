@@ -1,11 +1,9 @@
 // The dashboard's one door to the server: /app/api and /v1 with the session cookie, never a token.
 import { useQuery } from '@tanstack/react-query';
+import type { SessionView } from '../../src/auth/principal';
 
-export type Me = {
-  user: { id: string; name: string; email: string; role: 'owner' | 'admin' | 'member' };
-  company: { id: string; name: string };
-  scopes: string[];
-};
+/** What GET /app/api/me answers: the user, their company and the scopes their role has. */
+export type Me = SessionView;
 
 export class ApiError extends Error {
   status: number;

@@ -4,18 +4,8 @@ import { api, fieldErrors, useMe } from '../api';
 import { isManager } from '../components/RequireAuth';
 import { Field, FormError } from '../components/forms';
 import { useTitle } from '../components/useTitle';
+import type { Settings } from './crm/types';
 
-type Settings = {
-  name: string;
-  country: string;
-  timezone: string;
-  currency: string;
-  tax_rate: number;
-  tax_mode: 'exclusive' | 'inclusive';
-  instant_reply: string | null;
-  twilio_number: string | null;
-  sms_credits: number;
-};
 
 type FormState = { name: string; country: string; timezone: string; currency: string; tax_percent: string; tax_mode: string; instant_reply: string };
 
