@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, fieldErrors, useMe } from '../api';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { api, fieldErrors, SETTINGS_KEY, useMe, useSettings } from '../api';
 import { isManager } from '../components/RequireAuth';
 import { Field, FormError } from '../components/forms';
 import { useTitle } from '../components/useTitle';
@@ -34,7 +34,7 @@ export default function SettingsPage() {
   const { me } = useMe();
   const canEdit = isManager(me?.user.role);
   const queryClient = useQueryClient();
-  const settings = useQuery({ queryKey: ['settings'], queryFn: () => api<Settings>('/app/api/settings') });
+  const settings = useSettings();
   const [form, setForm] = useState<FormState | null>(null);
   const [saved, setSaved] = useState(false);
   const timezones = useMemo(() => {
@@ -64,7 +64,7 @@ export default function SettingsPage() {
         },
       }),
     onSuccess: (s) => {
-      queryClient.setQueryData(['settings'], s);
+      queryClient.setQueryData(SETTINGS_KEY, s);
       queryClient.invalidateQueries({ queryKey: ['me'] });
       setForm(toForm(s));
       setSaved(true);

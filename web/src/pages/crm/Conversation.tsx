@@ -1,11 +1,12 @@
 // A lead's SMS thread and the composer that says, as you type, what the message will cost.
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api } from '../../api';
+import { api, SETTINGS_KEY, useSettings } from '../../api';
 // The server's own segment counter, so the price shown is the price charged.
 import { countSegments } from '../../../../src/lib/sms-segments';
 import type { Lead, SendSmsAnswer, Settings, SmsMessage } from './types';
-import { ErrorBanner, fetchAll, formatDateTime, useSettings } from './ui';
+import { ErrorBanner, fetchAll } from './ui';
+import { formatDateTime } from '../../components/dates';
 
 const MAX_MESSAGE_LENGTH = 1600; // sms.schemas.ts: a longer message is refused
 
@@ -28,10 +29,10 @@ export function Conversation({ lead }: { lead: Lead }) {
     mutationFn: (message: string) => api<SendSmsAnswer>('/v1/sms', { method: 'POST', body: { lead_id: lead.id, message } }),
     onSuccess: (res) => {
       setText('');
-      queryClient.setQueryData<Settings>(['crm', 'settings'], (s) => (s ? { ...s, sms_credits: res.credits_remaining } : s));
+      queryClient.setQueryData<Settings>(SETTINGS_KEY, (s) => (s ? { ...s, sms_credits: res.credits_remaining } : s));
       void queryClient.invalidateQueries({ queryKey: ['messages', lead.id] });
     },
-    onSettled: () => void queryClient.invalidateQueries({ queryKey: ['crm', 'settings'] }),
+    onSettled: () => void queryClient.invalidateQueries({ queryKey: SETTINGS_KEY }),
   });
 
   const count = countSegments(text);

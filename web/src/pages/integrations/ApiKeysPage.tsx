@@ -1,11 +1,12 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, fieldErrors } from '../../api';
-import { ConfirmDialog, CopyButton, Field, FormError, formatDate, formatDateTime } from '../../components/forms';
+import { api, fieldErrors, useCompanyZone } from '../../api';
+import { ConfirmDialog, CopyButton, Field, FormError } from '../../components/forms';
 import { ACTIONS, Table } from '../../components/Table';
 import { useConfirmedAction } from '../../components/useConfirmedAction';
 import { useTitle } from '../../components/useTitle';
 import IntegrationsTabs from './IntegrationsTabs';
+import { formatDate, formatDateTime } from '../../components/dates';
 
 type ApiKey = {
   id: string;
@@ -32,6 +33,7 @@ function tomorrow(): string {
 }
 
 export default function ApiKeysPage() {
+  const zone = useCompanyZone();
   useTitle('API keys');
   const queryClient = useQueryClient();
   const keys = useQuery({ queryKey: ['keys'], queryFn: () => api<{ data: ApiKey[] }>('/app/api/keys') });
@@ -180,9 +182,9 @@ export default function ApiKeysPage() {
                       </span>
                     ))}
                   </td>
-                  <td>{formatDate(key.created_at)}</td>
-                  <td>{key.last_used_at ? formatDateTime(key.last_used_at) : 'Never'}</td>
-                  <td>{key.expires_at ? formatDate(key.expires_at) : 'Never'}</td>
+                  <td>{formatDate(key.created_at, zone)}</td>
+                  <td>{key.last_used_at ? formatDateTime(key.last_used_at, zone) : 'Never'}</td>
+                  <td>{key.expires_at ? formatDate(key.expires_at, zone) : 'Never'}</td>
                   <td>
                     <span className={`badge ${status.tone}`}>{status.label}</span>
                   </td>
