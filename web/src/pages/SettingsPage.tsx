@@ -72,10 +72,12 @@ export default function SettingsPage() {
   });
 
   // Its own request, not part of the form: pausing is a switch to flip at once, without saving
-  // (or undoing) other edits in progress.
+  // (or undoing) other edits in progress. The box shows the choice while the server takes it.
+  const [pausing, setPausing] = useState<boolean | null>(null);
   const pause = useMutation({
     mutationFn: (sms_paused: boolean) => api<Settings>('/app/api/settings', { method: 'PATCH', body: { sms_paused } }),
     onSuccess: (s) => queryClient.setQueryData(SETTINGS_KEY, s),
+    onSettled: () => setPausing(null),
   });
 
   const set = (key: keyof FormState) => (e: { target: { value: string } }) => {
@@ -201,22 +203,27 @@ export default function SettingsPage() {
           <section className="card">
             <h2 id="sms-title">SMS</h2>
             <FormError error={pause.error} />
-            <div className="check" style={{ marginBottom: '1rem' }}>
+            <div className="check">
               <input
                 id="sms-paused"
                 type="checkbox"
-                checked={s.sms_paused}
+                checked={pausing ?? s.sms_paused}
                 disabled={!canEdit || pause.isPending}
                 aria-describedby="sms-paused-hint"
-                onChange={(e) => pause.mutate(e.target.checked)}
+                onChange={(e) => {
+                  setPausing(e.target.checked);
+                  pause.mutate(e.target.checked);
+                }}
               />
-              <label htmlFor="sms-paused">
-                <strong>Pause SMS</strong>
+              <div>
+                <label htmlFor="sms-paused">
+                  <strong>Pause SMS</strong>
+                </label>
                 <span className="check-desc" id="sms-paused-hint">
                   While on, no text goes out to anyone: instant replies, follow-ups, quotes and messages are refused.
                   {!canEdit && ' Only owners and admins can change it.'}
                 </span>
-              </label>
+              </div>
             </div>
             <p role="status" className="small">
               {pause.isSuccess ? (s.sms_paused ? 'SMS paused.' : 'SMS back on.') : ''}
