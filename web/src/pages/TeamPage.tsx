@@ -6,10 +6,9 @@ import { ACTIONS, Table } from '../components/Table';
 import { useConfirmedAction } from '../components/useConfirmedAction';
 import { useTitle } from '../components/useTitle';
 import { formatDate } from '../components/dates';
+import type { CreatedInvite, TeamView } from '../../../src/features/accounts/accounts.schemas';
 
-type TeamUser = { id: string; name: string; email: string; role: 'owner' | 'admin' | 'member'; created_at: string };
-type Invite = { id: string; role: 'admin' | 'member'; created_at: string; expires_at: string };
-type CreatedInvite = { id: string; role: string; expires_at: string; url: string };
+type TeamUser = TeamView['users'][number];
 
 const ROLE_HELP = {
   admin: 'Admins manage everything an owner does: API keys, webhooks, the team and settings.',
@@ -21,7 +20,7 @@ export default function TeamPage() {
   useTitle('Team');
   const { me } = useMe();
   const queryClient = useQueryClient();
-  const team = useQuery({ queryKey: ['team'], queryFn: () => api<{ users: TeamUser[]; invites: Invite[] }>('/app/api/team') });
+  const team = useQuery({ queryKey: ['team'], queryFn: () => api<TeamView>('/app/api/team') });
   const [role, setRole] = useState<'admin' | 'member'>('member');
   const [created, setCreated] = useState<CreatedInvite | null>(null);
 

@@ -8,17 +8,7 @@ import { useTitle } from '../../components/useTitle';
 import IntegrationsTabs from './IntegrationsTabs';
 import { formatDate, formatDateTime } from '../../components/dates';
 
-type ApiKey = {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  created_at: string;
-  last_used_at: string | null;
-  expires_at: string | null;
-  revoked_at: string | null;
-};
-type Scope = { scope: string; description: string };
+import type { CreatedKey, KeyView as ApiKey, ScopeInfo as Scope } from '../../../../src/features/tokens/keys.routes';
 
 function keyStatus(key: ApiKey): { label: string; tone: string } {
   if (key.revoked_at) return { label: 'Revoked', tone: 'badge-red' };
@@ -42,11 +32,11 @@ export default function ApiKeysPage() {
   const [name, setName] = useState('');
   const [chosen, setChosen] = useState<string[]>([]);
   const [expiry, setExpiry] = useState('');
-  const [created, setCreated] = useState<(ApiKey & { token: string }) | null>(null);
+  const [created, setCreated] = useState<CreatedKey | null>(null);
 
   const create = useMutation({
     mutationFn: () =>
-      api<ApiKey & { token: string }>('/app/api/keys', {
+      api<CreatedKey>('/app/api/keys', {
         method: 'POST',
         body: {
           name,
