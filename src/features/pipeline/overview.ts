@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { PIPELINE_STAGES, type PipelineStage } from '../../db/schema/index.js';
+import { PIPELINE_STAGES } from '../../db/schema/index.js';
 import type { Clock } from '../../lib/clock.js';
 import { sessionOf } from '../../auth/principal.js';
 import { countLeadsByStage } from '../leads/leads.repo.js';
@@ -53,7 +53,7 @@ async function overviewOf(db: Db, companyId: string, now: Date) {
     quoteOutcomes(db, companyId),
   ]);
   return {
-    pipeline: Object.fromEntries(PIPELINE_STAGES.map((s) => [s, counts.get(s) ?? 0])) as Record<PipelineStage, number>,
+    pipeline: Object.fromEntries(PIPELINE_STAGES.map((s) => [s, counts.get(s) ?? 0])) as Record<(typeof PIPELINE_STAGES)[number], number>,
     new_leads_by_week: weeks,
     quotes,
   };

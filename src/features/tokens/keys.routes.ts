@@ -4,7 +4,7 @@ import type { Db } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';
 import { sessionOf } from '../../auth/principal.js';
 import { ALL_SCOPES, SCOPES } from './scopes.js';
-import { issueToken, listCompanyTokens, revokeToken, type tokenView } from './tokens.service.js';
+import { issueToken, listCompanyTokens, revokeToken } from './tokens.service.js';
 
 const hide = true;
 const manage = 'API keys';
@@ -19,7 +19,7 @@ const scopeList = () => Object.entries(SCOPES).map(([scope, description]) => ({ 
 
 // What these routes answer (the dashboard reads these types): a key is the token's view without its company.
 export type ScopeInfo = ReturnType<typeof scopeList>[number];
-export type KeyView = Omit<ReturnType<typeof tokenView>, 'company_id'>;
+export type KeyView = Omit<Awaited<ReturnType<typeof listCompanyTokens>>[number], 'company_id'>;
 export type CreatedKey = Omit<Awaited<ReturnType<typeof issueToken>>, 'company_id'>;
 
 /** Integrations → API keys: the dashboard's key management (docs/dashboard.md). Owners and admins. */
