@@ -31,6 +31,8 @@ export const paginationMeta = z.object({
 export function paginated<T extends z.ZodType>(item: T) {
   return z.object({ data: z.array(item), meta: paginationMeta });
 }
+/** A page of `T` as a list route answers it (the dashboard reads this type). */
+export type Paginated<T> = z.infer<ReturnType<typeof paginated<z.ZodType<T>>>>;
 
 export type Page = { page: number; per_page: number };
 

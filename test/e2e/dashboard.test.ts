@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
+import { changeCompany } from '../../src/features/companies/companies.service.js';
 import { startTestServer, type TestServer } from '../helpers.js';
 import { startReceiver, type Receiver } from '../webhook-receiver.js';
 import { checkPage, launchBrowser, type TestBrowser } from './browser.js';
@@ -27,7 +28,8 @@ describe('the dashboard in a browser', () => {
   const heading = (p: Page, name: string) => p.getByRole('heading', { level: 1, name }).waitFor();
 
   beforeAll(async () => {
-    server = await startTestServer({ env: { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' } });
+    // SMS_PROVIDER=console: texts are accepted and logged, so a thread can be shown without Twilio.
+    server = await startTestServer({ env: { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', SMS_PROVIDER: 'console' } });
     receiver = await startReceiver();
     chrome = await launchBrowser();
     owner = await chrome.browser.newContext({ viewport: { width: 1360, height: 900 } });
@@ -170,6 +172,46 @@ describe('the dashboard in a browser', () => {
       await heading(page, title);
       await checkPage(page, name);
     }
+  });
+
+  it('pauses SMS from Settings: a banner on every page and a composer that says why, until it is switched back on', async () => {
+    const companyId = (await api(owner, 'GET', '/app/api/me')).body.company.id;
+    await changeCompany(server.database.db, companyId, { smsCredits: 5 });
+    const lead = await api(owner, 'POST', '/v1/leads', { name: 'Pat Pause', phone: '0412 555 404' });
+    const leadId = lead.body.data.id;
+    expect((await api(owner, 'POST', '/v1/sms', { lead_id: leadId, message: 'Hi Pat, we can come on Tuesday.' })).status).toBe(200);
+
+    const banner = page.getByTestId('sms-paused-banner');
+    await page.goto(app('/settings'));
+    await heading(page, 'Settings');
+    expect(await banner.count()).toBe(0);
+    await page.getByLabel('Pause SMS').check();
+    await banner.waitFor();
+    await page.getByRole('status').filter({ hasText: 'SMS paused.' }).waitFor();
+    expect((await api(owner, 'GET', '/app/api/settings')).body.sms_paused).toBe(true);
+    await checkPage(page, '20-settings-sms-paused');
+
+    await page.goto(app(`/leads/${leadId}`));
+    await heading(page, 'Pat Pause');
+    await banner.waitFor();
+    await page.getByText('SMS is paused for this company').waitFor();
+    expect(await page.getByLabel('Message', { exact: true }).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Send', exact: true }).isDisabled()).toBe(true);
+    expect(await page.getByTestId('message-sender').first().textContent()).toBe('Hana Harbour');
+    await checkPage(page, '21-lead-sms-paused');
+    const refused = await api(owner, 'POST', '/v1/sms', { lead_id: leadId, message: 'Still keen?' });
+    expect(refused).toMatchObject({ status: 409, body: { code: 'sms_paused' } });
+
+    await banner.getByRole('link', { name: 'Settings' }).click();
+    await heading(page, 'Settings');
+    await page.getByLabel('Pause SMS').uncheck();
+    await page.getByRole('status').filter({ hasText: 'SMS back on.' }).waitFor();
+    await banner.waitFor({ state: 'detached' });
+    expect((await api(owner, 'GET', '/app/api/settings')).body.sms_paused).toBe(false);
+    await page.goto(app(`/leads/${leadId}`));
+    await heading(page, 'Pat Pause');
+    expect(await page.getByLabel('Message', { exact: true }).isDisabled()).toBe(false);
+    expect(await banner.count()).toBe(0);
   });
 
   it('keeps a member out of Integrations, in the page and at the server', async () => {

@@ -1,11 +1,10 @@
 // The dashboard's one door to the server: /app/api and /v1 with the session cookie, never a token.
 import { useQuery } from '@tanstack/react-query';
+import type { SessionView } from '../../src/auth/principal';
+import type { SettingsView } from '../../src/features/companies/settings.routes';
 
-export type Me = {
-  user: { id: string; name: string; email: string; role: 'owner' | 'admin' | 'member' };
-  company: { id: string; name: string };
-  scopes: string[];
-};
+/** What GET /app/api/me answers: the user, their company and the scopes their role has. */
+export type Me = SessionView;
 
 export class ApiError extends Error {
   status: number;
@@ -109,4 +108,17 @@ export function useMe(): { me: Me | undefined; isLoading: boolean } {
     staleTime: 60_000,
   });
   return { me: q.data ?? undefined, isLoading: q.isLoading };
+}
+
+/** The query key of the company settings: one cache for the settings page, the CRM and the SMS pause banner. */
+export const SETTINGS_KEY = ['settings'];
+
+/** The company settings (timezone, currency, tax defaults, SMS credits and pause). */
+export function useSettings() {
+  return useQuery({ queryKey: SETTINGS_KEY, queryFn: () => api<SettingsView>('/app/api/settings') });
+}
+
+/** The company's timezone (settings), in which the dashboard shows and takes every time; undefined while loading. */
+export function useCompanyZone(): string | undefined {
+  return useSettings().data?.timezone;
 }

@@ -35,7 +35,10 @@ export const teamView = z.object({
   invites: z.array(z.object({ id: z.uuid(), role: z.string(), created_at: z.string(), expires_at: z.string() })),
 });
 
+export type TeamView = z.infer<typeof teamView>;
+
 export const createdInvite = z.object({ id: z.uuid(), role: z.string(), expires_at: z.string(), url: z.string() });
+export type CreatedInvite = z.infer<typeof createdInvite>;
 export const inviteInfo = z.object({ company_name: z.string(), role: z.string() });
 export const idParams = z.object({ id: z.string() });
 export const tokenParams = z.object({ token: z.string() });

@@ -28,6 +28,8 @@ function settingsView(company: ReturnType<typeof companyView>) {
   const { id: _, created_at: __, updated_at: ___, ...settings } = company;
   return settings;
 }
+/** What GET and PATCH /app/api/settings answer (the dashboard reads this type). */
+export type SettingsView = ReturnType<typeof settingsView>;
 
 /** Settings: the company's name, country, timezone, currency and tax (docs/dashboard.md). */
 export function settingsRoutes(deps: { db: Db }): FastifyPluginAsyncZod {

@@ -45,22 +45,27 @@ async function quoteOutcomes(db: Db, companyId: string) {
   };
 }
 
+async function overviewOf(db: Db, companyId: string, now: Date) {
+  const [counts, weeks, quotes] = await Promise.all([
+    countLeadsByStage(db, companyId),
+    newLeadsByWeek(db, companyId, now),
+    quoteOutcomes(db, companyId),
+  ]);
+  return {
+    pipeline: Object.fromEntries(PIPELINE_STAGES.map((s) => [s, counts.get(s) ?? 0])) as Record<(typeof PIPELINE_STAGES)[number], number>,
+    new_leads_by_week: weeks,
+    quotes,
+  };
+}
+/** What GET /app/api/overview answers (the dashboard reads this type). */
+export type Overview = Awaited<ReturnType<typeof overviewOf>>;
+
 /** The dashboard's home: the funnel, the weekly intake and the quote win rate in one answer. */
 export function overviewRoutes(deps: { db: Db; clock: Clock }): FastifyPluginAsyncZod {
   const { db, clock } = deps;
   return async (app) => {
-    app.get('/app/api/overview', { schema: { hide: true } }, async (request) => {
-      const { companyId } = sessionOf(request);
-      const [counts, weeks, quotes] = await Promise.all([
-        countLeadsByStage(db, companyId),
-        newLeadsByWeek(db, companyId, new Date(clock.now())),
-        quoteOutcomes(db, companyId),
-      ]);
-      return {
-        pipeline: Object.fromEntries(PIPELINE_STAGES.map((s) => [s, counts.get(s) ?? 0])),
-        new_leads_by_week: weeks,
-        quotes,
-      };
-    });
+    app.get('/app/api/overview', { schema: { hide: true } }, async (request) =>
+      overviewOf(db, sessionOf(request).companyId, new Date(clock.now())),
+    );
   };
 }

@@ -22,6 +22,7 @@ export const sendSmsAnswer = z.object({
   segments: z.number().int().meta({ description: 'SMS segments sent, and credits spent (B4)' }),
   credits_remaining: z.number().int(),
 });
+export type SendSmsAnswer = z.infer<typeof sendSmsAnswer>;
 
 export const smsMessage = z
   .object({

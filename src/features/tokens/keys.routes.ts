@@ -15,13 +15,18 @@ const createKeyBody = z.object({
   expires_at: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2027-01-31T00:00:00Z' }).optional(),
 });
 
+const scopeList = () => Object.entries(SCOPES).map(([scope, description]) => ({ scope, description }));
+
+// What these routes answer (the dashboard reads these types): a key is the token's view without its company.
+export type ScopeInfo = ReturnType<typeof scopeList>[number];
+export type KeyView = Omit<Awaited<ReturnType<typeof listCompanyTokens>>[number], 'company_id'>;
+export type CreatedKey = Omit<Awaited<ReturnType<typeof issueToken>>, 'company_id'>;
+
 /** Integrations → API keys: the dashboard's key management (docs/dashboard.md). Owners and admins. */
 export function keysRoutes(deps: { db: Db; clock: Clock }): FastifyPluginAsyncZod {
   const { db, clock } = deps;
   return async (app) => {
-    app.get('/app/api/scopes', { schema: { hide } }, async () => ({
-      data: Object.entries(SCOPES).map(([scope, description]) => ({ scope, description })),
-    }));
+    app.get('/app/api/scopes', { schema: { hide } }, async () => ({ data: scopeList() }));
 
     app.get('/app/api/keys', { config: { manage }, schema: { hide } }, async (request) => ({
       data: (await listCompanyTokens(db, sessionOf(request).companyId)).map(({ company_id: _, ...key }) => key),

@@ -21,14 +21,16 @@ const tags = ['Webhooks'];
 const scope = 'webhooks:manage';
 const conflict = { 409: errorResponses[400].describe('The delivery or endpoint is not in a state that allows this') };
 
+const webhookEvents = () => Object.entries(EVENT_DESCRIPTIONS).map(([event, description]) => ({ event, description }));
+/** One entry of GET /app/api/webhook-events (the dashboard reads this type). */
+export type WebhookEvent = ReturnType<typeof webhookEvents>[number];
+
 /** B3: webhook endpoints over the API, so automation platforms can subscribe themselves. */
 export function webhooksRoutes(deps: { webhooks: WebhooksService }): FastifyPluginAsyncZod {
   const { webhooks } = deps;
   return async (app) => {
     // The dashboard's event checkboxes (docs/dashboard.md).
-    app.get('/app/api/webhook-events', { schema: { hide: true } }, async () => ({
-      data: Object.entries(EVENT_DESCRIPTIONS).map(([event, description]) => ({ event, description })),
-    }));
+    app.get('/app/api/webhook-events', { schema: { hide: true } }, async () => ({ data: webhookEvents() }));
 
     app.get(
       '/v1/webhooks',

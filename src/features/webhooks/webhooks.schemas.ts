@@ -77,6 +77,7 @@ export type WebhookEndpoint = z.infer<typeof webhookEndpoint>;
 export const webhookEndpointWithSecret = webhookEndpoint
   .extend({ secret: z.string().meta({ description: 'whsec_ + base64 of 32 random bytes; shown on create and rotate only' }) })
   .meta({ id: 'WebhookEndpointWithSecret' });
+export type WebhookEndpointWithSecret = z.infer<typeof webhookEndpointWithSecret>;
 
 export const webhookAttempt = z
   .object({
@@ -109,3 +110,4 @@ export const webhookDelivery = z
 export type WebhookDelivery = z.infer<typeof webhookDelivery>;
 
 export const testResult = webhookAttempt.extend({ delivery_id: z.uuid() }).meta({ id: 'WebhookTestResult' });
+export type WebhookTestResult = z.infer<typeof testResult>;

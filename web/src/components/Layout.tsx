@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { NavLink, Outlet, useNavigate } from 'react-router';
-import { api, useMe } from '../api';
+import { Link, NavLink, Outlet, useNavigate } from 'react-router';
+import { api, useMe, useSettings } from '../api';
 import { isManager } from './RequireAuth';
 
 const LINKS: { to: string; label: string; managers?: true; end?: true }[] = [
@@ -17,6 +17,7 @@ const LINKS: { to: string; label: string; managers?: true; end?: true }[] = [
 
 export default function Layout() {
   const { me } = useMe();
+  const settings = useSettings();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const [leaving, setLeaving] = useState(false);
@@ -60,9 +61,20 @@ export default function Layout() {
           </ul>
         </nav>
         <main id="main" className="content" tabIndex={-1}>
+          {settings.data?.sms_paused && <SmsPausedBanner />}
           <Outlet />
         </main>
       </div>
     </div>
+  );
+}
+
+/** On every page while the company's SMS is paused, since nothing else would say why no texts go out. */
+function SmsPausedBanner() {
+  return (
+    <p className="alert alert-warning" data-testid="sms-paused-banner">
+      <strong>SMS is paused:</strong> no texts go out (instant replies, follow-ups, quotes, messages sent here or through the
+      API) until it is switched back on in <Link to="/settings">Settings</Link>.
+    </p>
   );
 }

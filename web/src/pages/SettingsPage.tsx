@@ -1,21 +1,11 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, fieldErrors, useMe } from '../api';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { api, fieldErrors, SETTINGS_KEY, useMe, useSettings } from '../api';
 import { isManager } from '../components/RequireAuth';
 import { Field, FormError } from '../components/forms';
 import { useTitle } from '../components/useTitle';
+import type { Settings } from './crm/types';
 
-type Settings = {
-  name: string;
-  country: string;
-  timezone: string;
-  currency: string;
-  tax_rate: number;
-  tax_mode: 'exclusive' | 'inclusive';
-  instant_reply: string | null;
-  twilio_number: string | null;
-  sms_credits: number;
-};
 
 type FormState = { name: string; country: string; timezone: string; currency: string; tax_percent: string; tax_mode: string; instant_reply: string };
 
@@ -44,7 +34,7 @@ export default function SettingsPage() {
   const { me } = useMe();
   const canEdit = isManager(me?.user.role);
   const queryClient = useQueryClient();
-  const settings = useQuery({ queryKey: ['settings'], queryFn: () => api<Settings>('/app/api/settings') });
+  const settings = useSettings();
   const [form, setForm] = useState<FormState | null>(null);
   const [saved, setSaved] = useState(false);
   const timezones = useMemo(() => {
@@ -74,11 +64,20 @@ export default function SettingsPage() {
         },
       }),
     onSuccess: (s) => {
-      queryClient.setQueryData(['settings'], s);
+      queryClient.setQueryData(SETTINGS_KEY, s);
       queryClient.invalidateQueries({ queryKey: ['me'] });
       setForm(toForm(s));
       setSaved(true);
     },
+  });
+
+  // Its own request, not part of the form: pausing is a switch to flip at once, without saving
+  // (or undoing) other edits in progress. The box shows the choice while the server takes it.
+  const [pausing, setPausing] = useState<boolean | null>(null);
+  const pause = useMutation({
+    mutationFn: (sms_paused: boolean) => api<Settings>('/app/api/settings', { method: 'PATCH', body: { sms_paused } }),
+    onSuccess: (s) => queryClient.setQueryData(SETTINGS_KEY, s),
+    onSettled: () => setPausing(null),
   });
 
   const set = (key: keyof FormState) => (e: { target: { value: string } }) => {
@@ -203,6 +202,32 @@ export default function SettingsPage() {
 
           <section className="card">
             <h2 id="sms-title">SMS</h2>
+            <FormError error={pause.error} />
+            <div className="check">
+              <input
+                id="sms-paused"
+                type="checkbox"
+                checked={pausing ?? s.sms_paused}
+                disabled={!canEdit || pause.isPending}
+                aria-describedby="sms-paused-hint"
+                onChange={(e) => {
+                  setPausing(e.target.checked);
+                  pause.mutate(e.target.checked);
+                }}
+              />
+              <div>
+                <label htmlFor="sms-paused">
+                  <strong>Pause SMS</strong>
+                </label>
+                <span className="check-desc" id="sms-paused-hint">
+                  While on, no text goes out to anyone: instant replies, follow-ups, quotes and messages are refused.
+                  {!canEdit && ' Only owners and admins can change it.'}
+                </span>
+              </div>
+            </div>
+            <p role="status" className="small">
+              {pause.isSuccess ? (s.sms_paused ? 'SMS paused.' : 'SMS back on.') : ''}
+            </p>
             <dl className="dl">
               <dt>Twilio number</dt>
               <dd data-testid="twilio-number">{s.twilio_number ?? 'Not set'}</dd>

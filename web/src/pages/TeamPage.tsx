@@ -1,14 +1,14 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, useMe } from '../api';
-import { ConfirmDialog, CopyButton, FormError, formatDate } from '../components/forms';
+import { api, useMe, useCompanyZone } from '../api';
+import { ConfirmDialog, CopyButton, FormError } from '../components/forms';
 import { ACTIONS, Table } from '../components/Table';
 import { useConfirmedAction } from '../components/useConfirmedAction';
 import { useTitle } from '../components/useTitle';
+import { formatDate } from '../components/dates';
+import type { CreatedInvite, TeamView } from '../../../src/features/accounts/accounts.schemas';
 
-type TeamUser = { id: string; name: string; email: string; role: 'owner' | 'admin' | 'member'; created_at: string };
-type Invite = { id: string; role: 'admin' | 'member'; created_at: string; expires_at: string };
-type CreatedInvite = { id: string; role: string; expires_at: string; url: string };
+type TeamUser = TeamView['users'][number];
 
 const ROLE_HELP = {
   admin: 'Admins manage everything an owner does: API keys, webhooks, the team and settings.',
@@ -16,10 +16,11 @@ const ROLE_HELP = {
 };
 
 export default function TeamPage() {
+  const zone = useCompanyZone();
   useTitle('Team');
   const { me } = useMe();
   const queryClient = useQueryClient();
-  const team = useQuery({ queryKey: ['team'], queryFn: () => api<{ users: TeamUser[]; invites: Invite[] }>('/app/api/team') });
+  const team = useQuery({ queryKey: ['team'], queryFn: () => api<TeamView>('/app/api/team') });
   const [role, setRole] = useState<'admin' | 'member'>('member');
   const [created, setCreated] = useState<CreatedInvite | null>(null);
 
@@ -79,7 +80,7 @@ export default function TeamPage() {
             <h3>Invitation link ({created.role})</h3>
             <p>
               <strong>Send this link to the person you invite. It is shown only once</strong>, works once, and expires{' '}
-              {formatDate(created.expires_at)}.
+              {formatDate(created.expires_at, zone)}.
             </p>
             <div className="secret-value">
               <code data-testid="invite-url">{created.url}</code>
@@ -110,7 +111,7 @@ export default function TeamPage() {
                     {u.role}
                   </span>
                 </td>
-                <td>{formatDate(u.created_at)}</td>
+                <td>{formatDate(u.created_at, zone)}</td>
                 <td>
                   {u.role !== 'owner' && u.id !== me?.user.id && (
                     <button type="button" className="btn btn-secondary btn-small" onClick={() => removeUser.ask(u)}>
@@ -135,8 +136,8 @@ export default function TeamPage() {
             row={(inv) => (
               <tr key={inv.id}>
                 <td style={{ textTransform: 'capitalize' }}>{inv.role}</td>
-                <td>{formatDate(inv.created_at)}</td>
-                <td>{formatDate(inv.expires_at)}</td>
+                <td>{formatDate(inv.created_at, zone)}</td>
+                <td>{formatDate(inv.expires_at, zone)}</td>
                 <td>
                   <button
                     type="button"

@@ -1,10 +1,11 @@
 // Booking an appointment: on a lead's page (the lead is known) and on the agenda (a lead picker).
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { api, fieldErrors } from '../../api';
+import { api, fieldErrors, useSettings } from '../../api';
 import { APPOINTMENT_TYPES, type Appointment, type AppointmentType, type One } from './types';
-import { ErrorBanner, Field, LeadPicker, Options, appointmentTypeLabel, formatDateTime, useSettings } from './ui';
-import { nextHourIn, zonedToIso } from './zoned-time';
+import { ErrorBanner, Field, LeadPicker, Options, appointmentTypeLabel } from './ui';
+import { nextHourIn, zonedToIso } from '../../components/zoned-time';
+import { formatDateTime } from '../../components/dates';
 
 /** A datetime-local value on the company's clock as the instant the API takes; an unreadable one goes as typed, for the API to name the field. */
 export const zonedInstant = (local: string, zone: string) => zonedToIso(local, zone) ?? (local || undefined);

@@ -1,12 +1,13 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, fieldErrors } from '../../api';
+import { api, fieldErrors, useSettings } from '../../api';
 import { useTitle } from '../../components/useTitle';
 import { AppointmentForm, zonedInstant } from './AppointmentForm';
 import { APPOINTMENT_STATUSES, type Appointment, type AppointmentStatus, type One } from './types';
-import { ErrorBanner, Field, PageHead, StatusBadge, appointmentTypeLabel, fetchAll, formatTime, humanize, leadLabel, useSettings } from './ui';
-import { addDays, dayIn, formatDayKey, isoToZoned, startOfDayIn } from './zoned-time';
+import { ErrorBanner, Field, PageHead, StatusBadge, appointmentTypeLabel, fetchAll, humanize, leadLabel } from './ui';
+import { addDays, dayIn, formatDayKey, isoToZoned, startOfDayIn } from '../../components/zoned-time';
+import { formatTime } from '../../components/dates';
 
 const DAYS = 14;
 const DAY_KEY = /^\d{4}-\d{2}-\d{2}$/;

@@ -1,10 +1,11 @@
 import { useRef, useState, type DragEvent } from 'react';
 import { Link } from 'react-router';
 import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api } from '../../api';
+import { api, useSettings } from '../../api';
 import { useTitle } from '../../components/useTitle';
 import { STAGES, STAGE_LABELS, type Lead, type One, type Paged, type Pipeline, type Stage } from './types';
-import { ErrorBanner, PageHead, StageOptions, StatusBadge, leadLabel, money, useSettings } from './ui';
+import { ErrorBanner, PageHead, StageOptions, StatusBadge, leadLabel, money } from './ui';
+
 
 const PER_COLUMN = 50;
 const DRAG_TYPE = 'application/x-quoteleads-lead';

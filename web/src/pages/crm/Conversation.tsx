@@ -1,13 +1,35 @@
 // A lead's SMS thread and the composer that says, as you type, what the message will cost.
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api } from '../../api';
+import { Link } from 'react-router';
+import { api, SETTINGS_KEY, useSettings } from '../../api';
 // The server's own segment counter, so the price shown is the price charged.
 import { countSegments } from '../../../../src/lib/sms-segments';
-import type { Lead, SendSmsAnswer, Settings, SmsMessage } from './types';
-import { ErrorBanner, fetchAll, formatDateTime, useSettings } from './ui';
+import type { Lead, Sender, SendSmsAnswer, Settings, SmsMessage } from './types';
+import { ErrorBanner, fetchAll } from './ui';
+import { formatDateTime } from '../../components/dates';
 
 const MAX_MESSAGE_LENGTH = 1600; // sms.schemas.ts: a longer message is refused
+
+/** Who sent an outbound text, in a word or two: the user's or key's name, or what sent it on its own. */
+function senderLabel(sender: Sender): string {
+  switch (sender.type) {
+    case 'user':
+      return sender.name ?? 'Team member';
+    case 'api':
+      return sender.name ? `API key ${sender.name}` : 'API';
+    case 'agent':
+      return 'Agent';
+    case 'automation':
+      return sender.name ?? 'Automation'; // the instant reply is named "Instant reply"
+    case 'intake':
+      return 'Web form';
+    case 'lead':
+      return 'Lead';
+    case 'system':
+      return sender.name ?? 'QuoteLeads';
+  }
+}
 
 export function Conversation({ lead }: { lead: Lead }) {
   const queryClient = useQueryClient();
@@ -28,17 +50,19 @@ export function Conversation({ lead }: { lead: Lead }) {
     mutationFn: (message: string) => api<SendSmsAnswer>('/v1/sms', { method: 'POST', body: { lead_id: lead.id, message } }),
     onSuccess: (res) => {
       setText('');
-      queryClient.setQueryData<Settings>(['crm', 'settings'], (s) => (s ? { ...s, sms_credits: res.credits_remaining } : s));
+      queryClient.setQueryData<Settings>(SETTINGS_KEY, (s) => (s ? { ...s, sms_credits: res.credits_remaining } : s));
       void queryClient.invalidateQueries({ queryKey: ['messages', lead.id] });
     },
-    onSettled: () => void queryClient.invalidateQueries({ queryKey: ['crm', 'settings'] }),
+    onSettled: () => void queryClient.invalidateQueries({ queryKey: SETTINGS_KEY }),
   });
 
   const count = countSegments(text);
   const credits = settings.data?.sms_credits;
   const tooLong = [...text].length > MAX_MESSAGE_LENGTH;
   const notEnough = credits !== undefined && count.segments > credits;
-  const blocked = lead.sms_opted_out || !lead.phone;
+  // Paused: the server refuses every text (409 sms_paused), so the composer says so instead.
+  const paused = settings.data?.sms_paused === true;
+  const blocked = lead.sms_opted_out || !lead.phone || paused;
 
   function submit(e: FormEvent) {
     e.preventDefault();
@@ -60,6 +84,12 @@ export function Conversation({ lead }: { lead: Lead }) {
               <span className="crm-visually-hidden">{m.direction === 'inbound' ? 'From the lead: ' : 'Sent: '}</span>
               {m.body}
               <span className="crm-msg-meta">
+                {m.direction === 'outbound' && (
+                  <>
+                    <span className="crm-visually-hidden">by </span>
+                    <span data-testid="message-sender">{senderLabel(m.sender)}</span> ·{' '}
+                  </>
+                )}
                 {formatDateTime(m.created_at, settings.data?.timezone)}
                 {m.direction === 'outbound' && ` · ${m.status}${m.segments > 1 ? ` · ${m.segments} segments` : ''}`}
               </span>
@@ -68,7 +98,12 @@ export function Conversation({ lead }: { lead: Lead }) {
         </ol>
       )}
 
-      {lead.sms_opted_out ? (
+      {paused ? (
+        <p className="crm-alert crm-alert-info" id="sms-blocked">
+          SMS is paused for this company, so no text can be sent. An owner or admin can switch it back on in{' '}
+          <Link to="/settings">Settings</Link>.
+        </p>
+      ) : lead.sms_opted_out ? (
         <p className="crm-alert crm-alert-info">This lead has opted out of SMS (texted STOP). They can text START to opt back in.</p>
       ) : !lead.phone ? (
         <p className="crm-alert crm-alert-info">This lead has no phone number. Add one to text them.</p>
@@ -83,7 +118,7 @@ export function Conversation({ lead }: { lead: Lead }) {
             rows={3}
             value={text}
             disabled={blocked}
-            aria-describedby="sms-cost"
+            aria-describedby={paused ? 'sms-blocked sms-cost' : 'sms-cost'}
             onChange={(e) => setText(e.target.value)}
           />
         </div>

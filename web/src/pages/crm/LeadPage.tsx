@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api } from '../../api';
+import { api, useSettings } from '../../api';
 import { useTitle } from '../../components/useTitle';
 import { AppointmentForm } from './AppointmentForm';
 import { Conversation } from './Conversation';
@@ -15,13 +15,11 @@ import {
   ZoneNote,
   appointmentTypeLabel,
   fetchAll,
-  formatDate,
-  formatDateTime,
   leadLabel,
   money,
   useLead,
-  useSettings,
 } from './ui';
+import { formatDate, formatDateTime } from '../../components/dates';
 
 export default function LeadPage() {
   const { id = '' } = useParams();

@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { api } from '../../api';
+import { api, useSettings } from '../../api';
 import { useTitle } from '../../components/useTitle';
 import { AI_STATUSES, type Lead, type Paged } from './types';
-import { ErrorBanner, Field, ListTable, Options, PageHead, Pagination, StageBadge, StageOptions, StatusBadge, formatDate, money, useDebounced, useSettings } from './ui';
+import { ErrorBanner, Field, ListTable, Options, PageHead, Pagination, StageBadge, StageOptions, StatusBadge, money, useDebounced } from './ui';
+import { formatDate } from '../../components/dates';
 
 export default function LeadsPage() {
   useTitle('Leads');

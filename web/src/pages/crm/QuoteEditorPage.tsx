@@ -1,11 +1,12 @@
 import { Link, useParams, useSearchParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
-import { api } from '../../api';
+import { api, useSettings } from '../../api';
 import { useTitle } from '../../components/useTitle';
 import { QuoteForm } from './QuoteForm';
 import { QuoteView } from './QuoteView';
 import type { One, Quote } from './types';
-import { ErrorBanner, useSettings } from './ui';
+import { ErrorBanner } from './ui';
+
 
 export default function QuoteEditorPage() {
   const { id } = useParams();

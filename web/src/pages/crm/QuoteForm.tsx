@@ -2,11 +2,11 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { api, fieldErrors } from '../../api';
+import { api, fieldErrors, SETTINGS_KEY } from '../../api';
 import { draftTotals, fmt, lineCents, percentToRateE5, quantityMilli, rateE5ToFraction, rateToPercent, unitPriceCents, type LineDraft } from './quote-math';
 import type { One, Quote, Settings, TaxMode } from './types';
 import { ErrorBanner, Field, LeadLink, LeadPicker, PageHead, StatusBadge } from './ui';
-import { dayIn } from './zoned-time';
+import { dayIn } from '../../components/zoned-time';
 
 let nextKey = 1;
 const newLine = (l: Partial<LineDraft> = {}): LineDraft => ({ key: nextKey++, description: '', quantity: '1', unit_price: '', ...l });
@@ -83,7 +83,7 @@ export function QuoteForm({ quote, settings, initialLeadId }: { quote?: Quote; s
     onSuccess: (q) => {
       refresh(q);
       queryClient.invalidateQueries({ queryKey: ['messages', q.lead_id] });
-      queryClient.invalidateQueries({ queryKey: ['crm', 'settings'] });
+      queryClient.invalidateQueries({ queryKey: SETTINGS_KEY });
       navigate(`/quotes/${q.id}`, { replace: true });
     },
   });

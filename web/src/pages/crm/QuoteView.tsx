@@ -2,8 +2,10 @@
 import { useRef, useState } from 'react';
 import { Link } from 'react-router';
 import type { Quote } from './types';
-import { LeadLink, PageHead, StatusBadge, ZoneNote, formatDateTime, formatDay, money, useCompanyZone } from './ui';
+import { LeadLink, PageHead, StatusBadge, ZoneNote, money } from './ui';
 import { rateToPercent } from './quote-math';
+import { formatDateTime, formatDay } from '../../components/dates';
+import { useCompanyZone } from '../../api';
 
 export function QuoteView({ quote }: { quote: Quote }) {
   const [copied, setCopied] = useState<'yes' | 'failed' | null>(null);

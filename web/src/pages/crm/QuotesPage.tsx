@@ -1,9 +1,10 @@
 import { Link, useSearchParams } from 'react-router';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { api } from '../../api';
+import { api, useCompanyZone } from '../../api';
 import { useTitle } from '../../components/useTitle';
 import { QUOTE_STATUSES, type Paged, type Quote } from './types';
-import { ErrorBanner, Field, LeadLink, ListTable, Options, PageHead, Pagination, StatusBadge, formatDate, formatDay, humanize, money, useCompanyZone } from './ui';
+import { ErrorBanner, Field, LeadLink, ListTable, Options, PageHead, Pagination, StatusBadge, humanize, money } from './ui';
+import { formatDate, formatDay } from '../../components/dates';
 
 export default function QuotesPage() {
   useTitle('Quotes');

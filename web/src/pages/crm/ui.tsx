@@ -1,4 +1,4 @@
-// Small pieces the CRM pages share: badges, paging, errors, money and date formats, the lead picker.
+// Small pieces the CRM pages share: badges, paging, errors, money formats, the lead picker.
 import { useEffect, useId, useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
@@ -6,8 +6,7 @@ import { api, ApiError } from '../../api';
 import { formatMoney } from '../../../../src/lib/money';
 import { Pager } from '../../components/Pager';
 import { TableHead, type Column } from '../../components/Table';
-import { STAGES, STAGE_LABELS, type Lead, type One, type PageMeta, type Paged, type Settings, type Stage } from './types';
-import { formatDayKey, formatIn } from './zoned-time';
+import { STAGES, STAGE_LABELS, type Lead, type One, type PageMeta, type Paged, type Stage } from './types';
 import './crm.css';
 
 export function useDebounced<T>(value: T, ms = 300): T {
@@ -17,11 +16,6 @@ export function useDebounced<T>(value: T, ms = 300): T {
     return () => clearTimeout(t);
   }, [value, ms]);
   return debounced;
-}
-
-/** The company settings (currency, tax defaults, SMS credits). Its own key: the settings page may cache another shape. */
-export function useSettings() {
-  return useQuery({ queryKey: ['crm', 'settings'], queryFn: () => api<Settings>('/app/api/settings') });
 }
 
 export function useLead(id: string | undefined) {
@@ -68,32 +62,10 @@ export function money(amount: number | null | undefined, currency = 'AUD'): stri
   return formatMoney(BigInt(Math.round(amount * 100)), currency);
 }
 
-/** The company's timezone (settings), in which the CRM shows and takes every time; undefined while loading. */
-export function useCompanyZone(): string | undefined {
-  return useSettings().data?.timezone;
-}
-
 /** Says which zone the times around it are in: the company's, which need not be the browser's. */
 export function ZoneNote({ zone, className = 'crm-hint' }: { zone: string | undefined; className?: string }) {
   if (!zone) return null;
   return <span className={`crm-zone ${className}`}>Times in {zone}</span>;
-}
-
-const DATE: Intl.DateTimeFormatOptions = { day: 'numeric', month: 'short', year: 'numeric' };
-const TIME: Intl.DateTimeFormatOptions = { hour: 'numeric', minute: '2-digit' };
-// Instants are shown in the company's zone; while it loads (undefined) they read '…' rather than
-// flash in the browser's zone, which may be another day.
-function formatInstant(iso: string | null | undefined, zone: string | undefined, options: Intl.DateTimeFormatOptions) {
-  if (!iso) return '—';
-  return zone ? formatIn(zone, options).format(new Date(iso)) : '…';
-}
-export const formatDate = (iso: string | null | undefined, zone: string | undefined) => formatInstant(iso, zone, DATE);
-export const formatDateTime = (iso: string | null | undefined, zone: string | undefined) => formatInstant(iso, zone, { ...DATE, ...TIME });
-export const formatTime = (iso: string, zone: string | undefined) => formatInstant(iso, zone, TIME);
-
-/** A YYYY-MM-DD date (no time zone) as people read it. */
-export function formatDay(ymd: string | null | undefined) {
-  return ymd ? formatDayKey(ymd, DATE) : '—';
 }
 
 export function errorMessage(err: unknown): string {

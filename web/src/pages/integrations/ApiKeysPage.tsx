@@ -1,23 +1,14 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, fieldErrors } from '../../api';
-import { ConfirmDialog, CopyButton, Field, FormError, formatDate, formatDateTime } from '../../components/forms';
+import { api, fieldErrors, useCompanyZone } from '../../api';
+import { ConfirmDialog, CopyButton, Field, FormError } from '../../components/forms';
 import { ACTIONS, Table } from '../../components/Table';
 import { useConfirmedAction } from '../../components/useConfirmedAction';
 import { useTitle } from '../../components/useTitle';
 import IntegrationsTabs from './IntegrationsTabs';
+import { formatDate, formatDateTime } from '../../components/dates';
 
-type ApiKey = {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  created_at: string;
-  last_used_at: string | null;
-  expires_at: string | null;
-  revoked_at: string | null;
-};
-type Scope = { scope: string; description: string };
+import type { CreatedKey, KeyView as ApiKey, ScopeInfo as Scope } from '../../../../src/features/tokens/keys.routes';
 
 function keyStatus(key: ApiKey): { label: string; tone: string } {
   if (key.revoked_at) return { label: 'Revoked', tone: 'badge-red' };
@@ -32,6 +23,7 @@ function tomorrow(): string {
 }
 
 export default function ApiKeysPage() {
+  const zone = useCompanyZone();
   useTitle('API keys');
   const queryClient = useQueryClient();
   const keys = useQuery({ queryKey: ['keys'], queryFn: () => api<{ data: ApiKey[] }>('/app/api/keys') });
@@ -40,11 +32,11 @@ export default function ApiKeysPage() {
   const [name, setName] = useState('');
   const [chosen, setChosen] = useState<string[]>([]);
   const [expiry, setExpiry] = useState('');
-  const [created, setCreated] = useState<(ApiKey & { token: string }) | null>(null);
+  const [created, setCreated] = useState<CreatedKey | null>(null);
 
   const create = useMutation({
     mutationFn: () =>
-      api<ApiKey & { token: string }>('/app/api/keys', {
+      api<CreatedKey>('/app/api/keys', {
         method: 'POST',
         body: {
           name,
@@ -180,9 +172,9 @@ export default function ApiKeysPage() {
                       </span>
                     ))}
                   </td>
-                  <td>{formatDate(key.created_at)}</td>
-                  <td>{key.last_used_at ? formatDateTime(key.last_used_at) : 'Never'}</td>
-                  <td>{key.expires_at ? formatDate(key.expires_at) : 'Never'}</td>
+                  <td>{formatDate(key.created_at, zone)}</td>
+                  <td>{key.last_used_at ? formatDateTime(key.last_used_at, zone) : 'Never'}</td>
+                  <td>{key.expires_at ? formatDate(key.expires_at, zone) : 'Never'}</td>
                   <td>
                     <span className={`badge ${status.tone}`}>{status.label}</span>
                   </td>

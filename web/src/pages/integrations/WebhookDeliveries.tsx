@@ -1,11 +1,12 @@
 import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api } from '../../api';
-import { FormError, formatDateTime } from '../../components/forms';
+import { api, useCompanyZone } from '../../api';
+import { FormError } from '../../components/forms';
 import { Pager } from '../../components/Pager';
 import { ACTIONS, Table } from '../../components/Table';
 import { AttemptOutcome } from './WebhookTest';
 import type { Paginated, WebhookDelivery } from './webhookTypes';
+import { formatDateTime } from '../../components/dates';
 
 const PER_PAGE = 20;
 
@@ -16,6 +17,7 @@ const STATUS_TONE: Record<WebhookDelivery['status'], string> = {
 };
 
 export default function WebhookDeliveries({ endpointId, enabled }: { endpointId: string; enabled: boolean }) {
+  const zone = useCompanyZone();
   const queryClient = useQueryClient();
   const [page, setPage] = useState(1);
   const [status, setStatus] = useState('');
@@ -93,10 +95,10 @@ export default function WebhookDeliveries({ endpointId, enabled }: { endpointId:
                   <span className={`badge ${STATUS_TONE[d.status]}`}>{d.status}</span>
                   <div className="small">
                     {d.attempt_count} attempt{d.attempt_count === 1 ? '' : 's'}
-                    {d.status === 'pending' && d.next_attempt_at && <> · next {formatDateTime(d.next_attempt_at)}</>}
+                    {d.status === 'pending' && d.next_attempt_at && <> · next {formatDateTime(d.next_attempt_at, zone)}</>}
                   </div>
                 </td>
-                <td>{formatDateTime(d.last_attempt_at ?? d.created_at)}</td>
+                <td>{formatDateTime(d.last_attempt_at ?? d.created_at, zone)}</td>
                 <td className="num">{last ? `${last.duration_ms} ms` : '—'}</td>
                 <td style={{ maxWidth: '22rem' }}>
                   {last ? (
@@ -134,13 +136,14 @@ export default function WebhookDeliveries({ endpointId, enabled }: { endpointId:
 }
 
 function AttemptHistory({ attempts }: { attempts: WebhookDelivery['attempts'] }) {
+  const zone = useCompanyZone();
   return (
     <details className="small" style={{ marginTop: '0.4rem' }}>
       <summary>All {attempts.length} attempts</summary>
       <ol style={{ paddingLeft: '1.2rem', margin: '0.4rem 0 0' }}>
         {attempts.map((a, i) => (
           <li key={i}>
-            {formatDateTime(a.attempted_at)}: {a.status_code !== null ? `HTTP ${a.status_code}` : 'no response'}, {a.duration_ms} ms
+            {formatDateTime(a.attempted_at, zone)}: {a.status_code !== null ? `HTTP ${a.status_code}` : 'no response'}, {a.duration_ms} ms
             {a.error ? ` (${a.error})` : ''}
           </li>
         ))}

@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
-import { api } from '../../api';
-import { ConfirmDialog, FormError, formatDateTime } from '../../components/forms';
+import { api, useCompanyZone } from '../../api';
+import { ConfirmDialog, FormError } from '../../components/forms';
 import { useTitle } from '../../components/useTitle';
 import IntegrationsTabs from './IntegrationsTabs';
 import SignatureSnippet from './SignatureSnippet';
@@ -11,6 +11,7 @@ import WebhookSecret from './WebhookSecret';
 import WebhookTest from './WebhookTest';
 import { EndpointStatus } from './WebhooksPage';
 import type { WebhookEndpoint } from './webhookTypes';
+import { formatDateTime } from '../../components/dates';
 
 const DISABLED_BECAUSE: Record<NonNullable<WebhookEndpoint['disabled_reason']>, string> = {
   manual: 'It was disabled by hand.',
@@ -19,6 +20,7 @@ const DISABLED_BECAUSE: Record<NonNullable<WebhookEndpoint['disabled_reason']>, 
 };
 
 export default function WebhookPage() {
+  const zone = useCompanyZone();
   useTitle('Webhook endpoint');
   const { id = '' } = useParams();
   const queryClient = useQueryClient();
@@ -60,7 +62,7 @@ export default function WebhookPage() {
             <section className="alert alert-warning">
               <h2 id="disabled-title">This endpoint is disabled</h2>
               <p>
-                {w.disabled_reason ? DISABLED_BECAUSE[w.disabled_reason] : ''} Disabled {formatDateTime(w.disabled_at)}. No
+                {w.disabled_reason ? DISABLED_BECAUSE[w.disabled_reason] : ''} Disabled {formatDateTime(w.disabled_at, zone)}. No
                 events are sent to it while it is disabled.
               </p>
               <p>
@@ -76,7 +78,7 @@ export default function WebhookPage() {
           )}
           {w.enabled && w.failing_since && (
             <p className="alert alert-warning">
-              Deliveries have been failing since {formatDateTime(w.failing_since)}. If they keep failing for 5 days, the endpoint
+              Deliveries have been failing since {formatDateTime(w.failing_since, zone)}. If they keep failing for 5 days, the endpoint
               is disabled.
             </p>
           )}
@@ -105,7 +107,7 @@ export default function WebhookPage() {
                     ))}
               </dd>
               <dt>Created</dt>
-              <dd>{formatDateTime(w.created_at)}</dd>
+              <dd>{formatDateTime(w.created_at, zone)}</dd>
             </dl>
             {w.enabled && (
               <div className="actions" style={{ marginTop: '1rem' }}>

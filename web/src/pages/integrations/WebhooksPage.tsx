@@ -1,14 +1,15 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
-import { api, fieldErrors } from '../../api';
-import { CopyButton, Field, FormError, formatDate } from '../../components/forms';
+import { api, fieldErrors, useCompanyZone } from '../../api';
+import { CopyButton, Field, FormError } from '../../components/forms';
 import { Pager } from '../../components/Pager';
 import { Table } from '../../components/Table';
 import { useTitle } from '../../components/useTitle';
 import EventChecklist from './EventChecklist';
 import IntegrationsTabs from './IntegrationsTabs';
 import type { Paginated, WebhookEndpoint, WebhookEndpointWithSecret } from './webhookTypes';
+import { formatDate } from '../../components/dates';
 
 const PER_PAGE = 25;
 
@@ -20,6 +21,7 @@ export function EndpointStatus({ endpoint }: { endpoint: WebhookEndpoint }) {
 }
 
 export default function WebhooksPage() {
+  const zone = useCompanyZone();
   useTitle('Webhooks');
   const queryClient = useQueryClient();
   const [page, setPage] = useState(1);
@@ -136,7 +138,7 @@ export default function WebhooksPage() {
                 <td>
                   <EndpointStatus endpoint={w} />
                 </td>
-                <td>{formatDate(w.created_at)}</td>
+                <td>{formatDate(w.created_at, zone)}</td>
               </tr>
             )}
           />
