@@ -31,7 +31,7 @@ import { createAccounts } from './features/accounts/accounts.service.js';
 import { accountsRoutes } from './features/accounts/accounts.routes.js';
 import { keysRoutes } from './features/tokens/keys.routes.js';
 import { settingsRoutes } from './features/companies/settings.routes.js';
-import { overviewRoutes } from './features/pipeline/overview.js';
+import { createPipeline } from './features/pipeline/pipeline.service.js';
 import { startEventStream } from './features/stream/event-stream.js';
 import { streamRoutes } from './features/stream/stream.routes.js';
 import { registerAuth } from './http/auth.js';
@@ -150,7 +150,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes({ database, limiter }));
   const leads = createLeads({ db, clock });
   await app.register(leadsRoutes({ leads, lists }));
-  await app.register(pipelineRoutes({ db, lists }));
+  await app.register(pipelineRoutes({ pipeline: createPipeline({ db, clock }), lists }));
   const sms = createSms({
     db,
     clock,
@@ -184,7 +184,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(accountsRoutes({ accounts, secureCookies: config.publicUrl.startsWith('https:') }));
   await app.register(keysRoutes({ db, clock }));
   await app.register(settingsRoutes({ db }));
-  await app.register(overviewRoutes({ db, clock }));
   const events = await startEventStream({ database, db, log });
   app.addHook('onClose', () => events.stop());
   await app.register(streamRoutes({ events, authenticate: accounts.authenticate, heartbeatMs: config.streamHeartbeatMs }));

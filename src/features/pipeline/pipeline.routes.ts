@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Db } from '../../db/client.js';
 import type { ListCache } from '../../http/list-cache.js';
+import { sessionOf } from '../../auth/principal.js';
 import { PIPELINE_STAGES } from '../../db/schema/index.js';
 import { errorResponses } from '../../http/openapi.js';
-import { countLeadsByStage } from '../leads/leads.repo.js';
+import type { PipelineService } from './pipeline.service.js';
 
 const pipelineSummary = z.object(
   Object.fromEntries(PIPELINE_STAGES.map((s) => [s, z.number().int()])) as Record<
@@ -13,7 +13,8 @@ const pipelineSummary = z.object(
   >,
 );
 
-export function pipelineRoutes(deps: { db: Db; lists: ListCache }): FastifyPluginAsyncZod {
+export function pipelineRoutes(deps: { pipeline: PipelineService; lists: ListCache }): FastifyPluginAsyncZod {
+  const { pipeline, lists } = deps;
   return async (app) => {
     app.get(
       '/v1/pipeline',
@@ -26,12 +27,12 @@ export function pipelineRoutes(deps: { db: Db; lists: ListCache }): FastifyPlugi
         },
       },
       async (request, reply) => {
-        await deps.lists.serve(request, reply, request.principal.companyId, async () => {
-          const counts = await countLeadsByStage(deps.db, request.principal.companyId);
-          return { payload: { data: Object.fromEntries(PIPELINE_STAGES.map((s) => [s, counts.get(s) ?? 0])) } };
-        });
+        await lists.serve(request, reply, request.principal.companyId, async () => ({ payload: { data: await pipeline.stages(request.principal) } }));
         return reply;
       },
     );
+
+    // The dashboard's home: the funnel, the weekly intake and the quote win rate in one answer.
+    app.get('/app/api/overview', { schema: { hide: true } }, (request) => pipeline.overview(sessionOf(request)));
   };
 }

@@ -5,7 +5,7 @@ import type { Quote } from '../../../../src/features/quotes/quotes.schemas';
 import type { Appointment } from '../../../../src/features/appointments/appointments.schemas';
 import type { SendSmsAnswer, SmsMessage } from '../../../../src/features/sms/sms.schemas';
 import type { SettingsView } from '../../../../src/features/companies/settings.routes';
-import type { Overview } from '../../../../src/features/pipeline/overview';
+import type { Overview } from '../../../../src/features/pipeline/pipeline.service';
 import type { Paginated } from '../../../../src/http/pagination';
 
 export type { Appointment, Lead, Overview, Quote, SendSmsAnswer, SmsMessage };
