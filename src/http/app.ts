@@ -33,6 +33,7 @@ import { registerAuth } from './auth.js';
 import { registerDashboard } from './dashboard.js';
 import { createDashboardLimiters } from './limiters.js';
 import { registerErrorHandling } from './errors.js';
+import { registerHtmlHeaders } from './html-headers.js';
 import { healthRoutes } from './health.routes.js';
 import { registerIdempotency } from './idempotency.js';
 import { registerOpenApi } from './openapi.js';
@@ -67,6 +68,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('X-Request-Id', request.id);
   });
   registerErrorHandling(app);
+  registerHtmlHeaders(app);
   // HTML forms (the public quote page) and Twilio's webhooks post form-encoded bodies: one flat
   // object of strings, as both send each field once.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
