@@ -8,7 +8,7 @@ import { loadConfig, type Config } from '../src/config.js';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { systemClock, type Clock } from '../src/lib/clock.js';
 import { createRateLimiter } from '../src/http/limiters.js';
-import { buildApp } from '../src/http/app.js';
+import { buildApp, type AppDeps } from '../src/http/app.js';
 import { createCompany } from '../src/features/companies/companies.service.js';
 import { issueToken } from '../src/features/tokens/tokens.service.js';
 import { ALL_SCOPES, type Scope } from '../src/features/tokens/scopes.js';
@@ -69,7 +69,15 @@ export type TestServer = {
 };
 
 export async function startTestServer(
-  opts: { rateLimit?: number; clock?: Clock; database?: Database; env?: Record<string, string>; textQuoteLink?: TextQuoteLink } = {},
+  opts: {
+    rateLimit?: number;
+    clock?: Clock;
+    database?: Database;
+    env?: Record<string, string>;
+    textQuoteLink?: TextQuoteLink;
+    /** Where the app's log lines go (with LOG_LEVEL set in `env`); default: standard output. */
+    logStream?: AppDeps['logStream'];
+  } = {},
 ): Promise<TestServer> {
   const clock = opts.clock ?? systemClock;
   const database = opts.database ?? (await openTestDatabase());
@@ -82,7 +90,7 @@ export async function startTestServer(
     ...opts.env,
   });
   const limiter = createRateLimiter(config, clock, { warn() {}, info() {} });
-  const app = await buildApp({ config, database, limiter, clock, textQuoteLink: opts.textQuoteLink });
+  const app = await buildApp({ config, database, limiter, clock, textQuoteLink: opts.textQuoteLink, logStream: opts.logStream });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;

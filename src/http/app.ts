@@ -48,6 +48,8 @@ export type AppDeps = {
   clock: Clock;
   /** Texts a quote's link (POST /v1/quotes/:id/send with sms); unset: through sendSms, as POST /v1/sms. */
   textQuoteLink?: TextQuoteLink;
+  /** Where log lines go; default: standard output. */
+  logStream?: { write(line: string): unknown };
 };
 
 const ONE_MIB = 1024 * 1024;
@@ -57,7 +59,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, database, limiter, clock } = deps;
   const db = database.db;
   const app = Fastify({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, serializers: { req: requestForLog } },
+    logger:
+      config.logLevel === 'silent'
+        ? false
+        : { level: config.logLevel, serializers: { req: requestForLog }, ...(deps.logStream && { stream: deps.logStream }) },
     genReqId: () => randomUUID(),
     bodyLimit: ONE_MIB,
     trustProxy: config.trustProxy,
