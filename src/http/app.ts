@@ -29,6 +29,7 @@ import { accountsRoutes } from '../features/accounts/accounts.routes.js';
 import { keysRoutes } from '../features/tokens/keys.routes.js';
 import { settingsRoutes } from '../features/companies/settings.routes.js';
 import { overviewRoutes } from '../features/pipeline/overview.js';
+import { knownTimeZones } from '../features/companies/time-zones.js';
 import { registerAuth } from './auth.js';
 import { registerDashboard } from './dashboard.js';
 import { createDashboardLimiters } from './limiters.js';
@@ -146,6 +147,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     publicOrigin: new URL(config.publicUrl).origin,
     now: () => clock.now(),
   });
+  // Read once at start: company timezones are checked against the database's own list.
+  await knownTimeZones(db);
   const secrets = loadSecretBox(config, database.engine);
   registerIdempotency(app, { db, now: () => clock.now(), secrets });
   await registerOpenApi(app, config.publicUrl);
