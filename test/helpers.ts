@@ -86,6 +86,9 @@ export async function startTestServer(
     LOG_LEVEL: 'silent',
     PORT: '0',
     RATE_LIMIT_PER_MINUTE: String(limit),
+    // Every test calls from 127.0.0.1, and many end in 401 on purpose: the failed-authentication
+    // limit has its own test (src/http/auth-failures.test.ts), with an address of its own.
+    AUTH_FAILURES_PER_MINUTE: '100000',
     ENCRYPTION_KEY: testEncryptionKey,
     ...opts.env,
   });

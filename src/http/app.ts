@@ -144,6 +144,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     authenticateSession: accounts.authenticate,
     limiter,
     sessionLimiter: dashboardLimits.perUser,
+    failureLimiter: dashboardLimits.authFailuresPerIp,
     publicOrigin: new URL(config.publicUrl).origin,
     now: () => clock.now(),
   });
