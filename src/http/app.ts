@@ -67,6 +67,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: () => randomUUID(),
     bodyLimit: ONE_MIB,
     trustProxy: config.trustProxy,
+    // Slow clients cannot hold connections: the header block, the whole request (a body trickled a
+    // byte at a time resets no clock here), and any silence on a socket are each bounded. Node checks
+    // the first two on an interval; a second keeps them close to their values.
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.connectionTimeoutMs,
+    http: { headersTimeout: config.headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs / 2) },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -41,9 +41,11 @@ describe('slow clients', { timeout: 8000 }, () => {
   it('a body sent one byte at a time is cut off at the request timeout', async () => {
     const body = JSON.stringify({ name: 'x'.repeat(500) });
     const head = `POST /v1/leads HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
-    const { closedAfterMs, answer } = await trickle([head, ...body], 20);
+    // (The 401 may come before the body, as authentication does not wait for it; the socket is held
+    // open by the trickle all the same, until the request timeout.)
+    const { closedAfterMs } = await trickle([head, ...body], 20);
+    expect(closedAfterMs).toBeGreaterThan(1000);
     expect(closedAfterMs).toBeLessThan(4000);
-    expect(answer).not.toMatch(/^HTTP\/1\.1 (2|401)/);
   });
 
   it('a connection that says nothing is closed', async () => {
