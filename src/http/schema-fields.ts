@@ -40,26 +40,34 @@ function problemOf(text: string): string | undefined {
   return undefined;
 }
 
+type Step = { key: string | number; parent: Step | null };
+const pathOf = (step: Step | null): (string | number)[] => {
+  const path: (string | number)[] = [];
+  for (let s = step; s; s = s.parent) path.push(s.key);
+  return path.reverse();
+};
+
 /**
- * The first string (value or object key) in `value` that cannot be stored, with its path; walked
- * without recursion, so that however deep a JSON body nests, the walk cannot overflow the stack.
+ * The first string (value or object key) in `value` that cannot be stored, with its path. Walked
+ * without recursion and with each path kept as a link to its parent, so that however deep a JSON body
+ * nests, the walk neither overflows the stack nor costs more than one step per value.
  */
 export function textProblemIn(value: unknown): { path: (string | number)[]; message: string } | undefined {
-  const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
+  const stack: { value: unknown; at: Step | null }[] = [{ value, at: null }];
   while (stack.length) {
-    const { value: v, path } = stack.pop()!;
+    const { value: v, at } = stack.pop()!;
     if (typeof v === 'string') {
       const message = problemOf(v);
-      if (message) return { path, message };
+      if (message) return { path: pathOf(at), message };
     } else if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], path: [...path, i] });
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], at: { key: i, parent: at } });
     } else if (v !== null && typeof v === 'object') {
       const entries = Object.entries(v);
       for (let i = entries.length - 1; i >= 0; i--) {
         const [key, child] = entries[i];
         const message = problemOf(key);
-        if (message) return { path: [...path, key], message };
-        stack.push({ value: child, path: [...path, key] });
+        if (message) return { path: pathOf({ key, parent: at }), message };
+        stack.push({ value: child, at: { key, parent: at } });
       }
     }
   }
