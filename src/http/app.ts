@@ -35,6 +35,7 @@ import { registerDashboard } from './dashboard.js';
 import { createDashboardLimiters } from './limiters.js';
 import { registerErrorHandling } from './errors.js';
 import { registerHtmlHeaders } from './html-headers.js';
+import { registerJsonBodyParser } from './json-body.js';
 import { healthRoutes } from './health.routes.js';
 import { registerIdempotency } from './idempotency.js';
 import { registerOpenApi } from './openapi.js';
@@ -82,6 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   registerErrorHandling(app);
   registerHtmlHeaders(app);
+  registerJsonBodyParser(app);
   // HTML forms (the public quote page) and Twilio's webhooks post form-encoded bodies: one flat
   // object of strings, as both send each field once.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {

@@ -126,3 +126,19 @@ describe('timestamps PostgreSQL cannot store', () => {
     expect(res.body.error).toBe("'expires_at' must be in the future");
   });
 });
+
+describe('deeply nested JSON', () => {
+  it('is a 400 past 64 levels, with or without an Idempotency-Key, and fine at 64', async () => {
+    const deep = (n: number) => '{"d":'.repeat(n) + '1' + '}'.repeat(n);
+    const body = `{"name":"Deep","custom_data":${deep(100_000)}}`;
+    for (const headers of [{}, { 'idempotency-key': 'deep-1' }]) {
+      const res = await owner.call('POST', '/v1/leads', body, { 'content-type': 'application/json', ...headers });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('Request body nests deeper than 64 levels');
+    }
+    const ok = await owner.call('POST', '/v1/leads', `{"name":"Deep","custom_data":${deep(63)}}`, { 'content-type': 'application/json' });
+    expect(ok.status).toBe(201);
+    const brackets = await owner.call('POST', '/v1/leads', '{"name":"[[[[","notes":"{{{{"}', { 'content-type': 'application/json' });
+    expect(brackets.status).toBe(201); // brackets inside strings are text
+  });
+});
