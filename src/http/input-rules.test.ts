@@ -131,7 +131,7 @@ describe('deeply nested JSON', () => {
   it('is a 400 past 64 levels, with or without an Idempotency-Key, and fine at 64', async () => {
     const deep = (n: number) => '{"d":'.repeat(n) + '1' + '}'.repeat(n);
     const body = `{"name":"Deep","custom_data":${deep(100_000)}}`;
-    for (const headers of [{}, { 'idempotency-key': 'deep-1' }]) {
+    for (const headers of [{}, { 'idempotency-key': 'deep-1' }] as Record<string, string>[]) {
       const res = await owner.call('POST', '/v1/leads', body, { 'content-type': 'application/json', ...headers });
       expect(res.status).toBe(400);
       expect(res.body.error).toBe('Request body nests deeper than 64 levels');
