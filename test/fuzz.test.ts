@@ -448,7 +448,7 @@ describe('fuzz: bad input never yields a 500', () => {
     expect(changed).toEqual([]);
     expect(quotaRefusals).toBe(0);
     expect(reached.size).toBe(ops.length);
-  });
+  }, 60_000 + RUNS * 100);
 });
 
 async function refill(company: Company) {
