@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { serializerCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import type { Clock } from './lib/clock.js';
@@ -32,16 +32,20 @@ import { accountsRoutes } from './features/accounts/accounts.routes.js';
 import { keysRoutes } from './features/tokens/keys.routes.js';
 import { settingsRoutes } from './features/companies/settings.routes.js';
 import { createPipeline } from './features/pipeline/pipeline.service.js';
+import { knownTimeZones } from './features/companies/time-zones.js';
 import { startEventStream } from './features/stream/event-stream.js';
 import { streamRoutes } from './features/stream/stream.routes.js';
 import { registerAuth } from './http/auth.js';
 import { registerDashboard } from './http/dashboard.js';
 import { createDashboardLimiters } from './http/limiters.js';
 import { registerErrorHandling } from './http/errors.js';
+import { registerHtmlHeaders } from './http/html-headers.js';
+import { registerJsonBodyParser } from './http/json-body.js';
 import { healthRoutes } from './http/health.routes.js';
 import { registerIdempotency } from './http/idempotency.js';
 import { registerOpenApi } from './http/openapi.js';
 import { requestForLog } from './http/request-log.js';
+import { validatorCompiler } from './http/validation.js';
 import { startListCache } from './http/list-cache.js';
 
 export type AppDeps = {
@@ -51,6 +55,8 @@ export type AppDeps = {
   clock: Clock;
   /** Texts a quote's link (POST /v1/quotes/:id/send with sms); unset: through sendSms, as POST /v1/sms. */
   textQuoteLink?: TextQuoteLink;
+  /** Where log lines go; default: standard output. */
+  logStream?: { write(line: string): unknown };
 };
 
 const ONE_MIB = 1024 * 1024;
@@ -60,10 +66,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, database, limiter, clock } = deps;
   const db = database.db;
   const app = Fastify({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, serializers: { req: requestForLog } },
+    logger:
+      config.logLevel === 'silent'
+        ? false
+        : { level: config.logLevel, serializers: { req: requestForLog }, ...(deps.logStream && { stream: deps.logStream }) },
     genReqId: () => randomUUID(),
     bodyLimit: ONE_MIB,
     trustProxy: config.trustProxy,
+    // Slow clients cannot hold connections: the header block, the whole request (a body trickled a
+    // byte at a time resets no clock here), and any silence on a socket are each bounded. Node checks
+    // the first two on an interval; a second keeps them close to their values.
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.connectionTimeoutMs,
+    http: { headersTimeout: config.headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs / 2) },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -72,6 +87,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('X-Request-Id', request.id);
   });
   registerErrorHandling(app);
+  registerHtmlHeaders(app);
+  registerJsonBodyParser(app);
   // HTML forms (the public quote page) and Twilio's webhooks post form-encoded bodies: one flat
   // object of strings, as both send each field once.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
@@ -140,9 +157,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     authenticateSession: accounts.authenticate,
     limiter,
     sessionLimiter: dashboardLimits.perUser,
+    failureLimiter: dashboardLimits.authFailuresPerIp,
     publicOrigin: new URL(config.publicUrl).origin,
     now: () => clock.now(),
   });
+  // Read once at start: company timezones are checked against the database's own list.
+  await knownTimeZones(db);
   const secrets = loadSecretBox(config, database.engine);
   registerIdempotency(app, { db, now: () => clock.now(), secrets });
   await registerOpenApi(app, config.publicUrl);

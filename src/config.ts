@@ -16,6 +16,12 @@ const schema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(100),
   // Dashboard (session) requests: per user, apart from the company's API quota.
   DASHBOARD_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  // Requests ending in 401, per client address: past this, 429 for requests without a valid token.
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+  // Slow clients: the whole header block, the whole request, and any silence on a connection.
+  HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  CONNECTION_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
   LIST_CACHE_MB: z.coerce.number().min(0).max(4096).default(32),
   // The live stream's heartbeat: under the idle timeout of any proxy in front (often 30 to 60 s).
   STREAM_HEARTBEAT_MS: z.coerce.number().int().min(10).max(15_000).default(15_000),
@@ -44,6 +50,10 @@ export type Config = Readonly<{
   redisUrl: string | undefined;
   rateLimitPerMinute: number;
   dashboardRateLimitPerMinute: number;
+  authFailuresPerMinute: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  connectionTimeoutMs: number;
   /** Memory for list answers kept per process (src/http/list-cache.ts); 0 turns the cache off. */
   listCacheBytes: number;
   /** How often an open live stream (GET /app/api/stream) gets a heartbeat and re-reads its session. */
@@ -84,6 +94,11 @@ export function loadConfig(
     redisUrl: e.REDIS_URL,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     dashboardRateLimitPerMinute: e.DASHBOARD_RATE_LIMIT_PER_MINUTE,
+    authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+    // Node requires the header timeout to be at most the request timeout.
+    headersTimeoutMs: Math.min(e.HEADERS_TIMEOUT_MS, e.REQUEST_TIMEOUT_MS),
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    connectionTimeoutMs: e.CONNECTION_TIMEOUT_MS,
     listCacheBytes: Math.round(e.LIST_CACHE_MB * 1024 * 1024),
     streamHeartbeatMs: e.STREAM_HEARTBEAT_MS,
     logLevel: e.LOG_LEVEL,

@@ -9,7 +9,7 @@ import { loadConfig, type Config } from '../src/config.js';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { systemClock, type Clock } from '../src/lib/clock.js';
 import { createRateLimiter } from '../src/http/limiters.js';
-import { buildApp } from '../src/app.js';
+import { buildApp, type AppDeps } from '../src/app.js';
 import { createCompany } from '../src/features/companies/companies.service.js';
 import { issueToken } from '../src/features/tokens/tokens.service.js';
 import { ALL_SCOPES, type Scope } from '../src/auth/scopes.js';
@@ -70,7 +70,15 @@ export type TestServer = {
 };
 
 export async function startTestServer(
-  opts: { rateLimit?: number; clock?: Clock; database?: Database; env?: Record<string, string>; textQuoteLink?: TextQuoteLink } = {},
+  opts: {
+    rateLimit?: number;
+    clock?: Clock;
+    database?: Database;
+    env?: Record<string, string>;
+    textQuoteLink?: TextQuoteLink;
+    /** Where the app's log lines go (with LOG_LEVEL set in `env`); default: standard output. */
+    logStream?: AppDeps['logStream'];
+  } = {},
 ): Promise<TestServer> {
   const clock = opts.clock ?? systemClock;
   const database = opts.database ?? (await openTestDatabase());
@@ -79,11 +87,14 @@ export async function startTestServer(
     LOG_LEVEL: 'silent',
     PORT: '0',
     RATE_LIMIT_PER_MINUTE: String(limit),
+    // Every test calls from 127.0.0.1, and many end in 401 on purpose: the failed-authentication
+    // limit has its own test (src/http/auth-failures.test.ts), with an address of its own.
+    AUTH_FAILURES_PER_MINUTE: '100000',
     ENCRYPTION_KEY: testEncryptionKey,
     ...opts.env,
   });
   const limiter = createRateLimiter(config, clock, { warn() {}, info() {} });
-  const app = await buildApp({ config, database, limiter, clock, textQuoteLink: opts.textQuoteLink });
+  const app = await buildApp({ config, database, limiter, clock, textQuoteLink: opts.textQuoteLink, logStream: opts.logStream });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;

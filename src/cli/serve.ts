@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { openDatabase, pgliteDirOf, type Database } from '../db/client.js';
 import { acquireDataDirLock, type DataDirLock } from '../db/data-dir-lock.js';
+import { restrictToOwner } from '../db/data-dir-modes.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
@@ -21,7 +22,19 @@ export async function openConfiguredDatabase(config: Config): Promise<{ database
   }
   const lock = acquireDataDirLock(config.dataDir);
   try {
-    return { database: await openDatabase({ pgliteDir: pgliteDirOf(config.dataDir) }), lock };
+    restrictToOwner(config.dataDir);
+    const database = await openDatabase({ pgliteDir: pgliteDirOf(config.dataDir) });
+    restrictToOwner(config.dataDir);
+    const tightenAfter =
+      <A extends unknown[]>(run: (...args: A) => Promise<void>) =>
+      async (...args: A) => {
+        try {
+          await run(...args);
+        } finally {
+          restrictToOwner(config.dataDir);
+        }
+      };
+    return { database: { ...database, migrate: tightenAfter(database.migrate), close: tightenAfter(database.close) }, lock };
   } catch (err) {
     lock.release();
     throw err;

@@ -62,11 +62,25 @@ export function registerAuth(
     limiter: RateLimiter;
     /** Dashboard traffic: per user, apart from the API quota. */
     sessionLimiter: RateLimiter;
+    /** Requests that end in 401, per client address. */
+    failureLimiter: RateLimiter;
     publicOrigin: string;
     now: () => number;
   },
 ) {
   app.decorateRequest('principal', null as unknown as TokenPrincipal);
+
+  // Counted only once authentication has failed, so a valid credential is never refused by it
+  // (integration platforms send many companies' tokens from a few shared addresses); past the limit,
+  // the answer is a 429 instead of the 401, telling a guesser to stop (its 429s do not count).
+  async function limitFailures(request: FastifyRequest) {
+    const d = await deps.failureLimiter.check(request.ip);
+    if (d.allowed) return;
+    const seconds = Math.max(1, Math.ceil(d.resetMs / 1000));
+    throw new RateLimitedError(`Too many failed authentications from this address; try again in ${seconds} seconds`, {
+      'Retry-After': String(seconds),
+    });
+  }
 
   app.addHook('onRequest', async (request, reply) => {
     if (request.method === 'OPTIONS') return; // CORS preflight carries no credentials
@@ -84,19 +98,24 @@ export function registerAuth(
 
     let principal: Principal;
     const header = v1 ? request.headers.authorization : undefined;
-    if (header !== undefined) {
-      principal = await deps.authenticate(header);
-    } else {
-      const cookie = request.cookies[SESSION_COOKIE];
-      const session = cookie ? await deps.authenticateSession(cookie) : null;
-      if (!session) {
-        if (dashboard) throw new UnauthorizedError('Not logged in');
-        principal = await deps.authenticate(undefined); // throws A1's 401
+    try {
+      if (header !== undefined) {
+        principal = await deps.authenticate(header);
       } else {
-        principal = session;
-        if (UNSAFE.has(request.method)) assertSameOrigin(request, deps.publicOrigin);
+        const cookie = request.cookies[SESSION_COOKIE];
+        const session = cookie ? await deps.authenticateSession(cookie) : null;
+        if (!session) {
+          if (dashboard) throw new UnauthorizedError('Not logged in');
+          principal = await deps.authenticate(undefined); // throws A1's 401
+        } else {
+          principal = session;
+        }
       }
+    } catch (err) {
+      if (err instanceof UnauthorizedError) await limitFailures(request);
+      throw err;
     }
+    if (principal.kind === 'session' && UNSAFE.has(request.method)) assertSameOrigin(request, deps.publicOrigin);
     request.principal = principal;
 
     const decision =

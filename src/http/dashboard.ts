@@ -22,7 +22,7 @@ export async function registerDashboard(app: FastifyInstance, dir = DASHBOARD_DI
   const built = fs.existsSync(path.join(dir, 'index.html'));
   if (!built) {
     app.log.warn({ dir }, 'dashboard not built: run npm run build');
-    app.get('/app/*', { schema: { hide: true } }, (_request, reply) => reply.code(503).type('text/html').send(NOT_BUILT));
+    app.get('/app/*', { config: { secretPath: true }, schema: { hide: true } }, (_request, reply) => reply.code(503).type('text/html').send(NOT_BUILT));
     return;
   }
   await app.register(fastifyStatic, {
@@ -48,4 +48,7 @@ export async function registerDashboard(app: FastifyInstance, dir = DASHBOARD_DI
   };
   app.get('/app/', { schema: { hide: true } }, sendIndex);
   app.get('/app/*', { schema: { hide: true } }, sendIndex);
+  // The invitation link's page: its token is a credential, kept out of the request log.
+  app.get('/app/invite/:token', { config: { secretPath: true }, schema: { hide: true } }, sendIndex);
+  app.get('/app/invite/*', { config: { secretPath: true }, schema: { hide: true } }, sendIndex);
 }

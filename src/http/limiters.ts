@@ -33,5 +33,11 @@ export function createDashboardLimiters(config: Config, clock: Clock, logger: Lo
     }),
     loginPerEmail: createRateLimiter(config, clock, logger, { limit: 10, windowMs: fifteenMinutes, keyPrefix: 'ql:rl:login:' }),
     loginPerIp: createRateLimiter(config, clock, logger, { limit: 50, windowMs: fifteenMinutes, keyPrefix: 'ql:rl:login:' }),
+    // Requests that end in 401, per client address (src/http/auth.ts).
+    authFailuresPerIp: createRateLimiter(config, clock, logger, {
+      limit: config.authFailuresPerMinute,
+      windowMs: 60_000,
+      keyPrefix: 'ql:rl:authfail:',
+    }),
   };
 }

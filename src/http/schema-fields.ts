@@ -24,3 +24,69 @@ export const jsonObject = z
 
 /** A time in an answer: ISO 8601 in UTC with milliseconds. */
 export const timestamp = z.string().meta({ format: 'date-time', example: '2026-04-03T10:30:00.000Z' });
+
+// Text PostgreSQL cannot store: a NUL (text and jsonb refuse U+0000), and a lone UTF-16 surrogate
+// (not encodable in UTF-8: refused in jsonb, silently turned into U+FFFD in text). One rule for every
+// string of every request, keys of JSON objects included: see `textProblemIn` and src/http/validation.ts.
+export const NUL_MESSAGE = 'must not contain a NUL character (U+0000)';
+export const SURROGATE_MESSAGE = 'must not contain a lone UTF-16 surrogate';
+
+// With the u flag a surrogate pair is one code point, so \p{Cs} matches only a surrogate alone.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+function problemOf(text: string): string | undefined {
+  if (text.includes('\u0000')) return NUL_MESSAGE;
+  if (LONE_SURROGATE.test(text)) return SURROGATE_MESSAGE;
+  return undefined;
+}
+
+type Step = { key: string | number; parent: Step | null };
+const pathOf = (step: Step | null): (string | number)[] => {
+  const path: (string | number)[] = [];
+  for (let s = step; s; s = s.parent) path.push(s.key);
+  return path.reverse();
+};
+
+/**
+ * The first string (value or object key) in `value` that cannot be stored, with its path. Walked
+ * without recursion and with each path kept as a link to its parent, so that however deep a JSON body
+ * nests, the walk neither overflows the stack nor costs more than one step per value.
+ */
+export function textProblemIn(value: unknown): { path: (string | number)[]; message: string } | undefined {
+  const stack: { value: unknown; at: Step | null }[] = [{ value, at: null }];
+  while (stack.length) {
+    const { value: v, at } = stack.pop()!;
+    if (typeof v === 'string') {
+      const message = problemOf(v);
+      if (message) return { path: pathOf(at), message };
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], at: { key: i, parent: at } });
+    } else if (v !== null && typeof v === 'object') {
+      const entries = Object.entries(v);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, child] = entries[i];
+        const message = problemOf(key);
+        if (message) return { path: pathOf({ key, parent: at }), message };
+        stack.push({ value: child, at: { key, parent: at } });
+      }
+    }
+  }
+  return undefined;
+}
+
+// Timestamps PostgreSQL (and an ISO 8601 answer) can hold: years 1970 to 9999, in UTC. Year 0 does
+// not exist there, and past 9999 JavaScript writes "+010000-…", which no client expects.
+export const EARLIEST_INSTANT_MS = Date.UTC(1970, 0, 1);
+export const LATEST_INSTANT_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+export const INSTANT_RANGE_MESSAGE = 'must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z';
+export const isStorableInstant = (ms: number) => Number.isFinite(ms) && ms >= EARLIEST_INSTANT_MS && ms <= LATEST_INSTANT_MS;
+
+/** A time in a request: ISO 8601 with an offset or Z (never read in a zone the client did not mean), 1970–9999. */
+export const instant = (message: string) =>
+  z.iso
+    .datetime({ offset: true, message })
+    .refine((t) => isStorableInstant(Date.parse(t)), { message: INSTANT_RANGE_MESSAGE });
+
+/** A calendar date in a request (YYYY-MM-DD), years 1970–9999. */
+export const calendarDate = (message: string) =>
+  z.iso.date({ message }).refine((d) => isStorableInstant(Date.parse(`${d}T00:00:00Z`)), { message: 'must be between 1970-01-01 and 9999-12-31' });

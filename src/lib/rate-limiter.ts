@@ -16,8 +16,16 @@ export type RateDecision = {
   resetMs: number;
 };
 
+/** A request counted by `reserve`; `release` un-counts it (a log-in that succeeded is not a failure). */
+export type Reservation = RateDecision & { release(): Promise<void> };
+
 export type RateLimiter = {
   check(key: string): Promise<RateDecision>;
+  /**
+   * Like `check` (counted atomically, so concurrent requests cannot all pass), but the slot can be
+   * given back afterwards. Refused reservations count nothing and release nothing.
+   */
+  reserve(key: string): Promise<Reservation>;
   /** Whether `check` would admit one more now, without counting anything. */
   peek(key: string): Promise<RateDecision>;
   /** Undefined when the limiter has no shared store; otherwise throws when the store is unreachable. */
@@ -37,7 +45,7 @@ export function createMemoryRateLimiter(opts: { limit: number; windowMs: number;
     }
   }
 
-  return {
+  const limiter: RateLimiter = {
     async check(key) {
       const now = clock.now();
       // Forget idle companies now and then so memory follows the active ones.
@@ -56,6 +64,23 @@ export function createMemoryRateLimiter(opts: { limit: number; windowMs: number;
       log.times.push(now);
       return { allowed: true, limit, remaining: limit - count - 1, resetMs: log.times[log.head] + windowMs - now };
     },
+    async reserve(key) {
+      const decision = await limiter.check(key);
+      const at = clock.now();
+      let released = !decision.allowed;
+      return {
+        ...decision,
+        async release() {
+          if (released) return;
+          released = true;
+          const log = logs.get(key);
+          if (!log) return;
+          // Equal timestamps are interchangeable: removing any one of them un-counts this request.
+          const i = log.times.lastIndexOf(at);
+          if (i >= log.head) log.times.splice(i, 1);
+        },
+      };
+    },
     async peek(key) {
       const now = clock.now();
       const times = logs.get(key)?.times.filter((t) => t > now - windowMs) ?? [];
@@ -66,6 +91,7 @@ export function createMemoryRateLimiter(opts: { limit: number; windowMs: number;
       logs.clear();
     },
   };
+  return limiter;
 }
 
 // Check-and-count in one atomic step, so concurrent requests on any number of instances cannot both
@@ -124,29 +150,46 @@ export function createRedisRateLimiter(opts: {
   const local = createMemoryRateLimiter({ limit, windowMs, clock });
   let degraded = false;
 
-  return {
-    async check(key) {
-      await firstConnection;
-      try {
-        const [allowed, remaining, resetMs] = (await (redis as unknown as SlidingLog).slidingLog(
-          prefix + key,
-          clock.now(),
-          windowMs,
-          limit,
-          randomUUID(),
-        )) as [number, number, number];
-        if (degraded) {
-          degraded = false;
-          logger.info({}, 'rate limit: Redis is reachable again; limiting across instances');
-        }
-        return { allowed: allowed === 1, limit, remaining: Math.max(0, remaining), resetMs };
-      } catch (err) {
-        if (!degraded) {
-          degraded = true;
-          logger.warn({ err: String(err) }, 'rate limit: Redis unreachable; limiting in this process only');
-        }
-        return local.check(key);
+  /** One counted request, remembered as `member`; `fallback` answers when Redis is unreachable. */
+  async function count<T extends RateDecision>(key: string, member: string, fallback: () => Promise<T>): Promise<RateDecision | T> {
+    await firstConnection;
+    try {
+      const [allowed, remaining, resetMs] = (await (redis as unknown as SlidingLog).slidingLog(
+        prefix + key,
+        clock.now(),
+        windowMs,
+        limit,
+        member,
+      )) as [number, number, number];
+      if (degraded) {
+        degraded = false;
+        logger.info({}, 'rate limit: Redis is reachable again; limiting across instances');
       }
+      return { allowed: allowed === 1, limit, remaining: Math.max(0, remaining), resetMs };
+    } catch (err) {
+      if (!degraded) {
+        degraded = true;
+        logger.warn({ err: String(err) }, 'rate limit: Redis unreachable; limiting in this process only');
+      }
+      return fallback();
+    }
+  }
+
+  return {
+    check: (key) => count(key, randomUUID(), () => local.check(key)),
+    async reserve(key) {
+      const member = randomUUID();
+      const decision = await count(key, member, () => local.reserve(key));
+      if ('release' in decision) return decision; // the fallback's own reservation
+      let released = !decision.allowed;
+      return {
+        ...decision,
+        async release() {
+          if (released) return;
+          released = true;
+          await redis.zrem(prefix + key, member).catch(() => {});
+        },
+      };
     },
     async peek(key) {
       await firstConnection;

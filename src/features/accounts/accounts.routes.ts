@@ -85,13 +85,13 @@ export function accountsRoutes(deps: { accounts: Accounts; secureCookies: boolea
 
     app.get(
       '/app/api/invites/:token',
-      { config: { public: true }, schema: { hide, params: tokenParams, response: { 200: inviteInfo } } },
+      { config: { public: true, secretPath: true }, schema: { hide, params: tokenParams, response: { 200: inviteInfo } } },
       (request) => accounts.inviteInfo(request.params.token),
     );
 
     app.post(
       '/app/api/invites/:token/accept',
-      { config: { public: true }, schema: { hide, params: tokenParams, body: acceptInviteBody, response: { 201: sessionView } } },
+      { config: { public: true, secretPath: true }, schema: { hide, params: tokenParams, body: acceptInviteBody, response: { 201: sessionView } } },
       async (request, reply) => {
         const { token, session } = await accounts.acceptInvite(request.params.token, request.body, request.ip);
         setSessionCookie(reply, token);

@@ -6,7 +6,7 @@ import type { Clock } from '../../lib/clock.js';
 import { ConflictError, ForbiddenError, NotFoundError, RateLimitedError, UnauthorizedError } from '../../lib/errors.js';
 import { isUuid } from '../../lib/ids.js';
 import { hashPassword, verifyAgainstDecoy, verifyPassword } from '../../lib/passwords.js';
-import type { RateDecision, RateLimiter } from '../../lib/rate-limiter.js';
+import type { RateDecision, RateLimiter, Reservation } from '../../lib/rate-limiter.js';
 import { insertCompany } from '../companies/companies.repo.js';
 import {
   claimInviteAnyCompany,
@@ -85,10 +85,17 @@ export function createAccounts(deps: AccountsDeps) {
     const seconds = Math.max(1, Math.ceil(d.resetMs / 1000));
     throw new RateLimitedError(`Too many ${what}; try again in ${seconds} seconds`, { 'Retry-After': String(seconds) });
   }
-  async function assertUnderLoginLimits(keys: { ip: string; email: string }) {
-    const [ip, email] = await Promise.all([deps.loginLimits.perIp.peek(keys.ip), deps.loginLimits.perEmail.peek(keys.email)]);
+  // Each attempt takes its slots before the password is checked (atomically: guesses sent all at
+  // once cannot all pass a limit that only counts later), and gives them back when it succeeds.
+  async function reserveLoginSlots(keys: { ip: string; email: string }): Promise<Reservation[]> {
+    const ip = await deps.loginLimits.perIp.reserve(keys.ip);
     if (!ip.allowed) refuse(ip);
-    if (!email.allowed) refuse(email);
+    const email = await deps.loginLimits.perEmail.reserve(keys.email);
+    if (!email.allowed) {
+      await ip.release();
+      refuse(email);
+    }
+    return [ip, email];
   }
   // Each new account costs a password hash (and a sign-up a company): 50 per client address per
   // 15 minutes, counting every attempt, so no one address can flood either.
@@ -96,10 +103,6 @@ export function createAccounts(deps: AccountsDeps) {
     const d = await deps.loginLimits.perIp.check(`create:${clientIp}`);
     if (!d.allowed) refuse(d, 'new accounts from this address');
   }
-  async function countLoginFailure(keys: { ip: string; email: string }) {
-    await Promise.all([deps.loginLimits.perIp.check(keys.ip), deps.loginLimits.perEmail.check(keys.email)]);
-  }
-
   return {
     hasUsers: async () => (await countUsers(db)) > 0,
 
@@ -126,15 +129,21 @@ export function createAccounts(deps: AccountsDeps) {
 
     async login(input: LoginInput, clientIp: string): Promise<{ token: string; session: SessionView }> {
       const keys = { ip: `ip:${clientIp}`, email: `email:${digest(input.email)}` };
-      await assertUnderLoginLimits(keys);
-      const found = await findUserForLogin(db, input.email);
-      const ok = found ? await verifyPassword(input.password, found.user.passwordHash) : await verifyAgainstDecoy(input.password);
-      if (!found || !ok) {
-        await countLoginFailure(keys);
-        throw new UnauthorizedError('Invalid email or password');
+      const slots = await reserveLoginSlots(keys);
+      let failed = false;
+      try {
+        const found = await findUserForLogin(db, input.email);
+        const ok = found ? await verifyPassword(input.password, found.user.passwordHash) : await verifyAgainstDecoy(input.password);
+        if (!found || !ok) {
+          failed = true; // the slots stay taken: this failure counts
+          throw new UnauthorizedError('Invalid email or password');
+        }
+        const token = await openSession(found.user.id);
+        return { token, session: view(found.user, { id: found.user.companyId, name: found.companyName }) };
+      } finally {
+        // A success, or an error of ours (the database), is not a guess.
+        if (!failed) await Promise.all(slots.map((s) => s.release()));
       }
-      const token = await openSession(found.user.id);
-      return { token, session: view(found.user, { id: found.user.companyId, name: found.companyName }) };
     },
 
     async logout(token: string | undefined) {

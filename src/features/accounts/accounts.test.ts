@@ -358,6 +358,36 @@ describe('dashboard limits and expiry', () => {
     }
   });
 
+  it('counts log-in guesses sent all at once before checking them: 100 together for one email, 10 are checked', async () => {
+    const server = await startTestServer({ env: { TRUST_PROXY: 'true' } });
+    try {
+      const client = `198.51.100.${Math.floor(Math.random() * 250) + 1}`;
+      const user = await server.user();
+      const attempt = (password: string, from = client) =>
+        server.fetch('POST', '/app/api/login', { body: { email: user.email, password }, headers: { origin: server.url, 'x-forwarded-for': from } });
+      const answers = await Promise.all([...Array.from({ length: 99 }, (_, i) => attempt(`guess ${i}`)), attempt(user.password)]);
+      const count = (status: number) => answers.filter((a) => a.status === status).length;
+      expect(count(401)).toBeLessThanOrEqual(10);
+      // A success gives its slot back, so at most one more than the limit is ever checked.
+      expect(count(401) + count(200)).toBeLessThanOrEqual(11);
+      expect(count(429)).toBeGreaterThanOrEqual(89);
+
+      // Per address: 50, however many emails are guessed at once.
+      const sprayFrom = `192.0.2.${Math.floor(Math.random() * 250) + 1}`;
+      const spray = await Promise.all(
+        Array.from({ length: 80 }, (_, i) =>
+          server.fetch('POST', '/app/api/login', {
+            body: { email: `spray-${i}-${randomBytes(3).toString('hex')}@example.com`, password: 'Summer2026!' },
+            headers: { origin: server.url, 'x-forwarded-for': sprayFrom },
+          }),
+        ),
+      );
+      expect(spray.filter((a) => a.status === 401).length).toBeLessThanOrEqual(50);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('ends an idle session after 7 days, and any session after 30', async () => {
     const clock = manualClock(Date.parse('2026-11-01T00:00:00Z'));
     const server = await startTestServer({ clock });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { optionalText, timestamp } from '../../http/schema-fields.js';
+import { instant as boundedInstant, optionalText, timestamp } from '../../http/schema-fields.js';
 import { APPOINTMENT_STATUSES, APPOINTMENT_TYPES, BOOKED_BY } from '../../db/schema/index.js';
 import { paginationQuery } from '../../http/pagination.js';
 
@@ -7,8 +7,7 @@ export const appointmentStatus = z.enum(APPOINTMENT_STATUSES);
 export const appointmentType = z.enum(APPOINTMENT_TYPES);
 
 // ISO 8601 with an offset or Z, so that a time is never read in a zone the client did not mean.
-const instant = z.iso
-  .datetime({ offset: true, message: 'must be an ISO 8601 date-time with an offset or Z, e.g. 2026-04-03T10:30:00+10:00' })
+const instant = boundedInstant('must be an ISO 8601 date-time with an offset or Z, e.g. 2026-04-03T10:30:00+10:00')
   .meta({ example: '2026-04-03T10:30:00+10:00' });
 
 export const createAppointmentBody = z.object({

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.js';
+import { INSTANT_RANGE_MESSAGE, isStorableInstant } from '../../http/schema-fields.js';
 import type { Clock } from '../../lib/clock.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { isUuid } from '../../lib/ids.js';
@@ -42,6 +43,10 @@ export function appointmentView(row: AppointmentRecord): Appointment {
 }
 
 function checkOrder(start: Date, end: Date) {
+  // A default end (start + 30 min, or the kept length) may pass the last storable instant.
+  if (!isStorableInstant(end.getTime())) {
+    throw new ValidationError(`'end_time' ${INSTANT_RANGE_MESSAGE}`, [{ field: 'end_time', message: INSTANT_RANGE_MESSAGE }]);
+  }
   if (end.getTime() <= start.getTime()) {
     throw new ValidationError("'end_time' must be after 'start_time'", [{ field: 'end_time', message: 'must be after start_time' }]);
   }

@@ -7,6 +7,9 @@ import { uniqueViolation } from '../../db/errors.js';
 import { findCompany, insertCompany, updateCompany, type CompanyRow } from './companies.repo.js';
 import { notifyAuthChange } from '../tokens/tokens.repo.js';
 import { dropCachedTokens } from '../tokens/token-cache.js';
+import { canonicalTimeZone } from './time-zones.js';
+
+const TIMEZONE_MESSAGE = "'timezone' must be an IANA time zone, e.g. Australia/Sydney";
 
 const companyFields = z.object({
   name: z.string().trim().min(1, "'name' must not be empty").max(500, "'name' must be at most 500 characters"),
@@ -25,7 +28,8 @@ const companyFields = z.object({
     .min(0, "'tax-rate' must not be negative")
     .max(1, "'tax-rate' is a fraction: 0.1 for 10%"),
   taxMode: z.enum(['exclusive', 'inclusive'], "'tax-mode' must be exclusive or inclusive"),
-  timezone: z.string().refine(isTimeZone, "'timezone' must be an IANA time zone, e.g. Australia/Sydney"),
+  // Checked against the database too, by withKnownTimeZone (time-zones.ts).
+  timezone: z.string().max(100, TIMEZONE_MESSAGE),
   // '' turns the instant reply off.
   instantReply: z
     .string()
@@ -36,13 +40,12 @@ const companyFields = z.object({
 
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
+/** The timezone as the database spells it, when both Intl and the database know it; else a 400. */
+async function withKnownTimeZone<T extends { timezone?: string }>(db: Db, values: T): Promise<T> {
+  if (values.timezone === undefined) return values;
+  const timezone = await canonicalTimeZone(db, values.timezone);
+  if (!timezone) throw new ValidationError(TIMEZONE_MESSAGE);
+  return { ...values, timezone };
 }
 
 export type CompanySettings = {
@@ -99,7 +102,7 @@ function settingsOf(values: Partial<z.output<typeof companyFields>>) {
 }
 
 export async function createCompany(db: Db, input: CompanyInput) {
-  const values = parse(companyFields.partial().required({ name: true }), input);
+  const values = await withKnownTimeZone(db, parse(companyFields.partial().required({ name: true }), input));
   const country = values.country ?? 'AU';
   try {
     const row = await insertCompany(db, {
@@ -117,7 +120,7 @@ export async function createCompany(db: Db, input: CompanyInput) {
 }
 
 export async function changeCompany(db: Db, companyId: string, input: Partial<CompanyInput>) {
-  const values = parse(companyFields.partial(), input);
+  const values = await withKnownTimeZone(db, parse(companyFields.partial(), input));
   const current = isUuid(companyId) ? await findCompany(db, companyId) : undefined;
   if (!current) throw new NotFoundError(`Company not found: ${companyId}`);
   const country = values.country ?? current.country;

@@ -54,7 +54,7 @@ export function quotePageRoutes(deps: { quotes: QuotesService; page: ReturnType<
   }
 
   return async (app) => {
-    app.get<{ Params: Params }>('/q/:token', { schema: { hide: true } }, async (request, reply) => {
+    app.get<{ Params: Params }>('/q/:token', { config: { secretPath: true }, schema: { hide: true } }, async (request, reply) => {
       const row = await page.open(request.params.token, { asView: isCustomerView(request) });
       if (!row) return html(reply, 404, renderNotFoundPage());
       return render(reply, row, request.params.token);
@@ -63,7 +63,7 @@ export function quotePageRoutes(deps: { quotes: QuotesService; page: ReturnType<
     for (const decision of ['accept', 'decline'] as Decision[]) {
       // A plain form POST. Answered with a redirect to the page (post/redirect/get), which then shows
       // the confirmation: a reload does not post again.
-      app.post<{ Params: Params }>(`/q/:token/${decision}`, { schema: { hide: true } }, async (request, reply) => {
+      app.post<{ Params: Params }>(`/q/:token/${decision}`, { config: { secretPath: true }, schema: { hide: true } }, async (request, reply) => {
         const { token } = request.params;
         try {
           await page.respond(token, decision, { ip: request.ip, userAgent: request.headers['user-agent'] });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { optionalText, jsonObject, timestamp } from '../../http/schema-fields.js';
+import { calendarDate, optionalText, jsonObject, timestamp } from '../../http/schema-fields.js';
 import { QUOTE_STATUSES } from '../../db/schema/index.js';
 import { paginationQuery } from '../../http/pagination.js';
 import { toScaled } from '../../lib/money.js';
@@ -28,7 +28,7 @@ const lineItemInput = z.object({
 export type LineItemInput = z.output<typeof lineItemInput>;
 
 export const taxMode = z.enum(['exclusive', 'inclusive']);
-const date = z.iso.date({ message: 'must be a date (YYYY-MM-DD)' }).meta({ example: '2026-05-31' });
+const date = calendarDate('must be a date (YYYY-MM-DD)').meta({ example: '2026-05-31' });
 
 const quoteFields = {
   line_items: z

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { instant } from '../../http/schema-fields.js';
 import type { Db } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';
 import { sessionOf } from '../../auth/principal.js';
@@ -12,7 +13,7 @@ const manage = 'API keys';
 const createKeyBody = z.object({
   name: z.string().trim().min(1).max(200),
   scopes: z.array(z.enum(ALL_SCOPES as [string, ...string[]])).min(1, { error: 'must have at least one scope' }),
-  expires_at: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2027-01-31T00:00:00Z' }).optional(),
+  expires_at: instant('must be an ISO 8601 date-time, e.g. 2027-01-31T00:00:00Z').optional(),
 });
 
 const scopeList = () => Object.entries(SCOPES).map(([scope, description]) => ({ scope, description }));
@@ -38,6 +39,7 @@ export function keysRoutes(deps: { db: Db; clock: Clock }): FastifyPluginAsyncZo
         name: request.body.name,
         scopes: request.body.scopes,
         expiresAt: request.body.expires_at,
+        expiresAtField: 'expires_at',
       });
       return reply.code(201).send(key);
     });

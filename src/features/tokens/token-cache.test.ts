@@ -72,4 +72,38 @@ describe('the token cache in one process', () => {
     await changeCompany(server.database.db, t.companyId, { country: 'NZ' });
     expect((await t.call('POST', '/v1/leads', { phone: '021 123 4567' })).body.data.phone).toBe('+64211234567');
   });
+
+  // Changes made outside the API (an operator's SQL, another tool): the database itself tells every
+  // process, by triggers on api_tokens and companies (drizzle/, auth_changes).
+  const within = (ms: number, probe: () => Promise<number>, want: number) => statusWithin(ms, probe, want);
+
+  it('forgets a token revoked by plain SQL', async () => {
+    const t = await server.tenant();
+    expect((await t.call('GET', '/v1/pipeline')).status).toBe(200); // now cached
+    await server.database.db.execute(sql`update api_tokens set revoked_at = now() where id = ${t.tokenId}`);
+    expect(await within(1000, async () => (await t.call('GET', '/v1/pipeline')).status, 401)).toBe(401);
+    expect((await t.call('GET', '/v1/pipeline')).body.error).toBe('API token has been revoked');
+  });
+
+  it('forgets a token deleted by plain SQL, and every token of a deleted company', async () => {
+    const t = await server.tenant();
+    const u = await server.tenant();
+    expect((await t.call('GET', '/v1/pipeline')).status).toBe(200);
+    expect((await u.call('GET', '/v1/pipeline')).status).toBe(200);
+    await server.database.db.execute(sql`delete from api_tokens where id = ${t.tokenId}`);
+    await server.database.db.execute(sql`delete from companies where id = ${u.companyId}`);
+    expect(await within(1000, async () => (await t.call('GET', '/v1/pipeline')).status, 401)).toBe(401);
+    expect(await within(1000, async () => (await u.call('GET', '/v1/pipeline')).status, 401)).toBe(401);
+    const post = await u.call('POST', '/v1/leads', { name: 'Gone' });
+    expect(post.status).toBe(401);
+    expect(post.body.error).toBe('Invalid API token');
+  });
+
+  it("reads a company's country changed by plain SQL", async () => {
+    const t = await server.tenant({ country: 'AU' });
+    expect((await t.call('POST', '/v1/leads', { phone: '021 123 4567' })).body.data.phone).toBe('+61211234567');
+    await server.database.db.execute(sql`update companies set country = 'NZ' where id = ${t.companyId}`);
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await t.call('POST', '/v1/leads', { phone: '021 123 4568' })).body.data.phone).toBe('+64211234568');
+  });
 });

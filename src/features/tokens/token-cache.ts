@@ -2,8 +2,9 @@ import type { Database, Db } from '../../db/client.js';
 
 // Token lookups are cached per process, because on a two-core machine the lookup is half of the
 // database round trips of a simple GET. A cached entry may never outlive a revocation:
-// - revoking (any process) sends NOTIFY in the revoking transaction; every process drops the entry
-//   when the notification arrives, a few milliseconds after the commit at most;
+// - any change to a token, or to its company (deleted, country changed), by any writer (the API, the
+//   command line, plain SQL) sends NOTIFY from database triggers (drizzle/0013_auth_changes.sql);
+//   every process drops the entries when the notification arrives, moments after the commit;
 // - the revoking process drops its own entry before revokeToken returns;
 // - while the listening connection is down, nothing is cached or served from the cache.
 // Entries also expire after a minute, which bounds how long a changed company country is seen late.
@@ -28,7 +29,7 @@ export type TokenCache = {
   version(): number;
   /** Caches a lookup, unless something was dropped since it started (it may predate a revocation). */
   set(digest: string, token: CachedToken, now: number, versionBeforeLookup: number): void;
-  /** A notification payload: `token:<digest>` or `company:<id>`. */
+  /** A notification payload: `token:<digest>`, `company:<id>`, `user:<id>`, `session:<id>` or `*`. */
   drop(payload: string): void;
   stop(): Promise<void>;
 };
@@ -68,6 +69,8 @@ export async function startTokenCache(database: Database, onLive?: (live: boolea
       if (kind === 'token') entries.delete(value);
       else if (kind === 'company') {
         for (const [digest, e] of entries) if (e.token.companyId === value) entries.delete(digest);
+      } else if (kind === 'user' || kind === 'session') {
+        // Sessions are looked up afresh on every request: nothing of theirs is cached here.
       } else entries.clear();
     },
     async stop() {

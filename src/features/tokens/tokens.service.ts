@@ -4,6 +4,7 @@ import type { Db } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';
 import { ConflictError, NotFoundError, UnauthorizedError, ValidationError } from '../../lib/errors.js';
 import { isUuid } from '../../lib/ids.js';
+import { INSTANT_RANGE_MESSAGE, isStorableInstant } from '../../http/schema-fields.js';
 import { digestToken, generateToken, isPlausibleToken } from '../../lib/tokens.js';
 import { uniqueViolation } from '../../db/errors.js';
 import { DEFAULT_SCOPES, isScope, SCOPES, type Scope } from '../../auth/scopes.js';
@@ -45,12 +46,14 @@ function parseScopes(scopes: string[] | undefined): Scope[] {
   return [...new Set(scopes)] as Scope[];
 }
 
-function parseExpiry(expiresAt: string | undefined, clock: Clock): Date | null {
+/** `field` names the input as its caller knows it: the CLI's `--expires-at` flag, or the dashboard's JSON field. */
+function parseExpiry(expiresAt: string | undefined, clock: Clock, field = 'expires-at'): Date | null {
   if (expiresAt === undefined) return null;
   const parsed = z.iso.datetime({ offset: true }).safeParse(expiresAt);
-  if (!parsed.success) throw new ValidationError(`'expires-at' must be an ISO 8601 date-time, e.g. 2027-01-31T00:00:00Z`);
+  if (!parsed.success) throw new ValidationError(`'${field}' must be an ISO 8601 date-time, e.g. 2027-01-31T00:00:00Z`);
   const date = new Date(expiresAt);
-  if (date.getTime() <= clock.now()) throw new ValidationError(`'expires-at' must be in the future`);
+  if (!isStorableInstant(date.getTime())) throw new ValidationError(`'${field}' ${INSTANT_RANGE_MESSAGE}`);
+  if (date.getTime() <= clock.now()) throw new ValidationError(`'${field}' must be in the future`);
   return date;
 }
 
@@ -63,10 +66,10 @@ async function requireCompany(db: Db, companyId: string) {
 export async function issueToken(
   db: Db,
   clock: Clock,
-  input: { companyId: string; name?: string; scopes?: string[]; expiresAt?: string },
+  input: { companyId: string; name?: string; scopes?: string[]; expiresAt?: string; expiresAtField?: string },
 ) {
   const scopes = parseScopes(input.scopes);
-  const expiresAt = parseExpiry(input.expiresAt, clock);
+  const expiresAt = parseExpiry(input.expiresAt, clock, input.expiresAtField);
   await requireCompany(db, input.companyId);
   const { token, digest, prefix } = generateToken();
   const row = await insertToken(db, {

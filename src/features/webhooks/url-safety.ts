@@ -24,21 +24,19 @@ const V4_NOT_PUBLIC: [string, number][] = [
   ['240.0.0.0', 4], // reserved and broadcast
 ];
 
+// IPv6: only the global unicast space 2000::/3 is ever public (IANA's IPv6 address space registry:
+// everything else is reserved by the IETF, unique-local, link-local or multicast). That refuses ::/8
+// whole: ::/128, ::1, IPv4-compatible ::/96 (::127.0.0.1 would reach the IPv4 address it carries),
+// IPv4-mapped ::ffff:0:0/96, and the NAT64 prefixes 64:ff9b::/96 and 64:ff9b:1::/48, which carry an
+// IPv4 address too; 100::/64 and 5f00::/16 (SRv6) likewise. Within 2000::/3, these are not public:
+const V6_GLOBAL_UNICAST: [string, number] = ['2000::', 3];
 const V6_NOT_PUBLIC: [string, number][] = [
-  ['::', 128],
-  ['::1', 128],
-  ['::ffff:0:0', 96], // IPv4-mapped: would reach the IPv4 address it carries
-  ['64:ff9b::', 96], // NAT64: likewise
-  ['64:ff9b:1::', 48],
-  ['100::', 64], // discard
-  ['2001::', 23], // IETF protocol assignments (Teredo, ORCHID…)
+  ['2001::', 23], // IETF protocol assignments (Teredo, benchmarking, ORCHID…)
   ['2001:db8::', 32], // documentation
   ['2002::', 16], // 6to4: carries an IPv4 address
-  ['fc00::', 7], // unique-local
-  ['fe80::', 10], // link-local
-  ['fec0::', 10], // site-local (deprecated)
-  ['ff00::', 8], // multicast
+  ['3fff::', 20], // documentation (RFC 9637)
 ];
+// The special-purpose registries these lists are checked against: ./iana/ (url-safety.test.ts).
 
 // Two lists: one BlockList holding both families also matches IPv4 addresses against IPv6 rules
 // (through their mapped form), which would put every IPv4 address under ::ffff:0:0/96.
@@ -46,12 +44,15 @@ const blockedV4 = new net.BlockList();
 for (const [a, p] of V4_NOT_PUBLIC) blockedV4.addSubnet(a, p, 'ipv4');
 const blockedV6 = new net.BlockList();
 for (const [a, p] of V6_NOT_PUBLIC) blockedV6.addSubnet(a, p, 'ipv6');
+const globalV6 = new net.BlockList();
+globalV6.addSubnet(V6_GLOBAL_UNICAST[0], V6_GLOBAL_UNICAST[1], 'ipv6');
 
 /** True for an address a webhook may not reach (an IPv4 or IPv6 literal; anything else is refused too). */
 export function isNonPublicAddress(address: string): boolean {
   const family = net.isIP(address);
   if (family === 0) return true;
-  return family === 4 ? blockedV4.check(address, 'ipv4') : blockedV6.check(address, 'ipv6');
+  if (family === 4) return blockedV4.check(address, 'ipv4');
+  return !globalV6.check(address, 'ipv6') || blockedV6.check(address, 'ipv6');
 }
 
 export class UnsafeTargetError extends Error {

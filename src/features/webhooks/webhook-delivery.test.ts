@@ -201,6 +201,23 @@ describe('webhook delivery', () => {
     expect((await owner.call('GET', `/v1/webhooks/${hook.id}`)).body.data.failing_since).toBeNull();
   });
 
+  it('counts the retry delay from the end of a slow attempt, not its start', async () => {
+    const owner = await server.tenant();
+    const hook = await endpoint(owner, '/slow-fail');
+    // The attempt takes the whole 10 s timeout (on the manual clock), then fails.
+    receiver.answer((r) => {
+      if (r.path !== '/slow-fail') return {};
+      clock.advance(10_000);
+      return { status: 500 };
+    });
+    await owner.call('POST', '/v1/leads', { name: 'Slow Fail' });
+    await deliver();
+    expect(at('/slow-fail')).toHaveLength(1);
+    const wait = Date.parse((await deliveryRow(hook.id)).next_attempt_at) - clock.now();
+    expect(wait).toBeGreaterThanOrEqual(RETRY_DELAYS_MS[0] * 0.9 - 1);
+    receiver.answer(() => ({}));
+  });
+
   it('honours Retry-After on 429 and 503, in seconds or as a date', async () => {
     const owner = await server.tenant();
     const hook = await endpoint(owner, '/busy');

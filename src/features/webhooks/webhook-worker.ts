@@ -82,8 +82,11 @@ export function createWebhookDeliveryTask(deps: {
 
   async function recordFailure(d: ClaimedDelivery, claimId: string, attemptedAt: Date, result: AttemptResult) {
     const gone = result.statusCode === 410;
-    const retryAfter = parseRetryAfter(result.retryAfter, attemptedAt.getTime());
-    const next = gone ? null : nextAttemptAt(d.attempts + 1, attemptedAt.getTime(), retryAfter);
+    // Delays count from the end of the attempt: one that took the whole timeout would otherwise be
+    // retried the moment it ended (and Retry-After is relative to when the answer came).
+    const endedAt = clock.now();
+    const retryAfter = parseRetryAfter(result.retryAfter, endedAt);
+    const next = gone ? null : nextAttemptAt(d.attempts + 1, endedAt, retryAfter);
     const { disabled } = await recordAttempt(db, {
       deliveryId: d.id,
       endpointId: d.endpoint_id,

@@ -150,6 +150,10 @@ describe('URL safety without WEBHOOK_ALLOW_PRIVATE_TARGETS', () => {
     ['unique-local IPv6', 'http://[fd12:3456::1]/hook'],
     ['a name that resolves to 127.0.0.1', 'http://localhost:8080/hook'],
     ['unspecified', 'http://0.0.0.0/hook'],
+    ['IPv4-compatible IPv6 loopback', 'http://[::127.0.0.1]/hook'],
+    ['IPv4-compatible IPv6 private', 'http://[::a00:1]/hook'],
+    ['IPv4-compatible IPv6 link-local', 'http://[::a9fe:a9fe]/hook'],
+    ['IETF-reserved ::/8', 'http://[::1:0:0:1]/hook'],
   ])('refuses %s at creation', async (_, url) => {
     const owner = await guarded.tenant();
     const res = await owner.call('POST', '/v1/webhooks', { url });
