@@ -45,28 +45,33 @@ export function createMemoryRateLimiter(opts: { limit: number; windowMs: number;
     }
   }
 
+  /** Counts one request of `key` at `now` if the window has room. */
+  function admit(key: string, now: number): RateDecision {
+    // Forget idle companies now and then so memory follows the active ones.
+    if (++checks % 10_000 === 0) sweep(now);
+    let log = logs.get(key);
+    if (!log) logs.set(key, (log = { times: [], head: 0 }));
+    while (log.head < log.times.length && log.times[log.head] <= now - windowMs) log.head++;
+    if (log.head > 1024 && log.head * 2 > log.times.length) {
+      log.times = log.times.slice(log.head);
+      log.head = 0;
+    }
+    const count = log.times.length - log.head;
+    if (count >= limit) {
+      return { allowed: false, limit, remaining: 0, resetMs: log.times[log.head] + windowMs - now };
+    }
+    log.times.push(now);
+    return { allowed: true, limit, remaining: limit - count - 1, resetMs: log.times[log.head] + windowMs - now };
+  }
+
   const limiter: RateLimiter = {
     async check(key) {
-      const now = clock.now();
-      // Forget idle companies now and then so memory follows the active ones.
-      if (++checks % 10_000 === 0) sweep(now);
-      let log = logs.get(key);
-      if (!log) logs.set(key, (log = { times: [], head: 0 }));
-      while (log.head < log.times.length && log.times[log.head] <= now - windowMs) log.head++;
-      if (log.head > 1024 && log.head * 2 > log.times.length) {
-        log.times = log.times.slice(log.head);
-        log.head = 0;
-      }
-      const count = log.times.length - log.head;
-      if (count >= limit) {
-        return { allowed: false, limit, remaining: 0, resetMs: log.times[log.head] + windowMs - now };
-      }
-      log.times.push(now);
-      return { allowed: true, limit, remaining: limit - count - 1, resetMs: log.times[log.head] + windowMs - now };
+      return admit(key, clock.now());
     },
     async reserve(key) {
-      const decision = await limiter.check(key);
+      // The reservation remembers the very timestamp it was counted at, so release finds it.
       const at = clock.now();
+      const decision = admit(key, at);
       let released = !decision.allowed;
       return {
         ...decision,
