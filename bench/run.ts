@@ -11,7 +11,7 @@ import pg from 'pg';
 import { sql } from 'drizzle-orm';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
-import { createCompany } from '../src/features/companies/companies.service.js';
+import { createCompanies } from '../src/features/companies/companies.service.js';
 import { issueToken } from '../src/features/tokens/tokens.service.js';
 import { ALL_SCOPES } from '../src/auth/scopes.js';
 import { systemClock } from '../src/lib/clock.js';
@@ -68,12 +68,12 @@ async function prepareDatabase() {
     await db.execute(sql`alter index leads_search_keys_idx set (fastupdate = on)`);
     let offset = 0;
     for (let i = 0; i < SMALL_COMPANIES; i++) {
-      const c = await createCompany(db, { name: `Bench Small ${i + 1}` });
+      const c = await createCompanies({ db: db, clock: systemClock }).create({ name: `Bench Small ${i + 1}` });
       await seedLeads(db, c.id, SMALL_LEADS, offset);
       offset += SMALL_LEADS;
       if ((i + 1) % 20 === 0) log(`  ${offset.toLocaleString()} leads`);
     }
-    const large = await createCompany(db, { name: 'Bench Large' });
+    const large = await createCompanies({ db: db, clock: systemClock }).create({ name: 'Bench Large' });
     await seedLeads(db, large.id, LARGE_LEADS, offset);
     await db.execute(sql`select gin_clean_pending_list('leads_search_keys_idx'::regclass)`);
     await db.execute(sql`alter index leads_search_keys_idx set (fastupdate = off)`);

@@ -13,7 +13,7 @@ import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
 import { outboxEvents } from '../src/db/schema/index.js';
-import { createCompany } from '../src/features/companies/companies.service.js';
+import { createCompanies } from '../src/features/companies/companies.service.js';
 import { createWebhooks } from '../src/features/webhooks/webhooks.service.js';
 import { createWebhookSender } from '../src/features/webhooks/webhook-sender.js';
 import { createSecretBox, parseKey } from '../src/lib/secret-box.js';
@@ -79,7 +79,7 @@ export async function runWebhookBench(databaseUrl: string) {
     publicUrl: 'http://127.0.0.1',
   });
   for (let i = 0; i < ENDPOINTS; i++) {
-    const company = await createCompany(database.db, { name: `Webhook Bench ${i}` });
+    const company = await createCompanies({ db: database.db, clock: systemClock }).create({ name: `Webhook Bench ${i}` });
     await webhooks.create(company.id, { url: `http://127.0.0.1:${port}/e${i}`, events: undefined, description: null });
     companies.push(company.id);
   }

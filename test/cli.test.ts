@@ -100,7 +100,7 @@ describe('quoteleads', () => {
     [['token', 'import', '--company', 'x', '--sha256', 'abc', '--prefix', 'qlhq_1234567'], "'sha256' must be 64 hexadecimal characters"],
     [['frobnicate'], "unknown command 'frobnicate'"],
     [['company', 'update', 'not-a-uuid', '--name', 'X'], 'Company not found: not-a-uuid'],
-    [['company', 'update', 'not-a-uuid', '--tax-rate', '10'], "'tax-rate' is a fraction: 0.1 for 10%"],
+    [['company', 'update', 'not-a-uuid', '--tax-rate', '10'], "'tax-rate' must be a fraction: 0.1 for 10%"],
     [['company', 'update', 'not-a-uuid', '--tax-rate', '10%'], "--tax-rate must be a fraction such as 0.1, got '10%'"],
     [['company', 'update', 'not-a-uuid', '--tax-mode', 'gross'], "'tax-mode' must be exclusive or inclusive"],
     [['company', 'update', 'not-a-uuid', '--timezone', 'Mars/Olympus'], "'timezone' must be an IANA time zone"],

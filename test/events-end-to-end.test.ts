@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../src/features/events/events.js';
-import { changeCompany } from '../src/features/companies/companies.service.js';
+import { createCompanies } from '../src/features/companies/companies.service.js';
 import { createWebhookDeliveryTask } from '../src/features/webhooks/webhook-worker.js';
 import { createWebhookSender, type WebhookSender } from '../src/features/webhooks/webhook-sender.js';
 import { loadSecretBox } from '../src/lib/secret-box.js';
@@ -43,7 +43,7 @@ describe('events end to end', () => {
   it('delivers every event type, each with the data its receivers read', async () => {
     const owner = await server.tenant({ name: 'Southern Cross Roofing' });
     const twilioNumber = randomAuMobile();
-    await changeCompany(server.database.db, owner.companyId, { smsCredits: 10, twilioNumber });
+    await createCompanies({ db: server.database.db, clock: server.clock }).change(owner.companyId, { smsCredits: 10, twilioNumber });
     const hook = await owner.call('POST', '/v1/webhooks', { url: `${receiver.url}/all` });
     expect(hook.status).toBe(201);
 

@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import { createWebhookFromCommand, deleteWebhookFromCommand, listWebhooksFromCommand } from '../features/webhooks/webhooks.commands.js';
 import type { Clock } from '../lib/clock.js';
-import { changeCompany, createCompany } from '../features/companies/companies.service.js';
+import { createCompanies } from '../features/companies/companies.service.js';
 import { importToken, issueToken, listCompanyTokens, revokeTokenAnyCompanyById } from '../features/tokens/tokens.service.js';
 import type { AppError } from '../lib/errors.js';
 import type { Command } from './args.js';
@@ -18,11 +18,11 @@ export async function runDataCommand(ctx: CommandContext, c: DataCommand): Promi
   switch (c.kind) {
     case 'company create': {
       const { kind: _, ...input } = c;
-      return createCompany(ctx.db, input);
+      return createCompanies(ctx).create(input);
     }
     case 'company update': {
       const { kind: _, id, ...input } = c;
-      return changeCompany(ctx.db, id, input);
+      return createCompanies(ctx).change(id, input);
     }
     case 'token create':
       return issueToken(ctx.db, ctx.clock, c);

@@ -9,7 +9,7 @@ import { hashPassword } from '../lib/passwords.js';
 import { ALL_SCOPES } from '../auth/scopes.js';
 import { issueToken } from '../features/tokens/tokens.service.js';
 import { countCompanies } from '../features/companies/companies.repo.js';
-import { createCompany } from '../features/companies/companies.service.js';
+import { createCompanies } from '../features/companies/companies.service.js';
 import { createQuotes } from '../features/quotes/quotes.service.js';
 import { createAppointments } from '../features/appointments/appointments.service.js';
 import { createAppointmentBody } from '../features/appointments/appointments.schemas.js';
@@ -54,7 +54,7 @@ export const DEMO_EMAIL = 'demo@quoteleads.test';
 
 export async function seedDemoIfEmpty(db: Db, clock: Clock, publicUrl: string) {
   if ((await countCompanies(db)) > 0) return null;
-  const company = await createCompany(db, { name: 'Demo Roofing Co', country: 'AU', smsCredits: 100 });
+  const company = await createCompanies({ db: db, clock: clock }).create({ name: 'Demo Roofing Co', country: 'AU', smsCredits: 100 });
   const now = clock.now();
   const token = await issueToken(db, clock, { companyId: company.id, name: 'Demo token', scopes: ALL_SCOPES });
   // The samples are made as the demo token would make them through the API, so their events say so.

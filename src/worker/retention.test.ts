@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { jobs, outboxEvents, sessions, users, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../db/schema/index.js';
-import { createCompany } from '../features/companies/companies.service.js';
+import { createCompanies } from '../features/companies/companies.service.js';
 import { manualClock } from '../../test/clock.js';
 import { openTestDatabase } from '../../test/helpers.js';
 import { createRetentionTask, DELIVERY_LOG_RETENTION_MS, JOB_HISTORY_RETENTION_MS, OUTBOX_RETENTION_MS } from './retention.js';
@@ -23,7 +23,7 @@ describe('retention', () => {
     // must not look old.
     const clock = manualClock(Date.now());
     const now = clock.now();
-    const company = await createCompany(db, { name: 'Retention Roofing' });
+    const company = await createCompanies({ db: db, clock: clock }).create({ name: 'Retention Roofing' });
     const at = (msAgo: number) => new Date(now - msAgo);
 
     const outbox = await db
@@ -82,7 +82,7 @@ describe('retention', () => {
     const db = database.db;
     const clock = manualClock(Date.now());
     const now = clock.now();
-    const company = await createCompany(db, { name: 'Retention Roofing' });
+    const company = await createCompanies({ db: db, clock: clock }).create({ name: 'Retention Roofing' });
     const at = (msAgo: number) => new Date(now - msAgo);
     const job = (status: 'pending' | 'succeeded' | 'failed' | 'cancelled', finishedMsAgo: number | null) => ({
       companyId: company.id,
@@ -114,7 +114,7 @@ describe('retention', () => {
     const db = database.db;
     const clock = manualClock(Date.now());
     const now = clock.now();
-    const company = await createCompany(db, { name: 'Session Roofing' });
+    const company = await createCompanies({ db: db, clock: clock }).create({ name: 'Session Roofing' });
     const [user] = await db
       .insert(users)
       .values({ companyId: company.id, email: `retention-${randomUUID()}@example.com`, name: 'R', passwordHash: 'x', role: 'owner' })

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { changeCompany } from '../../src/features/companies/companies.service.js';
+import { createCompanies } from '../../src/features/companies/companies.service.js';
 import { startTestServer, type TestServer } from '../helpers.js';
 import { startReceiver, type Receiver } from '../webhook-receiver.js';
 import { checkPage, launchBrowser, type TestBrowser } from './browser.js';
@@ -176,7 +176,7 @@ describe('the dashboard in a browser', () => {
 
   it('pauses SMS from Settings: a banner on every page and a composer that says why, until it is switched back on', async () => {
     const companyId = (await api(owner, 'GET', '/app/api/me')).body.company.id;
-    await changeCompany(server.database.db, companyId, { smsCredits: 5 });
+    await createCompanies({ db: server.database.db, clock: server.clock }).change(companyId, { smsCredits: 5 });
     const lead = await api(owner, 'POST', '/v1/leads', { name: 'Pat Pause', phone: '0412 555 404' });
     const leadId = lead.body.data.id;
     expect((await api(owner, 'POST', '/v1/sms', { lead_id: leadId, message: 'Hi Pat, we can come on Tuesday.' })).status).toBe(200);

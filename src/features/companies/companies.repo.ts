@@ -10,10 +10,14 @@ export async function insertCompany(db: Db, values: CompanyInsert): Promise<Comp
   return row;
 }
 
-export async function updateCompany(db: Db, companyId: string, patch: Partial<CompanyInsert>): Promise<CompanyRow | undefined> {
+export async function updateCompany(
+  db: Db,
+  companyId: string,
+  patch: Partial<CompanyInsert> & Pick<CompanyInsert, 'updatedAt'>,
+): Promise<CompanyRow | undefined> {
   const [row] = await db
     .update(companies)
-    .set({ ...patch, updatedAt: new Date() })
+    .set(patch)
     .where(eq(companies.id, companyId))
     .returning();
   return row;

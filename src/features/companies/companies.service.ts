@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
+import type { Clock } from '../../lib/clock.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { isUuid } from '../../lib/ids.js';
 import { normalizePhone } from '../../lib/phone.js';
@@ -9,34 +10,42 @@ import { notifyAuthChange } from '../tokens/tokens.repo.js';
 import { dropCachedTokens } from '../tokens/token-cache.js';
 import { canonicalTimeZone } from './time-zones.js';
 
-const TIMEZONE_MESSAGE = "'timezone' must be an IANA time zone, e.g. Australia/Sydney";
+const TIMEZONE_RULE = 'must be an IANA time zone, e.g. Australia/Sydney';
+const TIMEZONE_MESSAGE = `'timezone' ${TIMEZONE_RULE}`;
 
-const companyFields = z.object({
-  name: z.string().trim().min(1, "'name' must not be empty").max(500, "'name' must be at most 500 characters"),
+/**
+ * A company's fields, validated once for every writer: the operator's command line (the whole row)
+ * and the dashboard's settings (settings.routes.ts builds its body from these). Messages name no
+ * field: each caller's error says the field as that caller spells it ('tax-rate', 'tax_rate').
+ */
+export const companyFields = z.object({
+  name: z.string().trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters'),
   country: z
     .string()
-    .regex(/^[A-Za-z]{2}$/, "'country' must be a two-letter ISO 3166 code, e.g. AU")
+    .regex(/^[A-Za-z]{2}$/, 'must be a two-letter ISO 3166 code, e.g. AU')
     .transform((c) => c.toUpperCase()),
-  smsCredits: z.number().int("'sms-credits' must be a whole number").min(0, "'sms-credits' must not be negative"),
+  smsCredits: z.number().int('must be a whole number').min(0, 'must not be negative'),
   twilioNumber: z.string().nullable(),
   currency: z
     .string()
     .transform((c) => c.toUpperCase())
-    .refine((c) => CURRENCIES.has(c), "'currency' must be an ISO 4217 code, e.g. AUD"),
-  taxRate: z
-    .number("'tax-rate' must be a number")
-    .min(0, "'tax-rate' must not be negative")
-    .max(1, "'tax-rate' is a fraction: 0.1 for 10%"),
-  taxMode: z.enum(['exclusive', 'inclusive'], "'tax-mode' must be exclusive or inclusive"),
+    .refine((c) => CURRENCIES.has(c), 'must be an ISO 4217 code, e.g. AUD'),
+  taxRate: z.number('must be a number').min(0, 'must not be negative').max(1, 'must be a fraction: 0.1 for 10%'),
+  taxMode: z.enum(['exclusive', 'inclusive'], 'must be exclusive or inclusive'),
   // Checked against the database too, by withKnownTimeZone (time-zones.ts).
-  timezone: z.string().max(100, TIMEZONE_MESSAGE),
-  // '' turns the instant reply off.
+  timezone: z.string().min(1, TIMEZONE_RULE).max(100, TIMEZONE_RULE),
+  // '' (or null) turns the instant reply off.
   instantReply: z
     .string()
-    .max(1600, "'instant-reply' must be at most 1600 characters")
-    .transform((t) => (t.trim() === '' ? null : t)),
-  smsPaused: z.boolean("'sms-paused' must be true or false"),
+    .max(1600, 'must be at most 1600 characters')
+    .nullable()
+    .transform((t) => (t === null || t.trim() === '' ? null : t)),
+  smsPaused: z.boolean('must be true or false'),
 });
+export type CompanyField = keyof typeof companyFields.shape;
+
+/** How the command line names each field: its option (--tax-rate). */
+const optionName = (field: string) => field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 
@@ -53,7 +62,7 @@ export type CompanySettings = {
   taxRate?: number;
   taxMode?: 'exclusive' | 'inclusive';
   timezone?: string;
-  instantReply?: string;
+  instantReply?: string | null;
   smsPaused?: boolean;
 };
 export type CompanyInput = { name: string; country?: string; smsCredits?: number; twilioNumber?: string | null } & CompanySettings;
@@ -78,7 +87,10 @@ export function companyView(row: CompanyRow) {
 
 function parse<T>(schema: z.ZodType<T>, input: unknown): T {
   const result = schema.safeParse(input);
-  if (!result.success) throw new ValidationError(result.error.issues[0].message);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new ValidationError(`'${optionName(String(issue.path[0] ?? 'name'))}' ${issue.message}`);
+  }
   return result.data;
 }
 
@@ -101,48 +113,62 @@ function settingsOf(values: Partial<z.output<typeof companyFields>>) {
   };
 }
 
-export async function createCompany(db: Db, input: CompanyInput) {
-  const values = await withKnownTimeZone(db, parse(companyFields.partial().required({ name: true }), input));
-  const country = values.country ?? 'AU';
-  try {
-    const row = await insertCompany(db, {
-      ...settingsOf(values),
-      name: values.name,
-      country,
-      smsCredits: values.smsCredits ?? 0,
-      twilioNumber: normalizeTwilioNumber(values.twilioNumber, country) ?? null,
-    });
-    return companyView(row);
-  } catch (err) {
-    if (uniqueViolation(err)) throw new ConflictError('That Twilio number already belongs to another company');
-    throw err;
+/** Companies: made and changed by the operator's command line, sign-up and the dashboard's settings. */
+export function createCompanies(deps: { db: Db; clock: Clock }) {
+  const { db, clock } = deps;
+  const now = () => new Date(clock.now());
+
+  async function create(input: CompanyInput) {
+    const values = await withKnownTimeZone(db, parse(companyFields.partial().required({ name: true }), input));
+    const country = values.country ?? 'AU';
+    try {
+      const at = now();
+      const row = await insertCompany(db, {
+        ...settingsOf(values),
+        createdAt: at,
+        updatedAt: at,
+        name: values.name,
+        country,
+        smsCredits: values.smsCredits ?? 0,
+        twilioNumber: normalizeTwilioNumber(values.twilioNumber, country) ?? null,
+      });
+      return companyView(row);
+    } catch (err) {
+      if (uniqueViolation(err)) throw new ConflictError('That Twilio number already belongs to another company');
+      throw err;
+    }
   }
+
+  async function change(companyId: string, input: Partial<CompanyInput>) {
+    const values = await withKnownTimeZone(db, parse(companyFields.partial(), input));
+    const current = isUuid(companyId) ? await findCompany(db, companyId) : undefined;
+    if (!current) throw new NotFoundError(`Company not found: ${companyId}`);
+    const country = values.country ?? current.country;
+    try {
+      const twilioNumber = values.twilioNumber === undefined ? undefined : normalizeTwilioNumber(values.twilioNumber, country);
+      const row = await db.transaction(async (tx) => {
+        const updated = await updateCompany(tx, companyId, {
+          updatedAt: now(),
+          ...(values.name !== undefined && { name: values.name }),
+          ...(values.country !== undefined && { country }),
+          ...(values.smsCredits !== undefined && { smsCredits: values.smsCredits }),
+          ...(twilioNumber !== undefined && { twilioNumber }),
+          ...settingsOf(values),
+        });
+        // Cached tokens carry the company's country, which reads national phone numbers.
+        if (updated && values.country !== undefined) await notifyAuthChange(tx, `company:${companyId}`);
+        return updated;
+      });
+      if (!row) throw new NotFoundError(`Company not found: ${companyId}`);
+      if (values.country !== undefined) dropCachedTokens(db, `company:${companyId}`);
+      return companyView(row);
+    } catch (err) {
+      if (uniqueViolation(err)) throw new ConflictError('That Twilio number already belongs to another company');
+      throw err;
+    }
+  }
+
+  return { create, change };
 }
 
-export async function changeCompany(db: Db, companyId: string, input: Partial<CompanyInput>) {
-  const values = await withKnownTimeZone(db, parse(companyFields.partial(), input));
-  const current = isUuid(companyId) ? await findCompany(db, companyId) : undefined;
-  if (!current) throw new NotFoundError(`Company not found: ${companyId}`);
-  const country = values.country ?? current.country;
-  try {
-    const twilioNumber = values.twilioNumber === undefined ? undefined : normalizeTwilioNumber(values.twilioNumber, country);
-    const row = await db.transaction(async (tx) => {
-      const updated = await updateCompany(tx, companyId, {
-        ...(values.name !== undefined && { name: values.name }),
-        ...(values.country !== undefined && { country }),
-        ...(values.smsCredits !== undefined && { smsCredits: values.smsCredits }),
-        ...(twilioNumber !== undefined && { twilioNumber }),
-        ...settingsOf(values),
-      });
-      // Cached tokens carry the company's country, which reads national phone numbers.
-      if (updated && values.country !== undefined) await notifyAuthChange(tx, `company:${companyId}`);
-      return updated;
-    });
-    if (!row) throw new NotFoundError(`Company not found: ${companyId}`);
-    if (values.country !== undefined) dropCachedTokens(db, `company:${companyId}`);
-    return companyView(row);
-  } catch (err) {
-    if (uniqueViolation(err)) throw new ConflictError('That Twilio number already belongs to another company');
-    throw err;
-  }
-}
+export type CompaniesService = ReturnType<typeof createCompanies>;

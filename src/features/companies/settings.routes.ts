@@ -4,21 +4,24 @@ import type { Db } from '../../db/client.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { sessionOf } from '../../auth/principal.js';
 import { findCompany } from './companies.repo.js';
-import { changeCompany, companyView } from './companies.service.js';
+import { companyFields, companyView, type CompaniesService } from './companies.service.js';
 
 const hide = true;
 
+// The company's own field rules (companies.service.ts), under the names the dashboard sends. The
+// operator sets the Twilio number and the credit balance, so they are not here.
+const f = companyFields.shape;
 const settingsBody = z
   .object({
-    name: z.string().trim().min(1).max(500),
-    country: z.string().regex(/^[A-Za-z]{2}$/, { error: 'must be a two-letter ISO 3166 code, e.g. AU' }),
-    timezone: z.string().min(1).max(100),
-    currency: z.string().regex(/^[A-Za-z]{3}$/, { error: 'must be an ISO 4217 code, e.g. AUD' }),
-    tax_rate: z.number().min(0).max(1, { error: 'must be a fraction: 0.1 for 10%' }),
-    tax_mode: z.enum(['exclusive', 'inclusive']),
-    instant_reply: z.string().max(1600).nullable(),
+    name: f.name,
+    country: f.country,
+    timezone: f.timezone,
+    currency: f.currency,
+    tax_rate: f.taxRate,
+    tax_mode: f.taxMode,
+    instant_reply: f.instantReply,
     // Stops every outbound text at once (agent, follow-ups, the API) until it is switched back.
-    sms_paused: z.boolean(),
+    sms_paused: f.smsPaused,
   })
   .partial();
 
@@ -32,8 +35,8 @@ function settingsView(company: ReturnType<typeof companyView>) {
 export type SettingsView = ReturnType<typeof settingsView>;
 
 /** Settings: the company's name, country, timezone, currency and tax (docs/dashboard.md). */
-export function settingsRoutes(deps: { db: Db }): FastifyPluginAsyncZod {
-  const { db } = deps;
+export function settingsRoutes(deps: { db: Db; companies: CompaniesService }): FastifyPluginAsyncZod {
+  const { db, companies } = deps;
   return async (app) => {
     app.get('/app/api/settings', { schema: { hide } }, async (request) => {
       const row = await findCompany(db, sessionOf(request).companyId);
@@ -43,15 +46,14 @@ export function settingsRoutes(deps: { db: Db }): FastifyPluginAsyncZod {
 
     app.patch('/app/api/settings', { config: { manage: 'settings' }, schema: { hide, body: settingsBody } }, async (request) => {
       const b = request.body;
-      const company = await changeCompany(db, sessionOf(request).companyId, {
+      const company = await companies.change(sessionOf(request).companyId, {
         name: b.name,
         country: b.country,
         timezone: b.timezone,
         currency: b.currency,
         taxRate: b.tax_rate,
         taxMode: b.tax_mode,
-        // The service reads '' as "off".
-        instantReply: b.instant_reply === null ? '' : b.instant_reply,
+        instantReply: b.instant_reply,
         smsPaused: b.sms_paused,
       });
       return settingsView(company);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../db/client.js';
-import { changeCompany } from '../companies/companies.service.js';
+import { createCompanies } from '../companies/companies.service.js';
 import { createWebhookDeliveryTask } from '../webhooks/webhook-worker.js';
 import { createWebhookSender, type WebhookSender } from '../webhooks/webhook-sender.js';
 import { loadSecretBox } from '../../lib/secret-box.js';
@@ -118,7 +118,7 @@ describe('erasing a lead', () => {
   it('leaves nothing of the person in any table, once their events have gone out', async () => {
     const owner = await server.tenant({ name: 'Erasure Roofing' });
     const number = randomAuMobile();
-    await changeCompany(server.database.db, owner.companyId, { smsCredits: 10, twilioNumber: number, instantReply: 'Hi {first_name}!' });
+    await createCompanies({ db: server.database.db, clock: server.clock }).change(owner.companyId, { smsCredits: 10, twilioNumber: number, instantReply: 'Hi {first_name}!' });
     expect((await owner.call('POST', '/v1/webhooks', { url: `${receiver.url}/all` })).status).toBe(201);
     const phone = randomAuMobile();
     const email = `erase-${phone.slice(-8)}@example.com`;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { quotes } from '../../db/schema/index.js';
-import { changeCompany } from '../companies/companies.service.js';
+import { createCompanies } from '../companies/companies.service.js';
 import { onPostgres, startTestServer, type Tenant, type TestServer } from '../../../test/helpers.js';
 import { manualClock } from '../../../test/clock.js';
 
@@ -191,7 +191,7 @@ describe('accept and decline', () => {
 
   it("expires at the end of valid_until in the company's timezone: reads expired everywhere and cannot be answered", async () => {
     const t = await server.tenant();
-    await changeCompany(server.database.db, t.companyId, { timezone: 'Pacific/Auckland' });
+    await createCompanies({ db: server.database.db, clock: server.clock }).change(t.companyId, { timezone: 'Pacific/Auckland' });
     clock.set(Date.parse('2026-04-01T02:00:00Z')); // 1 April, 3 pm in Auckland
     const open = await sentQuote(t, { body: { valid_until: '2026-04-01' } });
     const later = await sentQuote(t, { body: { valid_until: '2026-04-02' } });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { companies, leads, outboxEvents } from '../../db/schema/index.js';
-import { changeCompany } from '../companies/companies.service.js';
+import { createCompanies } from '../companies/companies.service.js';
 import { type Tenant, type TestServer } from '../../../test/helpers.js';
 import { randomAuMobile, type FakeTwilio, startServerWithFakeTwilio } from '../../../test/fake-twilio.js';
 
@@ -15,7 +15,7 @@ afterAll(() => close?.());
 
 async function draftFor(credits: number, leadFields: Record<string, unknown> = {}) {
   const t = await server.tenant({ name: 'Harbour Solar' });
-  await changeCompany(server.database.db, t.companyId, { smsCredits: credits, twilioNumber: randomAuMobile() });
+  await createCompanies({ db: server.database.db, clock: server.clock }).change(t.companyId, { smsCredits: credits, twilioNumber: randomAuMobile() });
   const lead = await t.call('POST', '/v1/leads', { name: 'Priya Shah', phone: '0413 222 333', ...leadFields });
   const quote = await t.call('POST', '/v1/quotes', {
     lead_id: lead.body.data.id,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { changeCompany } from '../companies/companies.service.js';
+import { createCompanies } from '../companies/companies.service.js';
 import { AppError } from '../../lib/errors.js';
 import { onPostgres, startTestServer, type Tenant, type TestServer } from '../../../test/helpers.js';
 
@@ -86,7 +86,7 @@ describe('POST /v1/quotes', () => {
 
   it("uses the company's currency and inclusive tax, and takes overrides", async () => {
     const t = await server.tenant();
-    await changeCompany(server.database.db, t.companyId, { currency: 'NZD', taxRate: 0.15, taxMode: 'inclusive' });
+    await createCompanies({ db: server.database.db, clock: server.clock }).change(t.companyId, { currency: 'NZD', taxRate: 0.15, taxMode: 'inclusive' });
     const lead = await leadOf(t);
     const inclusive = (await t.call('POST', '/v1/quotes', { lead_id: lead.id, line_items: [{ description: 'Heat pump', quantity: 1, unit_price: 100 }] })).body.data;
     // 100 incl. 15%: tax = 100 × 0.15 / 1.15 = 13.043… → 13.04, subtotal 86.96

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { companies, jobs } from '../../db/schema/index.js';
-import { changeCompany } from '../companies/companies.service.js';
+import { createCompanies } from '../companies/companies.service.js';
 import { systemClock, type Clock } from '../../lib/clock.js';
 import { onPostgres, withInsertFailure, type Tenant, type TestServer } from '../../../test/helpers.js';
 import { manualClock } from '../../../test/clock.js';
@@ -30,7 +30,7 @@ type SmsTenant = Tenant & { number: string };
 async function replyingTenant(o: { credits?: number; reply?: string | null } = {}): Promise<SmsTenant> {
   const t = await server.tenant({ name: 'Acme Roofing' });
   const number = randomAuMobile();
-  await changeCompany(server.database.db, t.companyId, {
+  await createCompanies({ db: server.database.db, clock: server.clock }).change(t.companyId, {
     smsCredits: o.credits ?? 10,
     twilioNumber: number,
     ...(o.reply !== null && { instantReply: o.reply ?? TEMPLATE }),
@@ -125,7 +125,7 @@ describe('instant reply', () => {
     expect(outcomes).toEqual(['insufficient_credits: Insufficient SMS credits', 'sent']);
     expect(sentTo(disabled.phone)).toEqual([]);
 
-    await changeCompany(server.database.db, t.companyId, { instantReply: '' });
+    await createCompanies({ db: server.database.db, clock: server.clock }).change(t.companyId, { instantReply: '' });
     const late = await make('Late');
     expect(await jobOf(late.id)).toBeUndefined();
   });

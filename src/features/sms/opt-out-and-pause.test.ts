@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { companies, smsMessages, smsOptOuts } from '../../db/schema/index.js';
-import { changeCompany } from '../companies/companies.service.js';
+import { createCompanies } from '../companies/companies.service.js';
 import type { Tenant, TestServer } from '../../../test/helpers.js';
 import { randomAuMobile, type FakeTwilio, startServerWithFakeTwilio } from '../../../test/fake-twilio.js';
 
@@ -18,7 +18,7 @@ type SmsTenant = Tenant & { number: string };
 async function smsTenant(credits = 10): Promise<SmsTenant> {
   const t = await server.tenant();
   const number = randomAuMobile();
-  await changeCompany(server.database.db, t.companyId, { smsCredits: credits, twilioNumber: number });
+  await createCompanies({ db: server.database.db, clock: server.clock }).change(t.companyId, { smsCredits: credits, twilioNumber: number });
   return { ...t, number };
 }
 const creditsOf = async (companyId: string) =>

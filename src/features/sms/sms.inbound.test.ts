@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq, sql } from 'drizzle-orm';
 import { leads, smsMessages } from '../../db/schema/index.js';
-import { changeCompany } from '../companies/companies.service.js';
+import { createCompanies } from '../companies/companies.service.js';
 import { onPostgres, type Tenant, type TestServer } from '../../../test/helpers.js';
 import { PUBLIC_URL, randomAuMobile, type FakeTwilio, startServerWithFakeTwilio } from '../../../test/fake-twilio.js';
 import { recordProviderAnswer } from './sms.repo.js';
@@ -16,7 +16,7 @@ type SmsTenant = Tenant & { number: string };
 async function smsTenant(credits = 10): Promise<SmsTenant> {
   const t = await server.tenant();
   const number = randomAuMobile();
-  await changeCompany(server.database.db, t.companyId, { smsCredits: credits, twilioNumber: number });
+  await createCompanies({ db: server.database.db, clock: server.clock }).change(t.companyId, { smsCredits: credits, twilioNumber: number });
   return { ...t, number };
 }
 

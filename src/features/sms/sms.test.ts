@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { companies, leads, smsMessages } from '../../db/schema/index.js';
-import { changeCompany } from '../companies/companies.service.js';
+import { createCompanies } from '../companies/companies.service.js';
 import { onPostgres, startTestServer, type Tenant, type TestServer } from '../../../test/helpers.js';
 import { PUBLIC_URL, randomAuMobile, twilioEnv, type FakeTwilio, startServerWithFakeTwilio } from '../../../test/fake-twilio.js';
 
@@ -16,7 +16,7 @@ type SmsTenant = Tenant & { number: string };
 async function smsTenant(o: { credits?: number; number?: string | null } = {}, s: TestServer = server): Promise<SmsTenant> {
   const t = await s.tenant();
   const number = o.number === undefined ? randomAuMobile() : o.number;
-  await changeCompany(s.database.db, t.companyId, { smsCredits: o.credits ?? 10, twilioNumber: number });
+  await createCompanies({ db: s.database.db, clock: s.clock }).change(t.companyId, { smsCredits: o.credits ?? 10, twilioNumber: number });
   return { ...t, number: number ?? '' };
 }
 

@@ -66,10 +66,10 @@ describe('the token cache in one process', () => {
   });
 
   it('reads national numbers in a changed company country at once', async () => {
-    const { changeCompany } = await import('../companies/companies.service.js');
+    const { createCompanies } = await import('../companies/companies.service.js');
     const t = await server.tenant({ country: 'AU' });
     expect((await t.call('POST', '/v1/leads', { phone: '021 123 4567' })).body.data.phone).toBe('+61211234567');
-    await changeCompany(server.database.db, t.companyId, { country: 'NZ' });
+    await createCompanies({ db: server.database.db, clock: server.clock }).change(t.companyId, { country: 'NZ' });
     expect((await t.call('POST', '/v1/leads', { phone: '021 123 4567' })).body.data.phone).toBe('+64211234567');
   });
 
