@@ -39,9 +39,11 @@ export async function createWebhookFromCommand(ctx: Ctx, c: { companyId: string;
     const message = issue.code === 'invalid_value' ? `must be one of: ${(issue as { values: unknown[] }).values.join(', ')}` : issue.message;
     throw new ValidationError(`'${field}' ${message}`);
   }
+  // The key that seals the secret first: without it nothing else is worth checking.
+  const webhooks = webhooksOf(ctx);
   await checkWebhookUrl(parsed.data.url, ctx.config.webhookAllowPrivateTargets);
   await companyOf(ctx.db, c.companyId);
-  const hook = await webhooksOf(ctx).create(c.companyId, parsed.data);
+  const hook = await webhooks.create(c.companyId, parsed.data);
   return { id: hook.id, url: hook.url, events: hook.events, secret: hook.secret };
 }
 
