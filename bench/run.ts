@@ -12,7 +12,7 @@ import { sql } from 'drizzle-orm';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
 import { createCompanies } from '../src/features/companies/companies.service.js';
-import { issueToken } from '../src/features/tokens/tokens.service.js';
+import { createTokens } from '../src/features/tokens/tokens.service.js';
 import { ALL_SCOPES } from '../src/auth/scopes.js';
 import { systemClock } from '../src/lib/clock.js';
 import { seedAppointments, seedLeads, seedQuotes } from './seed.js';
@@ -68,12 +68,12 @@ async function prepareDatabase() {
     await db.execute(sql`alter index leads_search_keys_idx set (fastupdate = on)`);
     let offset = 0;
     for (let i = 0; i < SMALL_COMPANIES; i++) {
-      const c = await createCompanies({ db: db, clock: systemClock }).create({ name: `Bench Small ${i + 1}` });
+      const c = await createCompanies({ db, clock: systemClock }).create({ name: `Bench Small ${i + 1}` });
       await seedLeads(db, c.id, SMALL_LEADS, offset);
       offset += SMALL_LEADS;
       if ((i + 1) % 20 === 0) log(`  ${offset.toLocaleString()} leads`);
     }
-    const large = await createCompanies({ db: db, clock: systemClock }).create({ name: 'Bench Large' });
+    const large = await createCompanies({ db, clock: systemClock }).create({ name: 'Bench Large' });
     await seedLeads(db, large.id, LARGE_LEADS, offset);
     await db.execute(sql`select gin_clean_pending_list('leads_search_keys_idx'::regclass)`);
     await db.execute(sql`alter index leads_search_keys_idx set (fastupdate = off)`);
@@ -92,7 +92,7 @@ async function prepareDatabase() {
   const tenants = [];
   for (const label of ['small', 'large'] as const) {
     const c = companies.find((x) => x.name === (label === 'small' ? 'Bench Small 50' : 'Bench Large'))!;
-    const token = await issueToken(db, systemClock, { companyId: c.id, name: 'bench', scopes: ALL_SCOPES });
+    const token = await createTokens({ db, clock: systemClock }).issue({ companyId: c.id, name: 'bench', scopes: ALL_SCOPES });
     // Part of a real email of this company: the local part without its first letters.
     const email = (
       (await db.execute(sql`select email from leads where company_id = ${c.id} and source = 'website' order by created_at desc offset 1234 limit 1`)) as unknown as {

@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import { apiTokens } from './db/schema/index.js';
 import { manualClock } from '../test/clock.js';
 import { generateToken, isPlausibleToken } from './lib/tokens.js';
-import { importToken } from './features/tokens/tokens.service.js';
+import { createTokens } from './features/tokens/tokens.service.js';
 import { startTestServer, withRedis, type TestServer } from '../test/helpers.js';
 
 let server: TestServer;
@@ -52,7 +52,7 @@ describe('authentication (A1)', () => {
   it('accepts an imported token of the original service by its digest', async () => {
     const t = await server.tenant();
     const legacy = 'qlhq_' + randomBytes(48).toString('hex');
-    await importToken(server.database.db, clock, {
+    await createTokens({ db: server.database.db, clock }).importByDigest({
       companyId: t.companyId,
       sha256: createHash('sha256').update(legacy).digest('hex'),
       prefix: legacy.slice(0, 12),
@@ -86,8 +86,8 @@ describe('authentication (A1)', () => {
   it('stops a revoked token at once', async () => {
     const t = await server.tenant();
     expect((await t.call('GET', '/v1/leads')).status).toBe(200);
-    const { revokeTokenAnyCompanyById } = await import('./features/tokens/tokens.service.js');
-    await revokeTokenAnyCompanyById(server.database.db, clock, t.tokenId);
+    const { createTokens } = await import('./features/tokens/tokens.service.js');
+    await createTokens({ db: server.database.db, clock }).revokeAnyCompany(t.tokenId);
     expect((await t.call('GET', '/v1/leads')).body.error).toBe('API token has been revoked');
   });
 });

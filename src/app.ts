@@ -7,7 +7,7 @@ import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import type { Clock } from './lib/clock.js';
 import type { RateLimiter } from './lib/rate-limiter.js';
-import { createAuthenticator } from './features/tokens/tokens.service.js';
+import { createAuthenticator, createTokens } from './features/tokens/tokens.service.js';
 import { startTokenCache } from './features/tokens/token-cache.js';
 import { leadsRoutes } from './features/leads/leads.routes.js';
 import { createLeads } from './features/leads/leads.service.js';
@@ -203,7 +203,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(webhooksRoutes({ webhooks }));
   await app.register(accountsRoutes({ accounts, secureCookies: config.publicUrl.startsWith('https:') }));
-  await app.register(keysRoutes({ db, clock }));
+  await app.register(keysRoutes({ tokens: createTokens({ db, clock }) }));
   await app.register(settingsRoutes({ db, companies: createCompanies({ db, clock }) }));
   const events = await startEventStream({ database, db, log });
   app.addHook('onClose', () => events.stop());

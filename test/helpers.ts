@@ -11,7 +11,7 @@ import { systemClock, type Clock } from '../src/lib/clock.js';
 import { createRateLimiter } from '../src/http/limiters.js';
 import { buildApp, type AppDeps } from '../src/app.js';
 import { createCompanies } from '../src/features/companies/companies.service.js';
-import { issueToken } from '../src/features/tokens/tokens.service.js';
+import { createTokens } from '../src/features/tokens/tokens.service.js';
 import { ALL_SCOPES, type Scope } from '../src/auth/scopes.js';
 import type { TextQuoteLink } from '../src/features/quotes/quotes.service.js';
 
@@ -118,7 +118,7 @@ export async function startTestServer(
   }
 
   async function token(companyId: string, scopes: Scope[] = ALL_SCOPES) {
-    const t = await issueToken(database.db, clock, { companyId, scopes, name: 'test' });
+    const t = await createTokens({ db: database.db, clock }).issue({ companyId, scopes, name: 'test' });
     return { token: t.token, tokenId: t.id };
   }
 
@@ -137,7 +137,7 @@ export async function startTestServer(
         .where(eq(outboxEvents.companyId, companyId))
         .orderBy(asc(outboxEvents.occurredAt), asc(outboxEvents.eventType)),
     async user(o = {}) {
-      const companyId = o.companyId ?? (await createCompanies({ db: database.db, clock: clock }).create({ name: 'Test Roofing', country: 'AU' })).id;
+      const companyId = o.companyId ?? (await createCompanies({ db: database.db, clock }).create({ name: 'Test Roofing', country: 'AU' })).id;
       const email = `user-${randomBytes(6).toString('hex')}@example.com`;
       const password = `pw-${randomBytes(9).toString('base64url')}`;
       const [row] = await database.db
@@ -157,7 +157,7 @@ export async function startTestServer(
       };
     },
     async tenant(o = {}) {
-      const company = await createCompanies({ db: database.db, clock: clock }).create({ name: o.name ?? 'Test Roofing', country: o.country ?? 'AU' });
+      const company = await createCompanies({ db: database.db, clock }).create({ name: o.name ?? 'Test Roofing', country: o.country ?? 'AU' });
       const t = await token(company.id, o.scopes);
       return {
         companyId: company.id,

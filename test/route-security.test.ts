@@ -41,8 +41,8 @@ describe.each(SECURED_ROUTES)('$method $path', (route) => {
 
   it('refuses a revoked token', async () => {
     const { owner, params } = await target();
-    const { revokeTokenAnyCompanyById } = await import('../src/features/tokens/tokens.service.js');
-    await revokeTokenAnyCompanyById(server.database.db, server.clock, owner.tokenId);
+    const { createTokens } = await import('../src/features/tokens/tokens.service.js');
+    await createTokens({ db: server.database.db, clock: server.clock }).revokeAnyCompany(owner.tokenId);
     const res = await request(`Bearer ${owner.token}`, params);
     expect(res.status).toBe(401);
     expect(res.body.error).toBe('API token has been revoked');

@@ -3,7 +3,7 @@ import type { Db } from '../db/client.js';
 import { createWebhookFromCommand, deleteWebhookFromCommand, listWebhooksFromCommand } from '../features/webhooks/webhooks.commands.js';
 import type { Clock } from '../lib/clock.js';
 import { createCompanies } from '../features/companies/companies.service.js';
-import { importToken, issueToken, listCompanyTokens, revokeTokenAnyCompanyById } from '../features/tokens/tokens.service.js';
+import { createTokens } from '../features/tokens/tokens.service.js';
 import type { AppError } from '../lib/errors.js';
 import type { Command } from './args.js';
 
@@ -25,13 +25,13 @@ export async function runDataCommand(ctx: CommandContext, c: DataCommand): Promi
       return createCompanies(ctx).change(id, input);
     }
     case 'token create':
-      return issueToken(ctx.db, ctx.clock, c);
+      return createTokens(ctx).issue(c);
     case 'token revoke':
-      return revokeTokenAnyCompanyById(ctx.db, ctx.clock, c.id);
+      return createTokens(ctx).revokeAnyCompany(c.id);
     case 'token list':
-      return { tokens: await listCompanyTokens(ctx.db, c.companyId) };
+      return { tokens: await createTokens(ctx).list(c.companyId) };
     case 'token import':
-      return importToken(ctx.db, ctx.clock, c);
+      return createTokens(ctx).importByDigest(c);
     case 'webhook create':
       return createWebhookFromCommand(ctx, c);
     case 'webhook list':

@@ -7,7 +7,7 @@ import { createLeads } from '../features/leads/leads.service.js';
 import { findLead } from '../features/leads/leads.repo.js';
 import { hashPassword } from '../lib/passwords.js';
 import { ALL_SCOPES } from '../auth/scopes.js';
-import { issueToken } from '../features/tokens/tokens.service.js';
+import { createTokens } from '../features/tokens/tokens.service.js';
 import { countCompanies } from '../features/companies/companies.repo.js';
 import { createCompanies } from '../features/companies/companies.service.js';
 import { createQuotes } from '../features/quotes/quotes.service.js';
@@ -56,7 +56,7 @@ export async function seedDemoIfEmpty(db: Db, clock: Clock, publicUrl: string) {
   if ((await countCompanies(db)) > 0) return null;
   const company = await createCompanies({ db: db, clock: clock }).create({ name: 'Demo Roofing Co', country: 'AU', smsCredits: 100 });
   const now = clock.now();
-  const token = await issueToken(db, clock, { companyId: company.id, name: 'Demo token', scopes: ALL_SCOPES });
+  const token = await createTokens({ db, clock }).issue({ companyId: company.id, name: 'Demo token', scopes: ALL_SCOPES });
   // The samples are made as the demo token would make them through the API, so their events say so.
   const tenant: TokenPrincipal = {
     kind: 'token',

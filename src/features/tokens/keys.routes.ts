@@ -1,11 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { instant } from '../../http/schema-fields.js';
-import type { Db } from '../../db/client.js';
-import type { Clock } from '../../lib/clock.js';
 import { sessionOf } from '../../auth/principal.js';
 import { ALL_SCOPES, SCOPES } from '../../auth/scopes.js';
-import { issueToken, listCompanyTokens, revokeCompanyTokenById } from './tokens.service.js';
+import type { TokensService } from './tokens.service.js';
 
 const hide = true;
 const manage = 'API keys';
@@ -20,21 +18,21 @@ const scopeList = () => Object.entries(SCOPES).map(([scope, description]) => ({ 
 
 // What these routes answer (the dashboard reads these types): a key is the token's view without its company.
 export type ScopeInfo = ReturnType<typeof scopeList>[number];
-export type KeyView = Omit<Awaited<ReturnType<typeof listCompanyTokens>>[number], 'company_id'>;
-export type CreatedKey = Omit<Awaited<ReturnType<typeof issueToken>>, 'company_id'>;
+export type KeyView = Omit<Awaited<ReturnType<TokensService['list']>>[number], 'company_id'>;
+export type CreatedKey = Omit<Awaited<ReturnType<TokensService['issue']>>, 'company_id'>;
 
 /** Integrations → API keys: the dashboard's key management (docs/dashboard.md). Owners and admins. */
-export function keysRoutes(deps: { db: Db; clock: Clock }): FastifyPluginAsyncZod {
-  const { db, clock } = deps;
+export function keysRoutes(deps: { tokens: TokensService }): FastifyPluginAsyncZod {
+  const { tokens } = deps;
   return async (app) => {
     app.get('/app/api/scopes', { schema: { hide } }, async () => ({ data: scopeList() }));
 
     app.get('/app/api/keys', { config: { manage }, schema: { hide } }, async (request) => ({
-      data: (await listCompanyTokens(db, sessionOf(request).companyId)).map(({ company_id: _, ...key }) => key),
+      data: (await tokens.list(sessionOf(request).companyId)).map(({ company_id: _, ...key }) => key),
     }));
 
     app.post('/app/api/keys', { config: { manage }, schema: { hide, body: createKeyBody } }, async (request, reply) => {
-      const { company_id: _, ...key } = await issueToken(db, clock, {
+      const { company_id: _, ...key } = await tokens.issue({
         companyId: sessionOf(request).companyId,
         name: request.body.name,
         scopes: request.body.scopes,
@@ -45,7 +43,7 @@ export function keysRoutes(deps: { db: Db; clock: Clock }): FastifyPluginAsyncZo
     });
 
     app.delete('/app/api/keys/:id', { config: { manage }, schema: { hide, params: z.object({ id: z.string() }) } }, async (request) => {
-      const { company_id: _, ...key } = await revokeCompanyTokenById(db, clock, sessionOf(request).companyId, request.params.id);
+      const { company_id: _, ...key } = await tokens.revokeOfCompany(sessionOf(request).companyId, request.params.id);
       return key;
     });
   };

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { openTestDatabase, onPostgres, startTestServer, type TestServer } from '../../../test/helpers.js';
 import type { Database } from '../../db/client.js';
-import { revokeTokenAnyCompanyById } from './tokens.service.js';
+import { createTokens } from './tokens.service.js';
 
 async function statusWithin(ms: number, probe: () => Promise<number>, want: number): Promise<number> {
   const deadline = Date.now() + ms;
@@ -31,7 +31,7 @@ describe.runIf(onPostgres)('the token cache across processes', () => {
     const t = await server.tenant();
     expect((await t.call('GET', '/v1/pipeline')).status).toBe(200); // now cached
     const revokedAt = Date.now();
-    await revokeTokenAnyCompanyById(other.db, server.clock, t.tokenId);
+    await createTokens({ db: other.db, clock: server.clock }).revokeAnyCompany(t.tokenId);
     const status = await statusWithin(1000, async () => (await t.call('GET', '/v1/pipeline')).status, 401);
     expect(status).toBe(401);
     expect(Date.now() - revokedAt).toBeLessThan(1000);
@@ -61,7 +61,7 @@ describe('the token cache in one process', () => {
   it('drops a revoked token before revokeToken returns', async () => {
     const t = await server.tenant();
     for (let i = 0; i < 3; i++) expect((await t.call('GET', '/v1/pipeline')).status).toBe(200);
-    await revokeTokenAnyCompanyById(server.database.db, server.clock, t.tokenId);
+    await createTokens({ db: server.database.db, clock: server.clock }).revokeAnyCompany(t.tokenId);
     expect((await t.call('GET', '/v1/pipeline')).body.error).toBe('API token has been revoked');
   });
 

@@ -63,84 +63,92 @@ async function requireCompany(db: Db, companyId: string) {
   }
 }
 
-export async function issueToken(
-  db: Db,
-  clock: Clock,
-  input: { companyId: string; name?: string; scopes?: string[]; expiresAt?: string; expiresAtField?: string },
-) {
-  const scopes = parseScopes(input.scopes);
-  const expiresAt = parseExpiry(input.expiresAt, clock, input.expiresAtField);
-  await requireCompany(db, input.companyId);
-  const { token, digest, prefix } = generateToken();
-  const row = await insertToken(db, {
-    companyId: input.companyId,
-    name: input.name?.trim() || 'API token',
-    tokenHash: digest,
-    prefix,
-    scopes,
-    expiresAt,
-  });
-  // The raw token leaves the server here, once.
-  return { ...tokenView(row), token };
-}
+/** API keys: issued, imported and revoked by the operator's command line and the dashboard (B7). */
+export function createTokens(deps: { db: Db; clock: Clock }) {
+  const { db, clock } = deps;
 
-/** Brings over a token of the original service by its digest, so the integration keeps its key. */
-export async function importToken(
-  db: Db,
-  clock: Clock,
-  input: { companyId: string; sha256: string; prefix: string; name?: string; scopes?: string[]; expiresAt?: string },
-) {
-  if (!/^[0-9a-fA-F]{64}$/.test(input.sha256)) throw new ValidationError("'sha256' must be 64 hexadecimal characters");
-  if (!/^qlhq_[0-9a-f]{7}$/.test(input.prefix)) {
-    throw new ValidationError("'prefix' must be the token's first 12 characters, e.g. qlhq_1a2b3c4");
-  }
-  const scopes = parseScopes(input.scopes);
-  const expiresAt = parseExpiry(input.expiresAt, clock);
-  await requireCompany(db, input.companyId);
-  try {
+  async function issue(input: { companyId: string; name?: string; scopes?: string[]; expiresAt?: string; expiresAtField?: string }) {
+    const scopes = parseScopes(input.scopes);
+    const expiresAt = parseExpiry(input.expiresAt, clock, input.expiresAtField);
+    await requireCompany(db, input.companyId);
+    const { token, digest, prefix } = generateToken();
     const row = await insertToken(db, {
       companyId: input.companyId,
-      name: input.name?.trim() || 'Imported token',
-      tokenHash: input.sha256.toLowerCase(),
-      prefix: input.prefix,
+      name: input.name?.trim() || 'API token',
+      tokenHash: digest,
+      prefix,
       scopes,
       expiresAt,
     });
-    return tokenView(row);
-  } catch (err) {
-    if (uniqueViolation(err)) throw new ConflictError('A token with that digest already exists');
-    throw err;
+    // The raw token leaves the server here, once.
+    return { ...tokenView(row), token };
   }
+
+  /** Brings over a token of the original service by its digest, so the integration keeps its key. */
+  async function importByDigest(input: {
+    companyId: string;
+    sha256: string;
+    prefix: string;
+    name?: string;
+    scopes?: string[];
+    expiresAt?: string;
+  }) {
+    if (!/^[0-9a-fA-F]{64}$/.test(input.sha256)) throw new ValidationError("'sha256' must be 64 hexadecimal characters");
+    if (!/^qlhq_[0-9a-f]{7}$/.test(input.prefix)) {
+      throw new ValidationError("'prefix' must be the token's first 12 characters, e.g. qlhq_1a2b3c4");
+    }
+    const scopes = parseScopes(input.scopes);
+    const expiresAt = parseExpiry(input.expiresAt, clock);
+    await requireCompany(db, input.companyId);
+    try {
+      const row = await insertToken(db, {
+        companyId: input.companyId,
+        name: input.name?.trim() || 'Imported token',
+        tokenHash: input.sha256.toLowerCase(),
+        prefix: input.prefix,
+        scopes,
+        expiresAt,
+      });
+      return tokenView(row);
+    } catch (err) {
+      if (uniqueViolation(err)) throw new ConflictError('A token with that digest already exists');
+      throw err;
+    }
+  }
+
+  /** Revokes at once, in every process (see token-cache.ts). `revoke` finds the token by id and answers it. */
+  async function revokeWith(tokenId: string, revoke: (tx: Db) => Promise<TokenRow | undefined>) {
+    if (!isUuid(tokenId)) throw new NotFoundError(`Token not found: ${tokenId}`);
+    const row = await db.transaction(async (tx) => {
+      const revoked = await revoke(tx);
+      // Delivered at commit to every process that caches tokens (token-cache.ts).
+      if (revoked) await notifyAuthChange(tx, `token:${revoked.tokenHash}`);
+      return revoked;
+    });
+    if (!row) throw new NotFoundError(`Token not found: ${tokenId}`);
+    dropCachedTokens(db, `token:${row.tokenHash}`);
+    return tokenView(row);
+  }
+
+  /** The dashboard's revocation: a token of another company is simply not found. */
+  function revokeOfCompany(companyId: string, tokenId: string) {
+    return revokeWith(tokenId, (tx) => revokeCompanyToken(tx, companyId, tokenId, new Date(clock.now())));
+  }
+
+  /** The operator's `quoteleads token revoke`: by id alone, whatever the company. */
+  function revokeAnyCompany(tokenId: string) {
+    return revokeWith(tokenId, (tx) => revokeTokenAnyCompany(tx, tokenId, new Date(clock.now())));
+  }
+
+  async function list(companyId: string) {
+    await requireCompany(db, companyId);
+    return (await listTokens(db, companyId)).map(tokenView);
+  }
+
+  return { issue, importByDigest, revokeOfCompany, revokeAnyCompany, list };
 }
 
-/** Revokes at once, in every process (see token-cache.ts). `revoke` finds the token by id and answers it. */
-async function revokeWith(db: Db, tokenId: string, revoke: (tx: Db) => Promise<TokenRow | undefined>) {
-  if (!isUuid(tokenId)) throw new NotFoundError(`Token not found: ${tokenId}`);
-  const row = await db.transaction(async (tx) => {
-    const revoked = await revoke(tx);
-    // Delivered at commit to every process that caches tokens (token-cache.ts).
-    if (revoked) await notifyAuthChange(tx, `token:${revoked.tokenHash}`);
-    return revoked;
-  });
-  if (!row) throw new NotFoundError(`Token not found: ${tokenId}`);
-  dropCachedTokens(db, `token:${row.tokenHash}`);
-  return tokenView(row);
-}
-
-/** The dashboard's revocation: a token of another company is simply not found. */
-export function revokeCompanyTokenById(db: Db, clock: Clock, companyId: string, tokenId: string) {
-  return revokeWith(db, tokenId, (tx) => revokeCompanyToken(tx, companyId, tokenId, new Date(clock.now())));
-}
-
-/** The operator's `quoteleads token revoke`: by id alone, whatever the company. */
-export function revokeTokenAnyCompanyById(db: Db, clock: Clock, tokenId: string) {
-  return revokeWith(db, tokenId, (tx) => revokeTokenAnyCompany(tx, tokenId, new Date(clock.now())));
-}
-
-export async function listCompanyTokens(db: Db, companyId: string) {
-  await requireCompany(db, companyId);
-  return (await listTokens(db, companyId)).map(tokenView);
-}
+export type TokensService = ReturnType<typeof createTokens>;
 
 const BEARER = /^Bearer(?:\s+(.*))?$/i;
 
