@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../src/features/events/events.js';
 import { createCompanies } from '../src/features/companies/companies.service.js';
-import { createWebhookDeliveryTask } from '../src/features/webhooks/webhook-worker.js';
 import { createWebhookSender, type WebhookSender } from '../src/features/webhooks/webhook-sender.js';
-import { loadSecretBox } from '../src/lib/secret-box.js';
 import { randomAuMobile, startServerWithFakeTwilio, type FakeTwilio } from './fake-twilio.js';
 import type { TestServer } from './helpers.js';
-import { startReceiver, type Receiver } from './webhook-receiver.js';
+import { deliverWebhooks, startReceiver, type Receiver } from './webhook-receiver.js';
 
 // Every event of A10 and B6 reaches a subscribed endpoint when its action happens, whichever feature
 // records it: leads, quotes and their public page, appointments, inbound SMS.
@@ -73,20 +71,7 @@ describe('events end to end', () => {
     expect((await fake.postInbound({ from: '+61412555010', to: twilioNumber, body: 'Thanks, see you then' })).status).toBe(200);
     expect((await owner.call('DELETE', `/v1/leads/${lead.id}`)).status).toBe(204);
 
-    const task = createWebhookDeliveryTask({
-      db: server.database.db,
-      clock: server.clock,
-      secrets: loadSecretBox(server.config, server.database.engine),
-      sender,
-      log: { warn() {}, info() {} },
-      maxInFlight: 64,
-      maxPerEndpoint: 4,
-    });
-    for (let i = 0; i < 50; i++) {
-      await task.runOnce();
-      await task.drain();
-      if (new Set(receiver.received.map((r) => r.body.event)).size === EVENT_TYPES.length) break;
-    }
+    await deliverWebhooks(server, sender, () => new Set(receiver.received.map((r) => r.body.event)).size === EVENT_TYPES.length);
 
     const byEvent = new Map<string, any[]>();
     for (const r of receiver.received) byEvent.set(r.body.event, [...(byEvent.get(r.body.event) ?? []), r.body]);

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import twilio from 'twilio';
 import { countSegments } from '../src/lib/sms-segments.js';
-import { startTestServer, type TestServer } from './helpers.js';
+import { createCompanies } from '../src/features/companies/companies.service.js';
+import { startTestServer, type Tenant, type TestServer } from './helpers.js';
 
 /**
  * A local stand-in for Twilio's Messages API (2010-04-01), as documented: a form-encoded POST to
@@ -194,4 +195,12 @@ export async function startServerWithFakeTwilio(
       await fake.close();
     },
   };
+}
+
+/** A new company on `server` with a Twilio number of its own and `credits` SMS credits. */
+export async function smsTenant(server: TestServer, credits = 10): Promise<Tenant & { number: string }> {
+  const t = await server.tenant();
+  const number = randomAuMobile();
+  await createCompanies({ db: server.database.db, clock: server.clock }).change(t.companyId, { smsCredits: credits, twilioNumber: number });
+  return { ...t, number };
 }

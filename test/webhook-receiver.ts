@@ -1,4 +1,8 @@
 import http from 'node:http';
+import { createWebhookDeliveryTask } from '../src/features/webhooks/webhook-worker.js';
+import type { WebhookSender } from '../src/features/webhooks/webhook-sender.js';
+import { loadSecretBox } from '../src/lib/secret-box.js';
+import type { TestServer } from './helpers.js';
 
 // A customer's webhook endpoint: a real HTTP server on 127.0.0.1 that keeps every request it gets,
 // raw body included, and answers as each test tells it to.
@@ -63,4 +67,25 @@ export async function startReceiver(): Promise<Receiver> {
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Runs `server`'s webhook worker in this process, a batch at a time, until `done()` (or a batch that
+ * finds nothing, without `done`): deliveries happen when the test says, not on a timer.
+ */
+export async function deliverWebhooks(server: TestServer, sender: WebhookSender, done?: () => boolean): Promise<void> {
+  const task = createWebhookDeliveryTask({
+    db: server.database.db,
+    clock: server.clock,
+    secrets: loadSecretBox(server.config, server.database.engine),
+    sender,
+    log: { warn() {}, info() {} },
+    maxInFlight: 64,
+    maxPerEndpoint: 4,
+  });
+  for (let i = 0; i < 50; i++) {
+    const handled = await task.runOnce();
+    await task.drain();
+    if (done ? done() : handled === 0) break;
+  }
 }

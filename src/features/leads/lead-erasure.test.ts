@@ -2,13 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../db/client.js';
 import { createCompanies } from '../companies/companies.service.js';
-import { createWebhookDeliveryTask } from '../webhooks/webhook-worker.js';
 import { createWebhookSender, type WebhookSender } from '../webhooks/webhook-sender.js';
-import { loadSecretBox } from '../../lib/secret-box.js';
 import { createRetentionTask } from '../../worker/retention.js';
 import { randomAuMobile, startServerWithFakeTwilio, type FakeTwilio } from '../../../test/fake-twilio.js';
 import type { TestServer } from '../../../test/helpers.js';
-import { startReceiver, type Receiver } from '../../../test/webhook-receiver.js';
+import { deliverWebhooks, startReceiver, type Receiver } from '../../../test/webhook-receiver.js';
 
 // DELETE /v1/leads/:id erases everything about the person, in every table that holds it. Each table
 // of the schema is named here with how it is covered; a table added without a line here fails the
@@ -74,22 +72,7 @@ async function mentions(table: string, needles: string[]): Promise<number> {
   return row.n;
 }
 
-async function deliverAll() {
-  const task = createWebhookDeliveryTask({
-    db: server.database.db,
-    clock: server.clock,
-    secrets: loadSecretBox(server.config, server.database.engine),
-    sender,
-    log: { warn() {}, info() {} },
-    maxInFlight: 64,
-    maxPerEndpoint: 4,
-  });
-  for (let i = 0; i < 20; i++) {
-    const n = await task.runOnce();
-    await task.drain();
-    if (n === 0) break;
-  }
-}
+const deliverAll = () => deliverWebhooks(server, sender);
 
 describe('erasing a lead', () => {
   it('every table of the schema says how erasing a lead covers it', async () => {

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { companies, smsMessages, smsOptOuts } from '../../db/schema/index.js';
-import { createCompanies } from '../companies/companies.service.js';
-import type { Tenant, TestServer } from '../../../test/helpers.js';
-import { randomAuMobile, type FakeTwilio, startServerWithFakeTwilio } from '../../../test/fake-twilio.js';
+import type { TestServer } from '../../../test/helpers.js';
+import { randomAuMobile, smsTenant as smsTenantOn, type FakeTwilio, startServerWithFakeTwilio } from '../../../test/fake-twilio.js';
 
 // Opt-out belongs to the number within the company (Australia's Spam Act), and a company can pause
 // every outbound text at once.
@@ -14,13 +13,7 @@ let close: () => Promise<void>;
 beforeAll(async () => ({ fake, server, close } = await startServerWithFakeTwilio()));
 afterAll(() => close?.());
 
-type SmsTenant = Tenant & { number: string };
-async function smsTenant(credits = 10): Promise<SmsTenant> {
-  const t = await server.tenant();
-  const number = randomAuMobile();
-  await createCompanies({ db: server.database.db, clock: server.clock }).change(t.companyId, { smsCredits: credits, twilioNumber: number });
-  return { ...t, number };
-}
+const smsTenant = () => smsTenantOn(server);
 const creditsOf = async (companyId: string) =>
   (await server.database.db.select({ c: companies.smsCredits }).from(companies).where(eq(companies.id, companyId)))[0].c;
 

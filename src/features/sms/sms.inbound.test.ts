@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq, sql } from 'drizzle-orm';
 import { leads, smsMessages } from '../../db/schema/index.js';
-import { createCompanies } from '../companies/companies.service.js';
 import { onPostgres, type Tenant, type TestServer } from '../../../test/helpers.js';
-import { PUBLIC_URL, randomAuMobile, type FakeTwilio, startServerWithFakeTwilio } from '../../../test/fake-twilio.js';
+import { PUBLIC_URL, randomAuMobile, smsTenant as smsTenantOn, type FakeTwilio, startServerWithFakeTwilio } from '../../../test/fake-twilio.js';
 import { recordProviderAnswer } from './sms.repo.js';
 
 let fake: FakeTwilio;
@@ -13,12 +12,7 @@ beforeAll(async () => ({ fake, server, close } = await startServerWithFakeTwilio
 afterAll(() => close?.());
 
 type SmsTenant = Tenant & { number: string };
-async function smsTenant(credits = 10): Promise<SmsTenant> {
-  const t = await server.tenant();
-  const number = randomAuMobile();
-  await createCompanies({ db: server.database.db, clock: server.clock }).change(t.companyId, { smsCredits: credits, twilioNumber: number });
-  return { ...t, number };
-}
+const smsTenant = (credits = 10): Promise<SmsTenant> => smsTenantOn(server, credits);
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 
