@@ -1,3 +1,4 @@
+import type { ImportTokenInput } from '../features/tokens/tokens.service.js';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../lib/errors.js';
 
@@ -15,15 +16,7 @@ export type Command =
   | { kind: 'webhook create'; companyId: string; url: string; events?: string[] }
   | { kind: 'webhook list'; companyId: string }
   | { kind: 'webhook delete'; id: string }
-  | {
-      kind: 'token import';
-      companyId: string;
-      sha256: string;
-      prefix: string;
-      name?: string;
-      scopes?: string[];
-      expiresAt?: string;
-    };
+  | ({ kind: 'token import' } & ImportTokenInput);
 
 type CompanyOptions = {
   country?: string;

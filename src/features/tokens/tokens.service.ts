@@ -63,6 +63,16 @@ async function requireCompany(db: Db, companyId: string) {
   }
 }
 
+/** A token of the original service, brought over by its digest (`quoteleads token import`). */
+export type ImportTokenInput = {
+  companyId: string;
+  sha256: string;
+  prefix: string;
+  name?: string;
+  scopes?: string[];
+  expiresAt?: string;
+};
+
 /** API keys: issued, imported and revoked by the operator's command line and the dashboard (B7). */
 export function createTokens(deps: { db: Db; clock: Clock }) {
   const { db, clock } = deps;
@@ -85,14 +95,7 @@ export function createTokens(deps: { db: Db; clock: Clock }) {
   }
 
   /** Brings over a token of the original service by its digest, so the integration keeps its key. */
-  async function importByDigest(input: {
-    companyId: string;
-    sha256: string;
-    prefix: string;
-    name?: string;
-    scopes?: string[];
-    expiresAt?: string;
-  }) {
+  async function importByDigest(input: ImportTokenInput) {
     if (!/^[0-9a-fA-F]{64}$/.test(input.sha256)) throw new ValidationError("'sha256' must be 64 hexadecimal characters");
     if (!/^qlhq_[0-9a-f]{7}$/.test(input.prefix)) {
       throw new ValidationError("'prefix' must be the token's first 12 characters, e.g. qlhq_1a2b3c4");
