@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { and, eq, isNull, lt } from 'drizzle-orm';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AnswerKeeper } from '../db/answer-keeper.js';
 import type { Db } from '../db/client.js';
 import { idempotencyKeys } from '../db/schema/index.js';
 import { canonicalJson } from '../lib/canonical-json.js';
@@ -20,12 +21,21 @@ const MAX_KEY_LENGTH = 255;
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The key this request holds, and the lock time it holds it by. */
-    idempotencyKey: { key: string; lockedAt: Date } | null;
+    /**
+     * The key this request holds, the lock time it holds it by, and the status of the answer its
+     * change kept in its own transaction (null until then).
+     */
+    idempotencyKey: HeldKey | null;
   }
 }
 
 type KeyRow = typeof idempotencyKeys.$inferSelect;
+type HeldKey = { key: string; lockedAt: Date; kept: number | null; secrets: SecretBox };
+
+// The key's row while this request still holds it: a request slower than ABANDONED_MS may have lost
+// it to a retry.
+const heldRow = (companyId: string, held: HeldKey) =>
+  and(eq(idempotencyKeys.companyId, companyId), eq(idempotencyKeys.key, held.key), eq(idempotencyKeys.lockedAt, held.lockedAt));
 
 function requestHash(request: FastifyRequest): string {
   const path = request.url.split('?')[0];
@@ -90,6 +100,40 @@ function leadOfAnswer(request: FastifyRequest, payload: unknown): string | null 
   }
 }
 
+/**
+ * The keeper a write route hands its service (see AnswerKeeper): the answer `status` with the body
+ * `answer(result)`, serialized as the route will send it, is stored in the change's transaction. If
+ * the key was lost meanwhile (this request outlived ABANDONED_MS and a retry took over), the change
+ * is rolled back with a 409 rather than done twice. Undefined without an Idempotency-Key.
+ */
+export function answerKeeper<T>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  answer: (result: T) => unknown,
+): AnswerKeeper<T> | undefined {
+  const held = request.idempotencyKey;
+  if (held === null) return undefined;
+  const { companyId } = request.principal;
+  return {
+    async keep(tx, result) {
+      reply.code(status);
+      const payload = reply.serialize(answer(result)) as string;
+      const kept = await tx
+        .update(idempotencyKeys)
+        .set({ statusCode: status, leadId: leadOfAnswer(request, payload), responseBody: held.secrets.seal(payload, sealContext(companyId, held.key)) })
+        .where(and(heldRow(companyId, held), isNull(idempotencyKeys.statusCode)))
+        .returning({ key: idempotencyKeys.key });
+      if (kept.length === 0) throw new ConflictError('A request with this Idempotency-Key is still in progress', { 'Retry-After': '1' });
+      held.kept = status;
+    },
+    async release(tx) {
+      await tx.update(idempotencyKeys).set({ statusCode: null, leadId: null, responseBody: null }).where(heldRow(companyId, held));
+      held.kept = null;
+    },
+  };
+}
+
 export function registerIdempotency(app: FastifyInstance, deps: { db: Db; now: () => number; secrets: SecretBox }) {
   const { db } = deps;
   app.decorateRequest('idempotencyKey', null);
@@ -133,7 +177,7 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db; now: (
       }
       await sleep(50);
     }
-    request.idempotencyKey = { key, lockedAt: now };
+    request.idempotencyKey = { key, lockedAt: now, kept: null, secrets: deps.secrets };
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
@@ -141,15 +185,14 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db; now: (
     if (held === null) return payload;
     request.idempotencyKey = null;
     const status = reply.statusCode;
-    // Only while still ours: a request slower than ABANDONED_MS may have lost the key to a retry.
-    const where = and(
-      eq(idempotencyKeys.companyId, request.principal.companyId),
-      eq(idempotencyKeys.key, held.key),
-      eq(idempotencyKeys.lockedAt, held.lockedAt),
-    );
+    // Kept with the change: already stored, in the change's own commit.
+    if (held.kept === status) return payload;
+    // Never over an answer a change kept (its transaction committed and then something failed).
+    const where = and(heldRow(request.principal.companyId, held), isNull(idempotencyKeys.statusCode));
     // A 5xx (a refunded provider failure, say) is not kept, so a retry really retries; nor are 409/429.
+    // Answers of requests that changed nothing (errors, and POSTs that write no row) are stored here.
     if (status >= 500 || status === 409 || status === 429) {
-      await db.delete(idempotencyKeys).where(and(where, isNull(idempotencyKeys.statusCode)));
+      await db.delete(idempotencyKeys).where(where);
     } else {
       await db
         .update(idempotencyKeys)

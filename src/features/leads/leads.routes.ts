@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { ListCache } from '../../http/list-cache.js';
+import { answerKeeper } from '../../http/idempotency.js';
 import { errorResponses } from '../../http/openapi.js';
 import { answerPage, paginated, windowOf } from '../../http/pagination.js';
 import { z } from 'zod';
@@ -41,7 +42,7 @@ export function leadsRoutes(deps: { leads: LeadsService; lists: ListCache }): Fa
         },
       },
       async (request, reply) => {
-        const data = await leads.create(request.principal, request.body);
+        const data = await leads.create(request.principal, request.body, answerKeeper(request, reply, 201, (lead) => ({ data: lead })));
         return reply.code(201).send({ data });
       },
     );

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { AnswerKeeper } from '../../db/answer-keeper.js';
 import type { Db } from '../../db/client.js';
 import { actorOf, type Actor, type Principal, type Tenant } from '../../auth/principal.js';
 import type { Clock } from '../../lib/clock.js';
@@ -175,9 +176,17 @@ export function createLeads(deps: { db: Db; clock: Clock }) {
     return leadView(row);
   }
 
-  /** POST /v1/leads: one statement, no transaction round trips (see insertLeadWith). */
-  function create(principal: Principal, input: CreateLeadInput): Promise<Lead> {
-    return createLead(db, principal, input, actorOf(principal));
+  /**
+   * POST /v1/leads: one statement, no transaction round trips (see insertLeadWith); with an
+   * Idempotency-Key, a transaction that keeps the answer with the lead.
+   */
+  function create(principal: Principal, input: CreateLeadInput, keeper?: AnswerKeeper<Lead>): Promise<Lead> {
+    if (!keeper) return createLead(db, principal, input, actorOf(principal));
+    return db.transaction(async (tx) => {
+      const lead = await createLead(tx, principal, input, actorOf(principal));
+      await keeper.keep(tx, lead);
+      return lead;
+    });
   }
 
   async function update(principal: Principal, leadId: string, input: UpdateLeadInput): Promise<Lead> {
