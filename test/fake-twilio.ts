@@ -30,6 +30,11 @@ export type FakeTwilio = {
   unsubscribed: Set<string>;
   /** Answer the next `n` sends with a 500 (an outage). */
   failNext(n: number): void;
+  /**
+   * From now on, accept each message (it is in `sent`: Twilio has it) but hold the answer until
+   * `release()`: a sender that dies meanwhile never learns that its text went.
+   */
+  holdAnswers(): { release(): void };
   /** Where our server really listens; Twilio signs with the public URL it was given. */
   deliverTo(serverUrl: string, publicUrl: string): void;
   postStatus(message: SentMessage, status: string, extra?: Record<string, string>): Promise<Response>;
@@ -44,6 +49,7 @@ export async function startFakeTwilio(o: { accountSid?: string; authToken?: stri
   const accountSid = o.accountSid ?? newSid('AC');
   const authToken = o.authToken ?? randomBytes(16).toString('hex');
   let failures = 0;
+  let held: Promise<void> | null = null;
   let target: { serverUrl: string; publicUrl: string } | null = null;
 
   const fake: FakeTwilio = {
@@ -56,6 +62,16 @@ export async function startFakeTwilio(o: { accountSid?: string; authToken?: stri
     unsubscribed: new Set(),
     failNext: (n) => {
       failures = n;
+    },
+    holdAnswers: () => {
+      let release = () => {};
+      held = new Promise<void>((r) => (release = r));
+      return {
+        release: () => {
+          held = null;
+          release();
+        },
+      };
     },
     deliverTo: (serverUrl, publicUrl) => {
       target = { serverUrl, publicUrl };
@@ -135,7 +151,7 @@ export async function startFakeTwilio(o: { accountSid?: string; authToken?: stri
       if (fake.unsubscribed.has(to)) return error(400, 21610, 'Attempt to send to unsubscribed recipient');
       const message: SentMessage = { sid: newSid('SM'), from, to, body, statusCallback: form.get('StatusCallback'), numSegments: countSegments(body).segments };
       fake.sent.push(message);
-      answer(201, {
+      void (held ?? Promise.resolve()).then(() => answer(201, {
         sid: message.sid,
         account_sid: accountSid,
         from,
@@ -151,7 +167,7 @@ export async function startFakeTwilio(o: { accountSid?: string; authToken?: stri
         error_message: null,
         date_created: new Date().toUTCString(),
         uri: `${path.replace('.json', '')}/${message.sid}.json`,
-      });
+      }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -11,3 +11,13 @@ export type AnswerKeeper<T> = {
   /** In the transaction that undoes the change (a text the provider refused): the key is free again. */
   release(tx: Db): Promise<void>;
 };
+
+/** Runs `write` in one transaction with the keeper's answer when there is a keeper; on `db` when not. */
+export async function writeKept<T>(db: Db, keeper: AnswerKeeper<T> | undefined, write: (tx: Db) => Promise<T>): Promise<T> {
+  if (!keeper) return write(db);
+  return db.transaction(async (tx) => {
+    const result = await write(tx);
+    await keeper.keep(tx, result);
+    return result;
+  });
+}

@@ -10,6 +10,7 @@ import { createTokens } from '../features/tokens/tokens.service.js';
 import { openDatabase, rowsOf, type Database } from '../db/client.js';
 import { systemClock } from '../lib/clock.js';
 import { ALL_SCOPES } from '../auth/scopes.js';
+import { randomAuMobile, startFakeTwilio, twilioEnv } from '../../test/fake-twilio.js';
 
 // B2 across a crash: real `quoteleads serve` processes on PostgreSQL, killed with SIGKILL while keyed
 // POST /v1/leads are held at one step of their work (a lock the test takes stops them there), then
@@ -38,7 +39,7 @@ async function until(check: () => boolean | Promise<boolean>, ms: number, what: 
   }
 }
 
-async function startServer(): Promise<{ child: ChildProcess; base: string }> {
+async function startServer(extraEnv: Record<string, string> = {}): Promise<{ child: ChildProcess; base: string }> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -50,6 +51,7 @@ async function startServer(): Promise<{ child: ChildProcess; base: string }> {
     LOG_LEVEL: 'error',
     RATE_LIMIT_PER_MINUTE: '100000',
     DATABASE_POOL_SIZE: '30',
+    ...extraEnv,
   };
   const child = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   children.push(child);
@@ -187,4 +189,47 @@ describe.runIf(onPostgres)('Idempotency-Key across a SIGKILL (PostgreSQL)', () =
       await kill(second.child);
     }, 120_000);
   }
+  it('a crash while the provider has the texts but has not answered: the retry replays, nothing is sent twice', async () => {
+    const fake = await startFakeTwilio();
+    const env = twilioEnv(fake);
+    const companies = createCompanies({ db: database.db, clock: systemClock });
+    const company = await companies.create({ name: 'Crash Solar', country: 'AU' });
+    await companies.change(company.id, { smsCredits: 100, twilioNumber: randomAuMobile() });
+    const { token } = await createTokens({ db: database.db, clock: systemClock }).issue({ companyId: company.id, scopes: ALL_SCOPES, name: 'crash' });
+    const n = 6;
+    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const first = await startServer(env);
+    const leadIds: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const r = await fetch(`${first.base}/v1/leads`, { method: 'POST', headers: auth, body: JSON.stringify({ name: `Texted ${i}`, phone: `0413 000 ${100 + i}` }) });
+      leadIds.push(((await r.json()) as { data: { id: string } }).data.id);
+    }
+    const keys = leadIds.map((_, i) => `sms-crash-${i}-${Math.random().toString(36).slice(2)}`);
+    const text = (base: string, i: number) =>
+      fetch(`${base}/v1/sms`, {
+        method: 'POST',
+        headers: { ...auth, 'idempotency-key': keys[i] },
+        body: JSON.stringify({ lead_id: leadIds[i], message: `Hi, your roof inspection is booked (${i})` }),
+      });
+    const hold = fake.holdAnswers();
+    const inFlight = keys.map((_, i) => text(first.base, i).catch(() => null));
+    await until(() => fake.sent.length >= n, 20_000, 'every text to reach the provider');
+    await kill(first.child);
+    await Promise.all(inFlight);
+    hold.release();
+    await database.db.execute(sql`update idempotency_keys set locked_at = locked_at - interval '61 seconds' where company_id = ${company.id}`);
+
+    const second = await startServer(env);
+    const answers = await Promise.all(keys.map((_, i) => text(second.base, i).then(async (r) => ({ status: r.status, body: await r.json() }))));
+    const messages = rowsOf<{ id: string; lead_id: string }>(
+      await database.db.execute(sql`select id, lead_id from sms_messages where company_id = ${company.id} and direction = 'outbound'`),
+    );
+    for (let i = 0; i < n; i++) {
+      expect(answers[i].status, `key ${i}`).toBe(200);
+      expect(messages.filter((m) => m.lead_id === leadIds[i]).map((m) => m.id), `texts to lead ${i}`).toEqual([answers[i].body.message_id]);
+    }
+    expect(fake.sent).toHaveLength(n);
+    await kill(second.child);
+    await fake.close();
+  }, 120_000);
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { and, eq, isNull, lt } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AnswerKeeper } from '../db/answer-keeper.js';
 import type { Db } from '../db/client.js';
@@ -12,7 +12,8 @@ import { isUuid } from '../lib/ids.js';
 
 // B2. The first answer to a POST with an Idempotency-Key is kept for a day per company and key; a
 // retry gets it back without the work being done again.
-const RETENTION_MS = 24 * 60 * 60 * 1000;
+// The worker's retention task drops the older ones (src/worker/retention.ts).
+export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
 // A first request that never finished (its process died) stops blocking the key after this long.
 const ABANDONED_MS = 60_000;
 // How long a concurrent duplicate waits for the first request before it is told 409.
@@ -156,7 +157,7 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db; now: (
       if (await claimKey(db, companyId, key, hash, now)) break;
       const row = await findKey(db, companyId, key);
       if (!row) continue; // removed between the two statements: claim again
-      if (row.createdAt.getTime() <= now.getTime() - RETENTION_MS) {
+      if (row.createdAt.getTime() <= now.getTime() - IDEMPOTENCY_RETENTION_MS) {
         if (await takeOver(db, row, hash, now, true)) break;
         continue;
       }
@@ -205,15 +206,5 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db; now: (
     }
     return payload;
   });
-
-  // Expired records are dropped now and then; lookups already ignore them.
-  const sweep = setInterval(() => {
-    const cutoff = new Date(deps.now() - RETENTION_MS);
-    db.delete(idempotencyKeys)
-      .where(lt(idempotencyKeys.createdAt, cutoff))
-      .catch((err) => app.log.warn({ err }, 'idempotency sweep failed'));
-  }, 10 * 60_000);
-  sweep.unref();
-  app.addHook('onClose', async () => clearInterval(sweep));
 }
 

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { jobs, outboxEvents, sessions, users, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../db/schema/index.js';
+import { idempotencyKeys, jobs, outboxEvents, sessions, users, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../db/schema/index.js';
 import { createCompanies } from '../features/companies/companies.service.js';
 import { manualClock } from '../../test/clock.js';
 import { openTestDatabase } from '../../test/helpers.js';
+import { IDEMPOTENCY_RETENTION_MS } from '../http/idempotency.js';
 import { createRetentionTask, DELIVERY_LOG_RETENTION_MS, JOB_HISTORY_RETENTION_MS, OUTBOX_RETENTION_MS } from './retention.js';
 
 let database: Database;
@@ -136,5 +137,26 @@ describe('retention', () => {
     while ((await task.runOnce()) > 0);
     const left = await db.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, user.id));
     expect(left.map((r) => r.id)).toEqual([rows[0].id]);
+  });
+  it('drops Idempotency-Key answers after their day (B2), and keeps younger ones', async () => {
+    const db = database.db;
+    const clock = manualClock(Date.now());
+    const now = clock.now();
+    const company = await createCompanies({ db, clock }).create({ name: 'Keyed Roofing' });
+    const key = (name: string, msAgo: number) => ({
+      companyId: company.id,
+      key: name,
+      requestHash: 'h',
+      lockedAt: new Date(now - msAgo),
+      createdAt: new Date(now - msAgo),
+      statusCode: 201,
+      responseBody: '',
+    });
+    await db.insert(idempotencyKeys).values([key('old', IDEMPOTENCY_RETENTION_MS + 60_000), key('young', IDEMPOTENCY_RETENTION_MS - 60_000)]);
+    const task = createRetentionTask({ db, clock });
+    expect(await task.runOnce()).toBeGreaterThanOrEqual(1);
+    while ((await task.runOnce()) > 0);
+    const left = await db.select({ key: idempotencyKeys.key }).from(idempotencyKeys).where(eq(idempotencyKeys.companyId, company.id));
+    expect(left.map((r) => r.key)).toEqual(['young']);
   });
 });

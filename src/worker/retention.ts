@@ -3,6 +3,7 @@ import { rowsOf, type Db } from '../db/client.js';
 import type { Clock } from '../lib/clock.js';
 import type { WorkerTask } from '../jobs/task-loop.js';
 import { finishLeadErasures } from '../features/leads/lead-erasure.repo.js';
+import { IDEMPOTENCY_RETENTION_MS } from '../http/idempotency.js';
 
 const DAY_MS = 86_400_000;
 /** Delivered outbox rows are only the record that fan-out happened: a week covers any investigation. */
@@ -14,7 +15,8 @@ export const JOB_HISTORY_RETENTION_MS = 30 * DAY_MS;
 const BATCH = 1000;
 
 /**
- * Drops what has served its purpose, so the outbox, the delivery log and the finished jobs do not
+ * Drops what has served its purpose, so the outbox, the delivery log, sessions, finished jobs and
+ * Idempotency-Key answers do not
  * grow without end: a batch at a time (short transactions, SKIP LOCKED so that several workers do not
  * queue on the same rows), again at once while there is more, then once an hour. Across companies by
  * design.
@@ -53,9 +55,16 @@ export function createRetentionTask(deps: { db: Db; clock: Clock }): WorkerTask 
           where status <> 'pending' and finished_at < ${new Date(now - JOB_HISTORY_RETENTION_MS)}
           limit ${BATCH} for update skip locked)
         returning id`);
+      // Idempotency-Key answers past B2's day (lookups already ignore them).
+      const keys = await db.execute(sql`
+        delete from idempotency_keys where (company_id, key) in (
+          select company_id, key from idempotency_keys
+          where created_at < ${new Date(now - IDEMPOTENCY_RETENTION_MS)}
+          limit ${BATCH} for update skip locked)
+        returning key`);
       // Copies of erased leads in events that were still on their way when the lead was erased.
       const erasures = await finishLeadErasures(db, BATCH);
-      return deleted(outbox) + deleted(deliveries) + deleted(sessions) + deleted(finishedJobs) + erasures;
+      return deleted(outbox) + deleted(deliveries) + deleted(sessions) + deleted(finishedJobs) + deleted(keys) + erasures;
     },
   };
 }

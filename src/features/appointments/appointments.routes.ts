@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { answerKeeper } from '../../http/idempotency.js';
 import { errorResponses } from '../../http/openapi.js';
 import { answerPage, paginated, windowOf } from '../../http/pagination.js';
 import type { ListCache } from '../../http/list-cache.js';
@@ -47,7 +48,10 @@ export function appointmentsRoutes(deps: { appointments: AppointmentsService; li
           response: { 201: appointmentAnswer, ...errorResponses },
         },
       },
-      async (request, reply) => reply.code(201).send({ data: await appointments.create(request.principal, request.body) }),
+      async (request, reply) => {
+        const keeper = answerKeeper(request, reply, 201, (appointment) => ({ data: appointment }));
+        return reply.code(201).send({ data: await appointments.create(request.principal, request.body, keeper) });
+      },
     );
 
     app.get(

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { AnswerKeeper } from '../../db/answer-keeper.js';
 import type { Db } from '../../db/client.js';
 import { INSTANT_RANGE_MESSAGE, isStorableInstant } from '../../http/schema-fields.js';
 import type { Clock } from '../../lib/clock.js';
@@ -74,7 +75,7 @@ export function createAppointments(deps: { db: Db; clock: Clock }) {
     return appointmentView(row);
   }
 
-  async function create(tenant: Principal, input: CreateAppointmentInput): Promise<Appointment> {
+  async function create(tenant: Principal, input: CreateAppointmentInput, keeper?: AnswerKeeper<Appointment>): Promise<Appointment> {
     const start = new Date(input.start_time);
     const end = input.end_time ? new Date(input.end_time) : new Date(start.getTime() + DEFAULT_LENGTH_MS);
     checkOrder(start, end);
@@ -101,6 +102,7 @@ export function createAppointments(deps: { db: Db; clock: Clock }) {
       const booked = appointmentView((await findAppointment(tx, tenant.companyId, id))!);
       // Older receivers read the lead's name at the top level.
       await recordEvent(tx, tenant.companyId, 'appointment.booked', { ...booked, lead_name: lead.name }, actorOf(tenant));
+      await keeper?.keep(tx, booked);
       return booked;
     });
     // The lead may be erased between the check and the insert.

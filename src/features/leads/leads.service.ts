@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AnswerKeeper } from '../../db/answer-keeper.js';
+import { writeKept, type AnswerKeeper } from '../../db/answer-keeper.js';
 import type { Db } from '../../db/client.js';
 import { actorOf, type Actor, type Principal, type Tenant } from '../../auth/principal.js';
 import type { Clock } from '../../lib/clock.js';
@@ -181,12 +181,7 @@ export function createLeads(deps: { db: Db; clock: Clock }) {
    * Idempotency-Key, a transaction that keeps the answer with the lead.
    */
   function create(principal: Principal, input: CreateLeadInput, keeper?: AnswerKeeper<Lead>): Promise<Lead> {
-    if (!keeper) return createLead(db, principal, input, actorOf(principal));
-    return db.transaction(async (tx) => {
-      const lead = await createLead(tx, principal, input, actorOf(principal));
-      await keeper.keep(tx, lead);
-      return lead;
-    });
+    return writeKept(db, keeper, (tx) => createLead(tx, principal, input, actorOf(principal)));
   }
 
   async function update(principal: Principal, leadId: string, input: UpdateLeadInput): Promise<Lead> {

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { answerKeeper } from '../../http/idempotency.js';
 import { errorResponses } from '../../http/openapi.js';
 import { answerPage, paginated, windowOf } from '../../http/pagination.js';
 import { createQuoteBody, listQuotesQuery, quote, quoteAnswer, quoteIdParams, sendQuoteBody, updateQuoteBody } from './quotes.schemas.js';
@@ -42,7 +43,10 @@ export function quotesRoutes(deps: { quotes: QuotesService; lists: ListCache }):
           response: { 201: quoteAnswer, ...errorResponses },
         },
       },
-      async (request, reply) => reply.code(201).send({ data: await quotes.create(request.principal, request.body) }),
+      async (request, reply) => {
+        const keeper = answerKeeper(request, reply, 201, (quote) => ({ data: quote }));
+        return reply.code(201).send({ data: await quotes.create(request.principal, request.body, keeper) });
+      },
     );
 
     app.get(
@@ -84,7 +88,10 @@ export function quotesRoutes(deps: { quotes: QuotesService; lists: ListCache }):
           response: { 200: quoteAnswer, ...errorResponses },
         },
       },
-      async (request) => ({ data: await quotes.send(request.principal, request.params.id, { sms: request.body?.sms }) }),
+      async (request, reply) => {
+        const keeper = answerKeeper(request, reply, 200, (quote) => ({ data: quote }));
+        return { data: await quotes.send(request.principal, request.params.id, { sms: request.body?.sms, keeper }) };
+      },
     );
   };
 }

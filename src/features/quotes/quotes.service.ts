@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import type { AnswerKeeper } from '../../db/answer-keeper.js';
 import type { Db } from '../../db/client.js';
 import { quotes, type PipelineStage } from '../../db/schema/index.js';
 import type { Clock } from '../../lib/clock.js';
@@ -30,7 +31,8 @@ type Tenant = Pick<Principal, 'companyId'>;
 
 /**
  * Texts a quote's public link to its lead, with SMS's own rules (credits, opt-out, provider errors,
- * thrown as AppErrors): app.ts wires it to the SMS feature's `sendSms`.
+ * thrown as AppErrors): app.ts wires it to the SMS feature's `send`. At most once per quote: it
+ * resolves without texting again when the link went earlier (a send retried after a crash).
  */
 export type TextQuoteLink = (args: { companyId: string; leadId: string; quoteId: string; message: string; sender: Actor }) => Promise<unknown>;
 
@@ -131,7 +133,7 @@ export function createQuotes(deps: QuotesDeps) {
     return quoteView(row);
   }
 
-  async function create(tenant: Tenant, input: CreateQuoteInput): Promise<Quote> {
+  async function create(tenant: Tenant, input: CreateQuoteInput, keeper?: AnswerKeeper<Quote>): Promise<Quote> {
     const lead = isUuid(input.lead_id) ? await findLead(db, tenant.companyId, input.lead_id) : undefined;
     if (!lead) throw new NotFoundError('Lead not found');
     const company = await companyOf(tenant.companyId);
@@ -146,7 +148,7 @@ export function createQuotes(deps: QuotesDeps) {
       taxMode,
     );
     const at = now();
-    await db
+    return db
       .transaction(async (tx) => {
         const number = await takeQuoteNumber(tx, tenant.companyId);
         await insertQuote(
@@ -170,12 +172,14 @@ export function createQuotes(deps: QuotesDeps) {
           },
           lines,
         );
+        const quote = quoteView(await reload(tx, tenant.companyId, id), at);
+        await keeper?.keep(tx, quote);
+        return quote;
       })
       .catch((err) => {
         // The lead was erased between the check and the insert.
         throw foreignKeyViolation(err) ? new NotFoundError('Lead not found') : err;
       });
-    return get(tenant, id);
   }
 
   async function update(tenant: Tenant, quoteId: string, input: UpdateQuoteInput): Promise<Quote> {
@@ -213,7 +217,7 @@ export function createQuotes(deps: QuotesDeps) {
    * so both happen or neither: the send holds the draft by a claim (not a transaction: no network
    * inside one) while the text is on its way, and a failed text releases it, leaving the draft as it was.
    */
-  async function send(tenant: Principal, quoteId: string, o: { sms?: boolean }): Promise<Quote> {
+  async function send(tenant: Principal, quoteId: string, o: { sms?: boolean; keeper?: AnswerKeeper<Quote> }): Promise<Quote> {
     const actor = actorOf(tenant);
     if (o.sms && !tenant.scopes.includes('sms:send')) throw new ForbiddenError('Insufficient scope: sms:send required');
     const quote = isUuid(quoteId) ? await findQuote(db, tenant.companyId, quoteId) : undefined;
@@ -271,6 +275,7 @@ export function createQuotes(deps: QuotesDeps) {
       if (lead && BEFORE_QUOTED.has(lead.pipelineStage)) {
         await deps.leads.applyLeadChange(tx, tenant.companyId, lead, { pipelineStage: 'quoted' }, actor);
       }
+      await o.keeper?.keep(tx, sent);
       return sent;
     });
   }

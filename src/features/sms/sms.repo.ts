@@ -88,7 +88,8 @@ export async function recordProviderAnswer(
 export async function markMessageFailed(db: Db, companyId: string, messageId: string, errorCode: string, at: Date) {
   await db
     .update(smsMessages)
-    .set({ status: 'failed', errorCode, updatedAt: at })
+    // A refused text did not go: its origin key must not stop a later try.
+    .set({ status: 'failed', errorCode, originKey: null, updatedAt: at })
     .where(and(eq(smsMessages.id, messageId), eq(smsMessages.companyId, companyId)));
 }
 

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { answerKeeper } from '../../http/idempotency.js';
 import { errorBody, errorResponses } from '../../http/openapi.js';
 import { answerPage, paginated, windowOf } from '../../http/pagination.js';
 import { sendSmsAnswer, sendSmsBody, smsMessage, threadParams, threadQuery } from './sms.schemas.js';
@@ -30,7 +31,7 @@ export function smsRoutes(deps: { sms: SmsService }): FastifyPluginAsyncZod {
           },
         },
       },
-      (request) => sms.sendFromApi(request.principal, request.body),
+      (request, reply) => sms.sendFromApi(request.principal, request.body, answerKeeper(request, reply, 200, (answer) => answer)),
     );
 
     app.get(

@@ -1,3 +1,4 @@
+import type { AnswerKeeper } from '../../db/answer-keeper.js';
 import type { Db } from '../../db/client.js';
 import { actorOf, type Actor, type Principal, type Tenant } from '../../auth/principal.js';
 import type { Clock } from '../../lib/clock.js';
@@ -36,6 +37,8 @@ export type SmsDeps = {
 };
 
 export type SmsSent = { message_id: string; segments: number; credits_remaining: number };
+/** POST /v1/sms's answer (A7). */
+export type SmsAnswer = SmsSent & { success: true; message: 'SMS sent' };
 
 /** A7's 500s: the platform cannot send at all, or the provider refused this message (credits refunded). */
 export class SmsNotConfiguredError extends AppError {
@@ -123,11 +126,14 @@ export function createSms(deps: SmsDeps) {
    * and the provider. The message is in the thread (`queued`) and the credits are spent, in one
    * transaction, before the provider is called outside any transaction; a refusal marks it `failed`
    * with the provider's code and gives the credits back; an acceptance records sms.sent. A text with
-   * an `originKey` is sent at most once, however often it is asked for.
+   * an `originKey` is sent at most once, however often it is asked for (a refused one frees its key).
+   * A `keeper` keeps the answer with the message and its credits: a crash after that commit never
+   * sends the text again (at most once: one the provider never got stays `queued`).
    */
   async function send(
     tenant: Pick<Tenant, 'companyId'>,
     input: { leadId: string; body: string; sender: Actor; kind?: 'message' | 'instant_reply'; originKey?: string },
+    keeper?: AnswerKeeper<SmsSent>,
   ): Promise<SmsSent> {
     const { companyId } = tenant;
     const { leadId, body } = input;
@@ -166,6 +172,7 @@ export function createSms(deps: SmsDeps) {
       if (!written) {
         throw new AlreadySentError(input.kind === 'instant_reply' ? 'This lead already has its instant reply' : 'This message was already sent');
       }
+      await keeper?.keep(tx, { message_id: written.message.id, segments, credits_remaining: written.credits ?? 0 });
       return written;
     });
     let answer: Awaited<ReturnType<SmsProvider['send']>>;
@@ -184,6 +191,7 @@ export function createSms(deps: SmsDeps) {
       await db.transaction(async (tx) => {
         await markMessageFailed(tx, companyId, message.id, providerCode, now());
         await refundSmsCredits(tx, companyId, segments);
+        await keeper?.release(tx);
       });
       throw new SmsSendFailedError(providerCode);
     }
@@ -199,14 +207,19 @@ export function createSms(deps: SmsDeps) {
   }
 
   /** POST /v1/sms: A7's first check (both fields present) belongs to the route's body, so it is here. */
-  async function sendFromApi(principal: Principal, input: SendSmsInput | null | undefined) {
+  async function sendFromApi(principal: Principal, input: SendSmsInput | null | undefined, keeper?: AnswerKeeper<SmsAnswer>) {
     const leadId = input?.lead_id?.trim();
     const message = input?.message;
     if (!leadId || !message || message.trim() === '') {
       throw new ValidationError("'lead_id' and 'message' are required");
     }
-    const sent = await send(principal, { leadId, body: message, sender: actorOf(principal) });
-    return { success: true as const, message: 'SMS sent' as const, ...sent };
+    const answer = (sent: SmsSent): SmsAnswer => ({ success: true, message: 'SMS sent', ...sent });
+    const sent = await send(
+      principal,
+      { leadId, body: message, sender: actorOf(principal) },
+      keeper && { keep: (tx, s) => keeper.keep(tx, answer(s)), release: keeper.release },
+    );
+    return answer(sent);
   }
 
   async function thread(tenant: Pick<Tenant, 'companyId'>, leadId: string, page: { limit: number; offset: number }) {

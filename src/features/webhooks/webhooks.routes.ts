@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { answerKeeper } from '../../http/idempotency.js';
 import { errorResponses } from '../../http/openapi.js';
 import { answerPage, paginated, paginationQuery, windowOf } from '../../http/pagination.js';
 import { EVENT_DESCRIPTIONS } from '../events/events.js';
@@ -54,7 +55,10 @@ export function webhooksRoutes(deps: { webhooks: WebhooksService }): FastifyPlug
           response: { 201: z.object({ data: webhookEndpointWithSecret }), ...errorResponses },
         },
       },
-      async (request, reply) => reply.code(201).send({ data: await webhooks.create(request.principal.companyId, request.body) }),
+      async (request, reply) => {
+        const keeper = answerKeeper(request, reply, 201, (endpoint) => ({ data: endpoint }));
+        return reply.code(201).send({ data: await webhooks.create(request.principal.companyId, request.body, keeper) });
+      },
     );
 
     app.get(
@@ -137,7 +141,10 @@ export function webhooksRoutes(deps: { webhooks: WebhooksService }): FastifyPlug
           response: { 200: z.object({ data: webhookEndpointWithSecret }), ...errorResponses },
         },
       },
-      async (request) => ({ data: await webhooks.rotateSecret(request.principal.companyId, request.params.id) }),
+      async (request, reply) => {
+        const keeper = answerKeeper(request, reply, 200, (endpoint) => ({ data: endpoint }));
+        return { data: await webhooks.rotateSecret(request.principal.companyId, request.params.id, keeper) };
+      },
     );
 
     app.get(
@@ -168,7 +175,8 @@ export function webhooksRoutes(deps: { webhooks: WebhooksService }): FastifyPlug
         },
       },
       async (request, reply) => {
-        const data = await webhooks.retryDelivery(request.principal.companyId, request.params.id, request.params.delivery_id);
+        const keeper = answerKeeper(request, reply, 202, (delivery) => ({ data: delivery }));
+        const data = await webhooks.retryDelivery(request.principal.companyId, request.params.id, request.params.delivery_id, keeper);
         return reply.code(202).send({ data });
       },
     );

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventType } from '../events/events.js';
 import { sampleEvent } from './sample-events.js';
+import { writeKept, type AnswerKeeper } from '../../db/answer-keeper.js';
 import type { Db } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors.js';
@@ -116,23 +117,25 @@ export function createWebhooks(deps: WebhookDeps) {
     return row;
   }
 
-  async function create(companyId: string, input: CreateWebhookInput) {
+  async function create(companyId: string, input: CreateWebhookInput, keeper?: AnswerKeeper<WebhookEndpoint & { secret: string }>) {
     await checkWebhookUrl(input.url, allowPrivateTargets);
     const id = randomUUID();
     const secret = generateWebhookSecret();
     const now = new Date(clock.now());
-    const row = await insertEndpoint(db, {
-      id,
-      companyId,
-      url: input.url,
-      description: input.description ?? null,
-      events: input.events ?? [],
-      // Bound to the row id: a sealed secret copied onto another endpoint does not open.
-      secretCiphertext: secrets.seal(secret, id),
-      createdAt: now,
-      updatedAt: now,
+    return writeKept(db, keeper, async (tx) => {
+      const row = await insertEndpoint(tx, {
+        id,
+        companyId,
+        url: input.url,
+        description: input.description ?? null,
+        events: input.events ?? [],
+        // Bound to the row id: a sealed secret copied onto another endpoint does not open.
+        secretCiphertext: secrets.seal(secret, id),
+        createdAt: now,
+        updatedAt: now,
+      });
+      return { ...endpointView(row), secret };
     });
-    return { ...endpointView(row), secret };
   }
 
   async function list(companyId: string, window: { limit: number; offset: number }) {
@@ -176,15 +179,17 @@ export function createWebhooks(deps: WebhookDeps) {
   }
 
   /** A new secret, effective at once for every later attempt (retries of earlier events included). */
-  async function rotateSecret(companyId: string, id: string) {
+  async function rotateSecret(companyId: string, id: string, keeper?: AnswerKeeper<WebhookEndpoint & { secret: string }>) {
     await endpointOf(companyId, id);
     const secret = generateWebhookSecret();
-    const row = await updateEndpointRow(db, companyId, id, {
-      secretCiphertext: secrets.seal(secret, id),
-      updatedAt: new Date(clock.now()),
+    return writeKept(db, keeper, async (tx) => {
+      const row = await updateEndpointRow(tx, companyId, id, {
+        secretCiphertext: secrets.seal(secret, id),
+        updatedAt: new Date(clock.now()),
+      });
+      if (!row) throw new NotFoundError('Webhook not found');
+      return { ...endpointView(row), secret };
     });
-    if (!row) throw new NotFoundError('Webhook not found');
-    return { ...endpointView(row), secret };
   }
 
   async function deliveries(companyId: string, endpointId: string, query: ListDeliveriesQuery, window: { limit: number; offset: number }) {
@@ -198,15 +203,17 @@ export function createWebhooks(deps: WebhookDeps) {
   }
 
   /** A delivery that failed (or succeeded) goes back to the queue for a new round of retries. */
-  async function retryDelivery(companyId: string, endpointId: string, deliveryId: string) {
+  async function retryDelivery(companyId: string, endpointId: string, deliveryId: string, keeper?: AnswerKeeper<WebhookDelivery>) {
     const endpoint = await endpointOf(companyId, endpointId);
     const delivery = isUuid(deliveryId) ? await findDelivery(db, companyId, endpointId, deliveryId) : undefined;
     if (!delivery) throw new NotFoundError('Delivery not found');
     if (endpoint.disabledAt) throw new ConflictError('Webhook is disabled: enable it (PATCH enabled: true) before retrying');
     if (delivery.test) throw new ConflictError('A test delivery cannot be retried: send another test');
-    const row = await requeueDelivery(db, companyId, deliveryId, new Date(clock.now()));
-    if (!row) throw new ConflictError('Delivery is already pending');
-    return deliveryView(row, await attemptsOfDeliveries(db, companyId, [row.id]));
+    return writeKept(db, keeper, async (tx) => {
+      const row = await requeueDelivery(tx, companyId, deliveryId, new Date(clock.now()));
+      if (!row) throw new ConflictError('Delivery is already pending');
+      return deliveryView(row, await attemptsOfDeliveries(tx, companyId, [row.id]));
+    });
   }
 
   /**
