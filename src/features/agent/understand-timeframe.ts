@@ -1,4 +1,4 @@
-import { normalise, numberWordsToDigits } from './understand-words.js';
+import { normalise, numberWordsToDigits, wordTable } from './understand-words.js';
 
 // When the lead wants the job done, as one of a few buckets the score can weigh. Months and
 // Christmas need the company's today to mean anything, so the caller passes it.
@@ -16,7 +16,7 @@ export const TIMEFRAME_LABELS: Record<Timeframe, string> = {
   unsure: 'not sure yet',
 };
 
-const TYPOS: Record<string, string> = {
+const TYPOS = wordTable({
   asp: 'asap', aspa: 'asap', asao: 'asap', 'a.s.a.p': 'asap', 'a.s.a.p.': 'asap',
   nxt: 'next', nex: 'next', enxt: 'next', netx: 'next',
   wk: 'week', wks: 'weeks', wek: 'week', weke: 'week', wkend: 'weekend', wkd: 'weekend',
@@ -27,7 +27,7 @@ const TYPOS: Record<string, string> = {
   urgant: 'urgent', urgnt: 'urgent', urget: 'urgent', emergancy: 'emergency', emergancey: 'emergency',
   christmas: 'xmas', chrissy: 'xmas', chrissie: 'xmas', crimbo: 'xmas', 'x-mas': 'xmas',
   thsi: 'this', tis: 'this', dunno: 'unsure', dno: 'unsure', donno: 'unsure', idk: 'unsure', yr: 'year', yrs: 'years',
-};
+});
 
 const MONTHS: [RegExp, number][] = [
   [/\bjan(uary)?\b/, 1], [/\bfeb(ruary)?\b/, 2], [/\bmarch\b/, 3], [/\bapr(il)?\b/, 4],
@@ -46,10 +46,16 @@ const NEGATED_NEAR = /\b(not|cant do|can't do|can't|cant) (this week|today|tomor
 const ASAP =
   /\b(asap|urgent|urgently|emergency|immediately|right away|straight away|straightaway|right now|today|tonight|tomorrow|this (arvo|afternoon|morning|evening)|yesterday|as soon as|soon as|quick as|pronto|soon|sooner the better|the sooner|quickly|now)\b/;
 
+const FULL_DAYS = 'monday|tuesday|wednesday|thursday|friday|saturday|sunday';
+const SHORT_DAYS = 'mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun';
+
 const PHRASES: [RegExp, Timeframe][] = [
-  [/\bthis ?week\b|\bend of (the )?week\b|\bthis weekend\b|\bweekend\b|\blater this week\b|\bby (the )?(friday|fri|weekend)\b/, 'this_week'],
-  [/(?<!next )\b(mon|monday|tue|tues|tuesday|wed|wednesday|thu|thur|thurs|thursday|fri|friday|sat|saturday|sun|sunday)\b/, 'this_week'],
-  [/\bweek after next\b|\bthis month\b|\bend of (the |this )?month\b|\blater (this|in the) month\b|\bwithin (the|a) month\b|\bfortnight\b/, 'this_month'],
+  [/\bthis ?week\b|\bend of (the )?week\b|\bthis weekend\b|(?<!next )\bweekend\b|\blater this week\b|\bby (the )?(friday|fri|weekend)\b/, 'this_week'],
+  // A day's short name only where it reads as a day ("sat morning", "on sat"), not in "i sat down";
+  // "next monday" and "monday next week" are next week's.
+  [new RegExp(String.raw`(?<!next )\b(${FULL_DAYS})\b(?! next week)|(?:^|\b(?:on|this|by|til|till|until|or|and|coming)\s)(${SHORT_DAYS})\b(?! next week)`), 'this_week'],
+  [/\bsoonish\b/, 'this_week'],
+  [/\bweek after next\b|\bthis month\b|\bend of (the |this )?month\b|\blater (this|in the) month\b|\bwithin (the|a) month\b|\b(within|in|over) the next month\b|\bfortnight\b/, 'this_month'],
   [/\bnext ?week(end)?\b|\bearly next week\b|\bnext (mon|monday|tue|tues|tuesday|wed|wednesday|thu|thurs|thursday|fri|friday)\b/, 'next_week'],
   [/\bnext month\b|\bmonth or (2|so)\b/, 'one_to_three_months'],
 ];
@@ -81,7 +87,7 @@ function bucketOfMonth(month: number, today: string | undefined, sameMonthMeansN
 }
 
 function canonical(text: string): string {
-  const tokens = numberWordsToDigits(normalise(text).replace(/[!,;:?]+/g, ' ').replace(/\bx[- ]?mas\b/g, 'xmas')).split(' ');
+  const tokens = numberWordsToDigits(normalise(text).replace(/[!,;:?]+/g, ' ').replace(/\bx[- ]?mas\b/g, 'xmas').replace(/(\d)([a-z])/g, '$1 $2')).split(' ');
   return tokens
     .map((t) => t.replace(/\.+$/, ''))
     .map((t) => TYPOS[t] ?? t)

@@ -27,16 +27,21 @@ export function words(text: string): string[] {
     .filter(Boolean);
 }
 
-const UNITS: Record<string, number> = {
+/** A word table without Object's prototype, so that "constructor" or "toString" is not a word in it. */
+export function wordTable<T>(entries: Record<string, T>): Readonly<Record<string, T>> {
+  return Object.freeze(Object.assign(Object.create(null) as Record<string, T>, entries));
+}
+
+const UNITS = wordTable({
   zero: 0, nil: 0, none: 0, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9,
   ten: 10, eleven: 11, twelve: 12, thirteen: 13, fourteen: 14, fifteen: 15, sixteen: 16, seventeen: 17,
   eighteen: 18, nineteen: 19,
-};
-const TENS: Record<string, number> = {
+});
+const TENS = wordTable({
   twenty: 20, thirty: 30, forty: 40, fourty: 40, fifty: 50, sixty: 60, seventy: 70, eighty: 80, ninety: 90,
-};
-const SCALES: Record<string, number> = { hundred: 100, thousand: 1000, grand: 1000 };
-const COUNTS: Record<string, number> = { couple: 2, coupla: 2, cpl: 2, dozen: 12 };
+});
+const SCALES = wordTable({ hundred: 100, thousand: 1000, grand: 1000 });
+const COUNTS = wordTable({ couple: 2, coupla: 2, cpl: 2, dozen: 12 });
 
 /**
  * Number words as digits: "twenty five" → "25", "a couple of" → "2 of", "one and a half" → "1.5",

@@ -160,6 +160,15 @@ describe('understand: timeframe', () => {
     ['whenever suits', 'unsure'],
     ['flexible', 'unsure'],
     ['depends on the price', 'unsure'],
+    ['sat morning', 'this_week'],
+    ['weds', 'this_week'],
+    ['soonish', 'this_week'],
+    ['monday next week', 'next_week'],
+    ['next wkend', 'next_week'],
+    ['within the next month', 'this_month'],
+    ['6mths', 'later'],
+    ["c'mon mate", undefined],
+    ['i sat down', undefined],
     ['not sure, maybe next week', 'next_week'],
     ['no rush but next week would be good', 'next_week'],
     ['not this week, next week', 'next_week'],
@@ -257,7 +266,14 @@ describe('understand: yes_no', () => {
     ['not interested', false],
     ["i'll pass", false],
     ['no but call me next week', false],
+    ['sweet as', true],
+    ["that's right", true],
+    ['hell no', false],
+    ["i'm good thanks", false],
+    ['✅', true],
+    ['❌', false],
     // Not understood: asked again.
+    ['stop', undefined],
     ['maybe', undefined],
     ['not sure', undefined],
     ['dunno', undefined],
@@ -332,6 +348,10 @@ describe('understand: choice', () => {
     ['four', 'commercial'],
     ['unit 👍', 'unit'],
     // Not understood: asked again.
+    ['units and townhouses', undefined],
+    ['house/unit', undefined],
+    ['houseboat', undefined],
+    ['commercial unit', undefined],
     ['5', undefined],
     ['0', undefined],
     ['house or unit', undefined],
@@ -423,6 +443,8 @@ describe('understand: number', () => {
     // Not understood: asked again.
     ['not sure', undefined],
     ['a few', undefined],
+    ['a couple of hundred', undefined],
+    ['half a dozen', undefined],
     ['lots', undefined],
     ['', undefined],
     ['2 bedrooms and 1 bathroom', undefined],
@@ -441,6 +463,16 @@ describe('understand: number', () => {
 
   it('displays the number', () => {
     expect(understand('number', 'about twenty five')).toEqual({ ok: true, value: 25, display: '25' });
+  });
+});
+
+describe('understand: words that are also property names', () => {
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'])('%s is only a word', (word) => {
+    expect(understand('number', word)).toEqual({ ok: false });
+    expect(understand('timeframe', word, { today: '2026-12-02' })).toEqual({ ok: false });
+    expect(understand('yes_no', word)).toEqual({ ok: false });
+    expect(understand('choice', word, { choices: ['house', 'unit'] })).toEqual({ ok: false });
+    expect(understand('postcode', word)).toEqual({ ok: false });
   });
 });
 

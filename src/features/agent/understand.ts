@@ -1,5 +1,5 @@
 import { readTimeframe, TIMEFRAME_LABELS, type Timeframe } from './understand-timeframe.js';
-import { editDistance, normalise, numberWordsToDigits, squeeze, words } from './understand-words.js';
+import { editDistance, normalise, numberWordsToDigits, squeeze, wordTable, words } from './understand-words.js';
 
 // The rules engine's understanding of a free-text SMS answer to one scripted question. Deterministic
 // and strict: an answer it cannot read with confidence is { ok: false }, and the engine asks again,
@@ -34,6 +34,8 @@ export const TEXT_ANSWER_MAX = 500;
 const NOT_UNDERSTOOD = { ok: false } as const;
 
 export function understand<K extends AnswerKind>(kind: K, text: string, options: UnderstandOptions = {}): Understood<K> {
+  // The kind comes from a company's script: one that is not a kind understands nothing.
+  if (!Object.hasOwn(readers, kind) || typeof text !== 'string') return NOT_UNDERSTOOD;
   const result = readers[kind](text, options);
   return (result ?? NOT_UNDERSTOOD) as Understood<K>;
 }
@@ -97,9 +99,9 @@ function readPostcode(text: string): string | undefined {
 const YES = new Set(
   ['yes', 'yep', 'yup', 'yeah', 'yea', 'yeh', 'ya', 'yah', 'ye', 'yeap', 'yip', 'yus', 'yas', 'y', 'aye', 'sure', 'definitely',
     'definately', 'defo', 'deffo', 'def', 'absolutely', 'certainly', 'ok', 'okay', 'okey', 'k', 'kk', 'righto', 'correct',
-    'affirmative', 'yesh', 'yh', 'yeahp', 'yessir', 'indeed', 'totally', 'please', 'yesplease'].map(squeeze),
+    'affirmative', 'yesh', 'right', 'true', 'sweet', 'cool', 'perfect', 'awesome', 'beauty', 'bewdy', 'lovely', 'legend', 'yh', 'yeahp', 'yessir', 'indeed', 'totally', 'please', 'yesplease'].map(squeeze),
 );
-const NO = new Set(['no', 'nah', 'na', 'nope', 'nup', 'nop', 'n', 'not', 'never', 'negative', 'nay', 'nay', 'noway'].map(squeeze));
+const NO = new Set(['no', 'nah', 'na', 'nope', 'nup', 'nop', 'n', 'not', 'never', 'negative', 'nay', 'noway', 'false'].map(squeeze));
 const FILLER = new Set(
   ['oh', 'um', 'umm', 'uh', 'er', 'well', 'mate', 'thanks', 'thank', 'you', 'ta', 'cheers', 'pls', 'plz', 'lol', 'haha',
     'and', 'but', 'sorry', 'hi', 'hey', 'hello', 'yo', 'bro', 'love', 'that', 'thats', 'is', 'would', 'be', 'great', 'good',
@@ -107,7 +109,7 @@ const FILLER = new Set(
     'very', 'much', 'so', 'man'].map(squeeze),
 );
 const YES_PHRASES =
-  /\b(no (worries|problem|probs|dramas|drama|prob)|(yes )?(i|we) (do|am|are|have|own it)|it is|(i|we) will|too right|of course|for sure|you bet|sounds good|go ahead|i think so|why not|all good|that works|works for me|go for it|yes please|bring it on|sure thing)\b/g;
+  /\b(no (worries|problem|probs|dramas|drama|prob)|(yes )?(i|we) (do|am|are|have|own it)|it is|(i|we) will|too right|of course|for sure|you bet|sounds good|go ahead|i think so|why not|all good|that works|works for me|go for it|yes please|bring it on|sure thing|that'?s (right|correct)|sweet as)\b|^ (that'?s |that sounds |sounds )?(good|great|fine)( thanks| mate)? $/g;
 const NO_PHRASES =
   /\b((i|we) (don'?t|do not|am not|are not|aren'?t|haven'?t|won'?t)|i'?m not|we'?re not|it'?s not|it isn'?t|no thanks|no thank you|no ta|not really|not at all|(i )?(don'?t|do not) think so|no way|not interested|not now|not today|i'?m good|im good|nah thanks|pass|not for me|no chance|not a chance|absolutely not|definitely not|of course not)\b/g;
 const UNSURE_PHRASES =
@@ -136,7 +138,7 @@ function readYesNo(text: string): boolean | undefined {
 
 const PLEASE = new Set(['please', 'pls', 'plz']);
 // Words too common in other sentences to count outside the answer's first words.
-const WEAK = new Set(['not', 'n', 'y', 'k', 'kk', 'ok', 'okay', 'please', 'pls', 'plz', 'na', 'ya', 'ye', 'def']);
+const WEAK = new Set(['right', 'true', 'false', 'sweet', 'cool', 'perfect', 'awesome', 'beauty', 'lovely', 'legend', 'not', 'n', 'y', 'k', 'kk', 'ok', 'okay', 'please', 'pls', 'plz', 'na', 'ya', 'ye', 'def']);
 
 /** A short answer whose yes or no comes after other words ("we own it, yes", "i'll pass"). */
 function yesNoAnywhere(tokens: string[]): boolean | undefined {
@@ -150,7 +152,7 @@ function yesNoAnywhere(tokens: string[]): boolean | undefined {
 // ---------------------------------------------------------------------------------------------------
 // choice: by number ("2"), by name, by a plural, a prefix or a typo; never when two choices match.
 
-const ORDINALS: Record<string, number> = { first: 1, '1st': 1, second: 2, '2nd': 2, third: 3, '3rd': 3, fourth: 4, '4th': 4, fifth: 5, '5th': 5 };
+const ORDINALS = wordTable({ first: 1, '1st': 1, second: 2, '2nd': 2, third: 3, '3rd': 3, fourth: 4, '4th': 4, fifth: 5, '5th': 5 });
 
 function compact(s: string): string {
   return words(normalise(s)).join('');
@@ -158,7 +160,7 @@ function compact(s: string): string {
 
 function singular(word: string): string {
   if (/(ss|us)$/.test(word)) return word;
-  if (/(ches|shes|xes|ses)$/.test(word)) return word.slice(0, -2);
+  if (/(ches|shes|xes|sses)$/.test(word)) return word.slice(0, -2);
   if (/ies$/.test(word)) return `${word.slice(0, -3)}y`;
   return word.endsWith('s') && word.length > 3 ? word.slice(0, -1) : word;
 }
@@ -197,7 +199,7 @@ function readChoice(text: string, choices: readonly string[]): string | undefine
   const fuzzy = new Set<string>();
   if (whole.length >= 4) for (const w of wanted) if (w.key.startsWith(whole)) fuzzy.add(w.choice);
   for (const word of tokens.map(singular)) {
-    if (word.length < 3) continue;
+    if (word.length < 3 || word.length > 40) continue; // no choice is a 40-letter word
     for (const w of wanted) {
       const limit = w.key.length >= 8 ? 2 : w.key.length >= 4 ? 1 : 0;
       if (editDistance(word, w.key) <= limit || (word.length >= 3 && w.key.startsWith(word) && word.length >= Math.min(4, w.key.length - 1))) {
@@ -215,6 +217,7 @@ const NUMBER = String.raw`\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+`;
 
 function readNumber(text: string): number | undefined {
   let t = numberWordsToDigits(normalise(text).replace(/[~≈]/g, ' '));
+  if (/\b(hundred|thousand|grand|dozen)\b/.test(t)) return undefined; // "a couple of hundred": a guess, not a number
   t = t
     .replace(/(\d)\s*(m2|m²|m\^2|sqm|sq ?m|sq ?ft|ft2)\b/g, '$1 ')
     .replace(/(\d(?:[\d.,]*\d)?)\s*k\b/g, (_m, n: string) => String(toNumber(n)! * 1000))
