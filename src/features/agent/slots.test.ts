@@ -3,6 +3,7 @@ import {
   DEFAULT_SCHEDULE,
   checkSlot,
   formatSlot,
+  formatSlotList,
   freeSlots,
   isFreeSlot,
   scheduleSettingsSchema,
@@ -234,6 +235,16 @@ describe('formatSlot', () => {
     ['2026-09-15T14:00:00+10:00', SYDNEY, true, 'Tue 15 Sept 14:00'],
   ])('%s in %s', (start, zone, withDate, expected) => {
     expect(formatSlot(new Date(start), zone, { withDate })).toBe(expected);
+  });
+});
+
+describe('formatSlotList', () => {
+  it('gives weekdays alone within a week, and dates once a weekday repeats', () => {
+    const week = freeSlots(query({ schedule: { days_ahead: 6, business_hours: { ...closedWeek, mon: [['09:00', '10:00']], fri: [['14:30', '15:30']] } } }));
+    expect(formatSlotList(week, SYDNEY)).toEqual(['Mon 09:00', 'Fri 14:30']);
+    const twoWeeks = freeSlots(query({ schedule: { days_ahead: 7, business_hours: { ...closedWeek, mon: [['09:00', '10:00']] } } }));
+    expect(formatSlotList(twoWeeks, SYDNEY)).toEqual(['Mon 7 Dec 09:00', 'Mon 14 Dec 09:00']);
+    expect(formatSlotList([], SYDNEY)).toEqual([]);
   });
 });
 

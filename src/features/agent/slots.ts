@@ -210,3 +210,17 @@ export function formatSlot(start: Instant, timezone: string, options: { withDate
   // en-AU writes "Tue, 8 Dec"; an SMS reads better without the comma.
   return `${format.format(ms(start)).replace(',', '')} ${time}`;
 }
+
+/**
+ * Slots as an SMS lists them: weekday and time, with the date on every slot as soon as one weekday
+ * name would stand for two different dates (a window of more than a week).
+ */
+export function formatSlotList(slots: readonly { start: Instant }[], timezone: string): string[] {
+  const dates = new Map<string, Set<string>>();
+  for (const s of slots) {
+    const weekday = formatSlot(s.start, timezone).split(' ')[0];
+    dates.set(weekday, (dates.get(weekday) ?? new Set()).add(dateIn(ms(s.start), timezone)));
+  }
+  const withDate = [...dates.values()].some((d) => d.size > 1);
+  return slots.map((s) => formatSlot(s.start, timezone, { withDate }));
+}

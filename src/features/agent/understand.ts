@@ -97,16 +97,22 @@ function readPostcode(text: string): string | undefined {
 // yes_no. Australian compounds read by their last word: "yeah nah" is no, "nah yeah" is yes.
 
 const YES = new Set(
-  ['yes', 'yep', 'yup', 'yeah', 'yea', 'yeh', 'ya', 'yah', 'ye', 'yeap', 'yip', 'yus', 'yas', 'y', 'aye', 'sure', 'definitely',
-    'definately', 'defo', 'deffo', 'def', 'absolutely', 'certainly', 'ok', 'okay', 'okey', 'k', 'kk', 'righto', 'correct',
-    'affirmative', 'yesh', 'right', 'true', 'sweet', 'cool', 'perfect', 'awesome', 'beauty', 'bewdy', 'lovely', 'legend', 'yh', 'yeahp', 'yessir', 'indeed', 'totally', 'please', 'yesplease'].map(squeeze),
+  [
+    'yes', 'yep', 'yup', 'yeah', 'yea', 'yeh', 'yeap', 'yeahp', 'yesh', 'yessir', 'ya', 'yah', 'ye', 'yh', 'yip', 'yus', 'yas',
+    'y', 'aye', 'sure', 'definitely', 'definately', 'defo', 'deffo', 'def', 'absolutely', 'certainly', 'indeed', 'totally',
+    'ok', 'okay', 'okey', 'k', 'kk', 'righto', 'right', 'correct', 'true', 'affirmative', 'please', 'yesplease',
+    // Australian for yes, as an answer on its own.
+    'sweet', 'cool', 'perfect', 'awesome', 'beauty', 'bewdy', 'lovely', 'legend',
+  ].map(squeeze),
 );
 const NO = new Set(['no', 'nah', 'na', 'nope', 'nup', 'nop', 'n', 'not', 'never', 'negative', 'nay', 'noway', 'false'].map(squeeze));
+// Words around a yes or no that do not change it ("oh yeah mate", "sorry no").
 const FILLER = new Set(
-  ['oh', 'um', 'umm', 'uh', 'er', 'well', 'mate', 'thanks', 'thank', 'you', 'ta', 'cheers', 'pls', 'plz', 'lol', 'haha',
-    'and', 'but', 'sorry', 'hi', 'hey', 'hello', 'yo', 'bro', 'love', 'that', 'thats', 'is', 'would', 'be', 'great', 'good',
-    'thx', 'ty', 'mate', 'sir', 'dude', 'just', 'actually', 'i', 'we', 'am', 'are', 'do', 'does', 'it', 'is', 'really',
-    'very', 'much', 'so', 'man'].map(squeeze),
+  [
+    'oh', 'um', 'umm', 'uh', 'er', 'well', 'mate', 'bro', 'love', 'sir', 'dude', 'man', 'thanks', 'thank', 'you', 'ta', 'cheers',
+    'thx', 'ty', 'pls', 'plz', 'lol', 'haha', 'and', 'but', 'so', 'sorry', 'hi', 'hey', 'hello', 'yo', 'that', 'thats', 'is',
+    'would', 'be', 'great', 'good', 'just', 'actually', 'really', 'very', 'much', 'i', 'we', 'am', 'are', 'do', 'does', 'it',
+  ].map(squeeze),
 );
 const YES_PHRASES =
   /\b(no (worries|problem|probs|dramas|drama|prob)|(yes )?(i|we) (do|am|are|have|own it)|it is|(i|we) will|too right|of course|for sure|you bet|sounds good|go ahead|i think so|why not|all good|that works|works for me|go for it|yes please|bring it on|sure thing|that'?s (right|correct)|sweet as)\b|^ (that'?s |that sounds |sounds )?(good|great|fine)( thanks| mate)? $/g;
@@ -173,7 +179,7 @@ function readChoice(text: string, choices: readonly string[]): string | undefine
   if (exact !== undefined) return exact;
 
   const t = numberWordsToDigits(normalise(text));
-  const tokens = words(t);
+  const tokens = words(t).slice(0, 60); // an answer, not a letter: the first 60 words say it
   const byNumber = t.match(/^(?:option|number|no\.?|num|#)?\s*#?\s*(\d{1,2})\s*[.)]?(?:\s*(?:please|pls|thanks|ta))?$/);
   const ordinal = tokens.length <= 3 ? tokens.map((w) => ORDINALS[w]).find(Boolean) : undefined;
   const index = byNumber ? Number(byNumber[1]) : ordinal;
