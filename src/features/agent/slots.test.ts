@@ -161,6 +161,17 @@ describe('freeSlots', () => {
     expect(local(q)).toEqual(['Sun 03:30', 'Sun 04:30']);
   });
 
+  it('follows a half-hour change (Lord Howe Island, 4 Oct 2026: 02:00 becomes 02:30)', () => {
+    const q = query({
+      timezone: 'Australia/Lord_Howe',
+      type: 'callback',
+      now: Date.parse('2026-10-03T12:00:00+10:30'),
+      schedule: { days_ahead: 1, slot_minutes: { callback: 30, onsite: 60 }, business_hours: { ...closedWeek, sun: [['01:00', '04:00']] } },
+    });
+    expect(local(q)).toEqual(['Sun 01:00', 'Sun 01:30', 'Sun 02:30', 'Sun 03:00', 'Sun 03:30']);
+    expect(iso(q)[2]).toBe(utc('2026-10-04T02:30:00+11:00'));
+  });
+
   it('follows New York both ways (8 Mar and 1 Nov 2026)', () => {
     const sunday: BusinessHours = { ...closedWeek, sun: [['01:00', '04:00']] };
     const march = query({ timezone: NEW_YORK, now: Date.parse('2026-03-07T12:00:00-05:00'), schedule: { days_ahead: 1, business_hours: sunday } });

@@ -3,6 +3,8 @@ import { normalise, numberWordsToDigits, wordTable } from './understand-words.js
 // When the lead wants the job done, as one of a few buckets the score can weigh. Months and
 // Christmas need the company's today to mean anything, so the caller passes it.
 
+// asap: today or tomorrow, urgent · this_week: within 7 days (a weekday named alone) · next_week ·
+// this_month: two to four weeks · one_to_three_months · later: beyond, or "no rush" · unsure.
 export const TIMEFRAMES = ['asap', 'this_week', 'next_week', 'this_month', 'one_to_three_months', 'later', 'unsure'] as const;
 export type Timeframe = (typeof TIMEFRAMES)[number];
 
@@ -78,7 +80,7 @@ function bucketOfDays(days: number): Timeframe {
 }
 
 function bucketOfMonth(month: number, today: string | undefined, sameMonthMeansNextYear: boolean): Timeframe | undefined {
-  if (!today) return undefined;
+  if (!today || !/^\d{4}-(0[1-9]|1[0-2])-\d{2}$/.test(today)) return undefined;
   const current = Number(today.slice(5, 7));
   let ahead = (month - current + 12) % 12;
   if (ahead === 0 && sameMonthMeansNextYear) ahead = 12;

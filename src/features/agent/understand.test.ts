@@ -200,6 +200,7 @@ describe('understand: timeframe', () => {
 
   it('needs today for a month, not for the rest', () => {
     expect(understand('timeframe', 'january')).toEqual({ ok: false });
+    expect(understand('timeframe', 'january', { today: 'tomorrow' })).toEqual({ ok: false });
     expect(understand('timeframe', 'next week')).toEqual({ ok: true, value: 'next_week', display: 'next week' });
   });
 });
