@@ -31,6 +31,7 @@ import { createAccounts } from './features/accounts/accounts.service.js';
 import { accountsRoutes } from './features/accounts/accounts.routes.js';
 import { keysRoutes } from './features/tokens/keys.routes.js';
 import { settingsRoutes } from './features/companies/settings.routes.js';
+import { companyRoutes } from './features/companies/company.routes.js';
 import { createCompanies } from './features/companies/companies.service.js';
 import { createPipeline } from './features/pipeline/pipeline.service.js';
 import { knownTimeZones } from './features/companies/time-zones.js';
@@ -204,7 +205,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(webhooksRoutes({ webhooks }));
   await app.register(accountsRoutes({ accounts, secureCookies: config.publicUrl.startsWith('https:') }));
   await app.register(keysRoutes({ tokens: createTokens({ db, clock }) }));
-  await app.register(settingsRoutes({ db, companies: createCompanies({ db, clock }) }));
+  const companies = createCompanies({ db, clock });
+  await app.register(settingsRoutes({ companies }));
+  await app.register(companyRoutes({ companies }));
   const events = await startEventStream({ database, db, log });
   app.addHook('onClose', () => events.stop());
   await app.register(streamRoutes({ events, authenticate: accounts.authenticate, heartbeatMs: config.streamHeartbeatMs }));

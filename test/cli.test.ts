@@ -59,6 +59,12 @@ describe('quoteleads', () => {
       currency: 'NZD', tax_rate: 0.15, tax_mode: 'inclusive', timezone: 'Pacific/Auckland', instant_reply: 'Hi {first_name}, {company} here.',
     });
     expect(run(dir, ['company', 'update', id, '--instant-reply', '', '--json']).json.instant_reply).toBeNull();
+    expect(settings.json.quiet_hours).toEqual({ start: '20:00', end: '08:00' });
+    expect(run(dir, ['company', 'update', id, '--quiet-hours', '21:00-07:30', '--json']).json.quiet_hours).toEqual({ start: '21:00', end: '07:30' });
+    expect(run(dir, ['company', 'update', id, '--quiet-hours', 'none', '--json']).json.quiet_hours).toBeNull();
+    const badHours = run(dir, ['company', 'update', id, '--quiet-hours', '25:00-07:00']);
+    expect(badHours.code).toBe(2);
+    expect(badHours.stderr).toContain("'quiet-hours' must be a time of day as HH:MM");
     const taken = run(dir, ['company', 'create', '--name', 'Copycat', '--twilio-number', `+61412${digits}`]);
     expect(taken.code).toBe(1);
     expect(taken.stderr).toContain('already belongs to another company');

@@ -27,6 +27,7 @@ type CompanyOptions = {
   taxMode?: 'exclusive' | 'inclusive';
   timezone?: string;
   instantReply?: string;
+  quietHours?: { start: string; end: string } | null;
 };
 
 export type Invocation = { command: Command; json: boolean };
@@ -41,6 +42,7 @@ export const USAGE = `Usage: quoteleads <command> [options]
   company update <company-id> [--name …] [--country …] [--sms-credits N] [--twilio-number …] [settings]
       settings: [--currency AUD] [--tax-rate 0.1] [--tax-mode exclusive|inclusive]
                 [--timezone Australia/Sydney] [--instant-reply "Hi {first_name}, thanks…" ('' turns it off)]
+                [--quiet-hours 20:00-08:00 (none: no quiet hours)]
   token create --company <company-id> [--name ci] [--scopes leads:read,leads:write] [--expires-at <ISO 8601>]
   token revoke <token-id>
   token list --company <company-id>
@@ -63,6 +65,7 @@ const companyOptions: Spec = {
   'tax-mode': str,
   timezone: str,
   'instant-reply': str,
+  'quiet-hours': str,
 };
 const tokenOptions: Spec = { company: str, name: str, scopes: str, 'expires-at': str };
 
@@ -114,7 +117,18 @@ function companyValues(values: Record<string, unknown>) {
     taxMode: optional(values, 'tax-mode') as 'exclusive' | 'inclusive' | undefined,
     timezone: optional(values, 'timezone'),
     instantReply: optional(values, 'instant-reply'),
+    quietHours: quietHours(values),
   };
+}
+
+/** `20:00-08:00`, or `none` for no quiet hours; the service checks the times. */
+function quietHours(values: Record<string, unknown>): { start: string; end: string } | null | undefined {
+  const v = optional(values, 'quiet-hours');
+  if (v === undefined) return undefined;
+  if (v === 'none' || v === '') return null;
+  const m = /^([^-]+)-([^-]+)$/.exec(v.trim());
+  if (!m) throw new UsageError(`--quiet-hours must be HH:MM-HH:MM (e.g. 20:00-08:00) or none, got '${v}'`);
+  return { start: m[1].trim(), end: m[2].trim() };
 }
 
 function taxRate(values: Record<string, unknown>): number | undefined {

@@ -41,6 +41,11 @@ export async function runDataCommand(ctx: CommandContext, c: DataCommand): Promi
   }
 }
 
+const quietHoursText = (q: unknown) => {
+  const hours = q as { start: string; end: string } | null;
+  return hours ? `${hours.start}-${hours.end}` : 'none';
+};
+
 /** What a person reads; --json prints the object itself instead. */
 export function describeResult(c: DataCommand, result: Record<string, unknown>): string {
   switch (c.kind) {
@@ -50,7 +55,7 @@ export function describeResult(c: DataCommand, result: Record<string, unknown>):
         result.twilio_number ? `, Twilio number ${result.twilio_number}` : ''
       }; quotes in ${result.currency}, tax ${Number(result.tax_rate) * 100}% ${result.tax_mode}, ${result.timezone}; instant reply ${
         result.instant_reply ? 'on' : 'off'
-      }`;
+      }; quiet hours ${quietHoursText(result.quiet_hours)}`;
     case 'token create':
       return [
         `Token ${result.name} (${result.id}) with scopes ${(result.scopes as string[]).join(', ')}`,
