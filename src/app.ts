@@ -32,6 +32,8 @@ import { accountsRoutes } from './features/accounts/accounts.routes.js';
 import { keysRoutes } from './features/tokens/keys.routes.js';
 import { settingsRoutes } from './features/companies/settings.routes.js';
 import { companyRoutes } from './features/companies/company.routes.js';
+import { agentSettingsRoutes } from './features/agent/agent-settings.routes.js';
+import { createAgentSettings } from './features/agent/agent-settings.service.js';
 import { createCompanies } from './features/companies/companies.service.js';
 import { createPipeline } from './features/pipeline/pipeline.service.js';
 import { knownTimeZones } from './features/companies/time-zones.js';
@@ -208,6 +210,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const companies = createCompanies({ db, clock });
   await app.register(settingsRoutes({ companies }));
   await app.register(companyRoutes({ companies }));
+  await app.register(agentSettingsRoutes({ agentSettings: createAgentSettings({ db, clock, config }) }));
   const events = await startEventStream({ database, db, log });
   app.addHook('onClose', () => events.stop());
   await app.register(streamRoutes({ events, authenticate: accounts.authenticate, heartbeatMs: config.streamHeartbeatMs }));

@@ -129,6 +129,8 @@ export const SECURED_ROUTES: SecuredRoute[] = [
   },
   { method: 'GET', path: '/v1/company', ok: 200 },
   { method: 'PATCH', path: '/v1/company', scope: 'company:manage', body: { quiet_hours: { start: '21:00', end: '07:00' } }, ok: 200 },
+  { method: 'GET', path: '/v1/agent', scope: 'agent:manage', ok: 200 },
+  { method: 'PATCH', path: '/v1/agent', scope: 'agent:manage', body: { enabled: true }, ok: 200 },
 ];
 
 export function fillPath(path: string, params: Record<string, string>): string {

@@ -16,7 +16,9 @@ export type Command =
   | { kind: 'webhook create'; companyId: string; url: string; events?: string[] }
   | { kind: 'webhook list'; companyId: string }
   | { kind: 'webhook delete'; id: string }
-  | ({ kind: 'token import' } & ImportTokenInput);
+  | ({ kind: 'token import' } & ImportTokenInput)
+  | { kind: 'agent show'; companyId: string }
+  | { kind: 'agent update'; companyId: string; changes: unknown };
 
 type CompanyOptions = {
   country?: string;
@@ -50,6 +52,9 @@ export const USAGE = `Usage: quoteleads <command> [options]
   webhook create --company <company-id> --url <url> [--events lead.created,sale.completed]
   webhook list --company <company-id>
   webhook delete <webhook-id>
+  agent show <company-id>                 the lead agent's settings (the defaults until changed)
+  agent update <company-id> --json '{"enabled": true, "days_ahead": 14}'
+                                          change them: the fields of PATCH /v1/agent; answers JSON
 
 Every command takes --json: its last line of output is then one JSON object.`;
 
@@ -148,6 +153,30 @@ function tokenValues(values: Record<string, unknown>) {
   };
 }
 
+/**
+ * `agent update <company-id> --json '{…}'`: here --json carries the change (the body of PATCH
+ * /v1/agent) instead of asking for JSON output, and the answer is always JSON.
+ */
+function agentChanges(args: string[]): { companyId: string; changes: unknown } {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { json: str }, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message.split('\n')[0]);
+  }
+  if (parsed.positionals.length !== 1) throw new UsageError(`expected 1 argument(s), got ${parsed.positionals.length}`);
+  const text = parsed.values.json;
+  if (text === undefined) throw new UsageError(`--json '{…}' is required: the settings to change`);
+  let changes: unknown;
+  try {
+    changes = JSON.parse(text);
+  } catch {
+    throw new UsageError('--json must be a JSON object, e.g. \'{"enabled": true}\'');
+  }
+  if (changes === null || typeof changes !== 'object' || Array.isArray(changes)) throw new UsageError('--json must be a JSON object, e.g. \'{"enabled": true}\'');
+  return { companyId: parsed.positionals[0], changes };
+}
+
 export function parseInvocation(argv: string[]): Invocation {
   const [first, second, ...rest] = argv;
   if (!first || first === '--help' || first === 'help') throw new UsageError(USAGE);
@@ -217,6 +246,12 @@ export function parseInvocation(argv: string[]): Invocation {
       const { values, positionals } = parse(rest, {}, 1);
       return { command: { kind: 'webhook delete', id: positionals[0] }, json: !!values.json };
     }
+    case 'agent show': {
+      const { values, positionals } = parse(rest, {}, 1);
+      return { command: { kind: 'agent show', companyId: positionals[0] }, json: !!values.json };
+    }
+    case 'agent update':
+      return { command: { kind: 'agent update', ...agentChanges(rest) }, json: true };
     case 'token import': {
       const { values } = parse(rest, { ...tokenOptions, sha256: str, prefix: str }, 0);
       return {

@@ -4,6 +4,7 @@ import { createWebhookFromCommand, deleteWebhookFromCommand, listWebhooksFromCom
 import type { Clock } from '../lib/clock.js';
 import { createCompanies } from '../features/companies/companies.service.js';
 import { createTokens } from '../features/tokens/tokens.service.js';
+import { createAgentSettings } from '../features/agent/agent-settings.service.js';
 import type { AppError } from '../lib/errors.js';
 import type { Command } from './args.js';
 
@@ -38,6 +39,10 @@ export async function runDataCommand(ctx: CommandContext, c: DataCommand): Promi
       return listWebhooksFromCommand(ctx, c.companyId);
     case 'webhook delete':
       return deleteWebhookFromCommand(ctx, c.id);
+    case 'agent show':
+      return createAgentSettings(ctx).show(c.companyId);
+    case 'agent update':
+      return createAgentSettings(ctx).update(c.companyId, c.changes);
   }
 }
 
@@ -81,6 +86,9 @@ export function describeResult(c: DataCommand, result: Record<string, unknown>):
     }
     case 'webhook delete':
       return `Webhook ${result.id} deleted`;
+    case 'agent show':
+    case 'agent update':
+      return JSON.stringify(result, null, 2);
     case 'token list': {
       const tokens = result.tokens as Array<Record<string, unknown>>;
       if (!tokens.length) return 'No tokens.';
