@@ -20,6 +20,8 @@ import { twilioWebhookRoutes } from './features/sms/twilio-webhooks.routes.js';
 import { createQuotes, type TextQuoteLink } from './features/quotes/quotes.service.js';
 import { quotesRoutes } from './features/quotes/quotes.routes.js';
 import { createQuotePage } from './features/quotes/quote-page.service.js';
+import { priceBookRoutes } from './features/price-book/price-book.routes.js';
+import { createPriceBook } from './features/price-book/price-book.service.js';
 import { quotePageRoutes } from './features/quotes/quote-page.routes.js';
 import { createAppointments } from './features/appointments/appointments.service.js';
 import { appointmentsRoutes } from './features/appointments/appointments.routes.js';
@@ -191,6 +193,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     deps.textQuoteLink ?? ((a) => sms.send({ companyId: a.companyId }, { leadId: a.leadId, body: a.message, sender: a.sender }));
   const quotes = createQuotes({ db, clock, leads, publicUrl: config.publicUrl, textQuoteLink });
   await app.register(quotesRoutes({ quotes, lists }));
+  await app.register(priceBookRoutes({ priceBook: createPriceBook({ db, clock }) }));
   await app.register(quotePageRoutes({ quotes, page: createQuotePage({ db, clock, quotes, leads }) }));
   await app.register(appointmentsRoutes({ appointments: createAppointments({ db, clock }), lists }));
   // The test send of POST /v1/webhooks/:id/test goes out from the API process, with the same guard.

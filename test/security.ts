@@ -33,6 +33,11 @@ async function quoteOf(owner: Tenant) {
   return { id: res.body.data.id as string };
 }
 
+async function priceBookItemOf(owner: Tenant) {
+  const res = await owner.call('POST', '/v1/price-book', { name: 'Gutter clean', unit: 'metre', unit_price: 12.5 });
+  return { id: res.body.data.id as string };
+}
+
 async function appointmentOf(owner: Tenant) {
   const lead = await leadOf(owner);
   const res = await owner.call('POST', '/v1/appointments', { lead_id: lead.id, appointment_type: 'callback', start_time: '2030-01-01T09:00:00Z' });
@@ -129,6 +134,11 @@ export const SECURED_ROUTES: SecuredRoute[] = [
   },
   { method: 'GET', path: '/v1/company', ok: 200 },
   { method: 'PATCH', path: '/v1/company', scope: 'company:manage', body: { quiet_hours: { start: '21:00', end: '07:00' } }, ok: 200 },
+  { method: 'GET', path: '/v1/price-book', scope: 'quotes:read', ok: 200 },
+  { method: 'POST', path: '/v1/price-book', scope: 'quotes:write', body: { name: 'Roof inspection', unit_price: 180 }, ok: 201 },
+  { method: 'GET', path: '/v1/price-book/{id}', scope: 'quotes:read', target: priceBookItemOf, ok: 200 },
+  { method: 'PATCH', path: '/v1/price-book/{id}', scope: 'quotes:write', body: { unit_price: 14 }, target: priceBookItemOf, ok: 200 },
+  { method: 'DELETE', path: '/v1/price-book/{id}', scope: 'quotes:write', target: priceBookItemOf, ok: 204 },
   { method: 'GET', path: '/v1/agent', scope: 'agent:manage', ok: 200 },
   { method: 'PATCH', path: '/v1/agent', scope: 'agent:manage', body: { enabled: true }, ok: 200 },
 ];
