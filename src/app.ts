@@ -20,6 +20,8 @@ import { twilioWebhookRoutes } from './features/sms/twilio-webhooks.routes.js';
 import { createQuotes, type TextQuoteLink } from './features/quotes/quotes.service.js';
 import { quotesRoutes } from './features/quotes/quotes.routes.js';
 import { createQuotePage } from './features/quotes/quote-page.service.js';
+import { priceBookRoutes } from './features/price-book/price-book.routes.js';
+import { createPriceBook } from './features/price-book/price-book.service.js';
 import { quotePageRoutes } from './features/quotes/quote-page.routes.js';
 import { createAppointments } from './features/appointments/appointments.service.js';
 import { appointmentsRoutes } from './features/appointments/appointments.routes.js';
@@ -31,6 +33,9 @@ import { createAccounts } from './features/accounts/accounts.service.js';
 import { accountsRoutes } from './features/accounts/accounts.routes.js';
 import { keysRoutes } from './features/tokens/keys.routes.js';
 import { settingsRoutes } from './features/companies/settings.routes.js';
+import { companyRoutes } from './features/companies/company.routes.js';
+import { agentSettingsRoutes } from './features/agent/agent-settings.routes.js';
+import { createAgentSettings } from './features/agent/agent-settings.service.js';
 import { createCompanies } from './features/companies/companies.service.js';
 import { createPipeline } from './features/pipeline/pipeline.service.js';
 import { knownTimeZones } from './features/companies/time-zones.js';
@@ -195,6 +200,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         }));
   const quotes = createQuotes({ db, clock, leads, publicUrl: config.publicUrl, textQuoteLink });
   await app.register(quotesRoutes({ quotes, lists }));
+  await app.register(priceBookRoutes({ priceBook: createPriceBook({ db, clock }) }));
   await app.register(quotePageRoutes({ quotes, page: createQuotePage({ db, clock, quotes, leads }) }));
   await app.register(appointmentsRoutes({ appointments: createAppointments({ db, clock }), lists }));
   // The test send of POST /v1/webhooks/:id/test goes out from the API process, with the same guard.
@@ -211,7 +217,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(webhooksRoutes({ webhooks }));
   await app.register(accountsRoutes({ accounts, secureCookies: config.publicUrl.startsWith('https:') }));
   await app.register(keysRoutes({ tokens: createTokens({ db, clock }) }));
-  await app.register(settingsRoutes({ db, companies: createCompanies({ db, clock }) }));
+  const companies = createCompanies({ db, clock });
+  await app.register(settingsRoutes({ companies }));
+  await app.register(companyRoutes({ companies }));
+  await app.register(agentSettingsRoutes({ agentSettings: createAgentSettings({ db, clock, config }) }));
   const events = await startEventStream({ database, db, log });
   app.addHook('onClose', () => events.stop());
   await app.register(streamRoutes({ events, authenticate: accounts.authenticate, heartbeatMs: config.streamHeartbeatMs }));

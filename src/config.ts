@@ -39,6 +39,12 @@ const schema = z.object({
   TWILIO_API_BASE_URL: z.url().default('https://api.twilio.com'),
   // `console` prints messages instead of sending them (the demo); never the default.
   SMS_PROVIDER: z.enum(['twilio', 'console']).default('twilio'),
+  // The lead agent's `llm` engine: any OpenAI-compatible Chat Completions endpoint (…/v1). Unset:
+  // only the `rules` engine can be chosen.
+  AI_BASE_URL: z.url().optional(),
+  AI_API_KEY: z.string().optional(),
+  AI_MODEL: z.string().optional(),
+  AI_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(20_000),
 });
 
 export type Config = Readonly<{
@@ -69,6 +75,11 @@ export type Config = Readonly<{
   twilioAuthToken: string | undefined;
   twilioApiBaseUrl: string;
   smsProvider: 'twilio' | 'console';
+  /** The `llm` engine's endpoint; undefined: the agent can use the `rules` engine only. */
+  aiBaseUrl: string | undefined;
+  aiApiKey: string | undefined;
+  aiModel: string | undefined;
+  aiTimeoutMs: number;
 }>;
 
 /** `overrides` win over the environment (tests and the benchmark set a few values this way). */
@@ -112,6 +123,10 @@ export function loadConfig(
     twilioAuthToken: e.TWILIO_AUTH_TOKEN,
     twilioApiBaseUrl: e.TWILIO_API_BASE_URL.replace(/\/$/, ''),
     smsProvider: e.SMS_PROVIDER,
+    aiBaseUrl: e.AI_BASE_URL?.replace(/\/$/, ''),
+    aiApiKey: e.AI_API_KEY,
+    aiModel: e.AI_MODEL,
+    aiTimeoutMs: e.AI_TIMEOUT_MS,
   });
 }
 

@@ -59,6 +59,12 @@ describe('quoteleads', () => {
       currency: 'NZD', tax_rate: 0.15, tax_mode: 'inclusive', timezone: 'Pacific/Auckland', instant_reply: 'Hi {first_name}, {company} here.',
     });
     expect(run(dir, ['company', 'update', id, '--instant-reply', '', '--json']).json.instant_reply).toBeNull();
+    expect(settings.json.quiet_hours).toEqual({ start: '20:00', end: '08:00' });
+    expect(run(dir, ['company', 'update', id, '--quiet-hours', '21:00-07:30', '--json']).json.quiet_hours).toEqual({ start: '21:00', end: '07:30' });
+    expect(run(dir, ['company', 'update', id, '--quiet-hours', 'none', '--json']).json.quiet_hours).toBeNull();
+    const badHours = run(dir, ['company', 'update', id, '--quiet-hours', '25:00-07:00']);
+    expect(badHours.code).toBe(2);
+    expect(badHours.stderr).toContain("'quiet-hours' must be a time of day as HH:MM");
     const taken = run(dir, ['company', 'create', '--name', 'Copycat', '--twilio-number', `+61412${digits}`]);
     expect(taken.code).toBe(1);
     expect(taken.stderr).toContain('already belongs to another company');
@@ -88,7 +94,15 @@ describe('quoteleads', () => {
     expect(JSON.stringify(list.json)).not.toContain(token.json.token);
     const human = run(dir, ['token', 'list', '--company', id]);
     expect(human.stdout).toContain('revoked');
-  }, 240_000); // a dozen commands, each opening the embedded database: slow on a busy machine
+
+    const agent = run(dir, ['agent', 'show', id, '--json']);
+    expect(agent.code).toBe(0);
+    expect(agent.json).toMatchObject({ enabled: false, engine: 'rules', updated_at: null, slot_minutes: { callback: 15, onsite: 60 } });
+    const changed = run(dir, ['agent', 'update', id, '--json', '{"enabled": true, "service_postcodes": ["2000-2234"], "business_hours": {"sat": [["09:00", "12:00"]]}}']);
+    expect(changed.code).toBe(0);
+    expect(changed.json).toMatchObject({ enabled: true, service_postcodes: ['2000-2234'], business_hours: { mon: [['08:00', '17:00']], sat: [['09:00', '12:00']] } });
+    expect(run(dir, ['agent', 'show', id]).stdout).toContain('"enabled": true');
+  }, 300_000); // a dozen commands, each opening the embedded database: slow on a busy machine
 
   it.each([
     [['company', 'create'], '--name is required'],
@@ -105,6 +119,11 @@ describe('quoteleads', () => {
     [['company', 'update', 'not-a-uuid', '--tax-mode', 'gross'], "'tax-mode' must be exclusive or inclusive"],
     [['company', 'update', 'not-a-uuid', '--timezone', 'Mars/Olympus'], "'timezone' must be an IANA time zone"],
     [['company', 'update', 'not-a-uuid', '--currency', 'XYZW'], "'currency' must be an ISO 4217 code"],
+    [['agent', 'show', '00000000-0000-4000-8000-000000000000'], 'Company not found'],
+    [['agent', 'update', 'x', '--json', '{"days_ahead": 99}'], "'days_ahead' must be from 1 to 60 days"],
+    [['agent', 'update', 'x', '--json', '{"engine": "llm"}'], "'engine' must be rules: the llm engine needs a model"],
+    [['agent', 'update', 'x', '--json', 'enabled'], '--json must be a JSON object'],
+    [['agent', 'update', 'x'], "--json '{…}' is required"],
   ])('%j fails with one line and exit code 2', (args, message) => {
     const res = run(dir, args);
     expect(res.code).toBe(2);

@@ -238,6 +238,7 @@ const DASHBOARD: Operation[] = [
         tax_rate: { type: 'number', minimum: 0, maximum: 1 },
         tax_mode: { type: 'string', enum: ['exclusive', 'inclusive'] },
         instant_reply: str(1600),
+        quiet_hours: { type: 'object', properties: { start: str(5), end: str(5) } },
       },
     },
   },
@@ -287,7 +288,8 @@ beforeAll(async () => {
       const appointment = (await tenant.call('POST', '/v1/appointments', { lead_id: lead, appointment_type: 'onsite', start_time: '2030-01-01T09:00:00Z' })).body.data.id;
       const webhook = await webhookOf(tenant.companyId);
       const key = (await server.token(tenant.companyId)).tokenId; // a key the dashboard may revoke
-      return { tenant, user, ids: { lead, quote: quote.id, appointment, webhook, key } };
+      const priceBookItem = (await tenant.call('POST', '/v1/price-book', { name: 'Fuzz Item', unit_price: 10 })).body.data.id;
+      return { tenant, user, ids: { lead, quote: quote.id, appointment, webhook, key, 'price-book': priceBookItem } };
     }),
   );
 }, 120_000);
@@ -328,6 +330,7 @@ function paramArbitrary(path: string, name: string, company: () => Company): fc.
     if (path.startsWith('/v1/quotes')) return ids.quote;
     if (path.startsWith('/v1/appointments')) return ids.appointment;
     if (path.startsWith('/v1/webhooks')) return name === 'delivery_id' ? randomUUID() : ids.webhook;
+    if (path.startsWith('/v1/price-book')) return ids['price-book'];
     if (path.startsWith('/app/api/keys')) return ids.key;
     return randomUUID();
   };
@@ -396,10 +399,11 @@ function encodeBody(body: unknown, media: string): string | undefined {
 /** What must not change when a request is refused: the resource it names, or its collection's size. */
 function witnessOf(c: Case, path: string): string | null {
   if (c.op.method === 'GET') return null;
-  const m = /^(\/v1\/(?:leads|quotes|appointments|webhooks))(\/[^/]+)?/.exec(path);
+  const m = /^(\/v1\/(?:leads|quotes|appointments|webhooks|price-book))(\/[^/]+)?/.exec(path);
   if (!m) return null;
   if (c.op.method === 'POST' && !m[2]) return m[1];
-  return c.op.pathParams.length && c.params.id === (companies[c.company].ids[m[1].slice(4, -1)] ?? '') ? m[1] + m[2] : null;
+  const fixture = m[1] === '/v1/price-book' ? 'price-book' : m[1].slice(4, -1); // /v1/leads → lead
+  return c.op.pathParams.length && c.params.id === (companies[c.company].ids[fixture] ?? '') ? m[1] + m[2] : null;
 }
 
 async function read(company: Company, witness: string): Promise<string> {
@@ -475,5 +479,8 @@ async function refill(company: Company) {
   }
   if ((await t.call('GET', `/v1/webhooks/${ids.webhook}`)).status === 404) {
     ids.webhook = await webhookOf(t.companyId);
+  }
+  if ((await t.call('GET', `/v1/price-book/${ids['price-book']}`)).status === 404) {
+    ids['price-book'] = (await t.call('POST', '/v1/price-book', { name: 'Fuzz Item', unit_price: 10 })).body.data.id;
   }
 }

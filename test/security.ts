@@ -12,7 +12,8 @@ import type { Tenant, TestServer } from './helpers.js';
 export type SecuredRoute = {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   path: string; // as in the OpenAPI document, e.g. /v1/leads/{id}
-  scope: Scope;
+  /** The scope the route needs; none: any valid token is enough. */
+  scope?: Scope;
   /** A valid request body, so that only security can fail (a function: built from the target's values). */
   body?: unknown | ((params: Record<string, string>) => unknown);
   /** Creates what the route acts on for `owner`, and returns the values of the path parameters. */
@@ -29,6 +30,11 @@ async function leadOf(owner: Tenant) {
 async function quoteOf(owner: Tenant) {
   const lead = await leadOf(owner);
   const res = await owner.call('POST', '/v1/quotes', { lead_id: lead.id, line_items: [{ description: 'Roof repair', quantity: 1, unit_price: 100 }] });
+  return { id: res.body.data.id as string };
+}
+
+async function priceBookItemOf(owner: Tenant) {
+  const res = await owner.call('POST', '/v1/price-book', { name: 'Gutter clean', unit: 'metre', unit_price: 12.5 });
   return { id: res.body.data.id as string };
 }
 
@@ -126,6 +132,15 @@ export const SECURED_ROUTES: SecuredRoute[] = [
     target: failedDeliveryOf,
     ok: 202,
   },
+  { method: 'GET', path: '/v1/company', ok: 200 },
+  { method: 'PATCH', path: '/v1/company', scope: 'company:manage', body: { quiet_hours: { start: '21:00', end: '07:00' } }, ok: 200 },
+  { method: 'GET', path: '/v1/price-book', scope: 'quotes:read', ok: 200 },
+  { method: 'POST', path: '/v1/price-book', scope: 'quotes:write', body: { name: 'Roof inspection', unit_price: 180 }, ok: 201 },
+  { method: 'GET', path: '/v1/price-book/{id}', scope: 'quotes:read', target: priceBookItemOf, ok: 200 },
+  { method: 'PATCH', path: '/v1/price-book/{id}', scope: 'quotes:write', body: { unit_price: 14 }, target: priceBookItemOf, ok: 200 },
+  { method: 'DELETE', path: '/v1/price-book/{id}', scope: 'quotes:write', target: priceBookItemOf, ok: 204 },
+  { method: 'GET', path: '/v1/agent', scope: 'agent:manage', ok: 200 },
+  { method: 'PATCH', path: '/v1/agent', scope: 'agent:manage', body: { enabled: true }, ok: 200 },
 ];
 
 export function fillPath(path: string, params: Record<string, string>): string {

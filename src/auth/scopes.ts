@@ -9,6 +9,8 @@ export const SCOPES = {
   'appointments:write': 'Book and change appointments',
   'pipeline:read': 'Read the pipeline summary',
   'webhooks:manage': 'Manage webhook endpoints and their deliveries',
+  'company:manage': "Change the company's settings (name, timezone, currency, tax, quiet hours)",
+  'agent:manage': "Change the lead agent's settings",
 } as const;
 
 export type Scope = keyof typeof SCOPES;

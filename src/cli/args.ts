@@ -16,7 +16,9 @@ export type Command =
   | { kind: 'webhook create'; companyId: string; url: string; events?: string[] }
   | { kind: 'webhook list'; companyId: string }
   | { kind: 'webhook delete'; id: string }
-  | ({ kind: 'token import' } & ImportTokenInput);
+  | ({ kind: 'token import' } & ImportTokenInput)
+  | { kind: 'agent show'; companyId: string }
+  | { kind: 'agent update'; companyId: string; changes: unknown };
 
 type CompanyOptions = {
   country?: string;
@@ -27,6 +29,7 @@ type CompanyOptions = {
   taxMode?: 'exclusive' | 'inclusive';
   timezone?: string;
   instantReply?: string;
+  quietHours?: { start: string; end: string } | null;
 };
 
 export type Invocation = { command: Command; json: boolean };
@@ -41,6 +44,7 @@ export const USAGE = `Usage: quoteleads <command> [options]
   company update <company-id> [--name …] [--country …] [--sms-credits N] [--twilio-number …] [settings]
       settings: [--currency AUD] [--tax-rate 0.1] [--tax-mode exclusive|inclusive]
                 [--timezone Australia/Sydney] [--instant-reply "Hi {first_name}, thanks…" ('' turns it off)]
+                [--quiet-hours 20:00-08:00 (none: no quiet hours)]
   token create --company <company-id> [--name ci] [--scopes leads:read,leads:write] [--expires-at <ISO 8601>]
   token revoke <token-id>
   token list --company <company-id>
@@ -48,6 +52,9 @@ export const USAGE = `Usage: quoteleads <command> [options]
   webhook create --company <company-id> --url <url> [--events lead.created,sale.completed]
   webhook list --company <company-id>
   webhook delete <webhook-id>
+  agent show <company-id>                 the lead agent's settings (the defaults until changed)
+  agent update <company-id> --json '{"enabled": true, "days_ahead": 14}'
+                                          change them: the fields of PATCH /v1/agent; answers JSON
 
 Every command takes --json: its last line of output is then one JSON object.`;
 
@@ -63,6 +70,7 @@ const companyOptions: Spec = {
   'tax-mode': str,
   timezone: str,
   'instant-reply': str,
+  'quiet-hours': str,
 };
 const tokenOptions: Spec = { company: str, name: str, scopes: str, 'expires-at': str };
 
@@ -114,7 +122,18 @@ function companyValues(values: Record<string, unknown>) {
     taxMode: optional(values, 'tax-mode') as 'exclusive' | 'inclusive' | undefined,
     timezone: optional(values, 'timezone'),
     instantReply: optional(values, 'instant-reply'),
+    quietHours: quietHours(values),
   };
+}
+
+/** `20:00-08:00`, or `none` for no quiet hours; the service checks the times. */
+function quietHours(values: Record<string, unknown>): { start: string; end: string } | null | undefined {
+  const v = optional(values, 'quiet-hours');
+  if (v === undefined) return undefined;
+  if (v === 'none' || v === '') return null;
+  const m = /^([^-]+)-([^-]+)$/.exec(v.trim());
+  if (!m) throw new UsageError(`--quiet-hours must be HH:MM-HH:MM (e.g. 20:00-08:00) or none, got '${v}'`);
+  return { start: m[1].trim(), end: m[2].trim() };
 }
 
 function taxRate(values: Record<string, unknown>): number | undefined {
@@ -132,6 +151,30 @@ function tokenValues(values: Record<string, unknown>) {
     scopes: scopes(values),
     expiresAt: optional(values, 'expires-at'),
   };
+}
+
+/**
+ * `agent update <company-id> --json '{…}'`: here --json carries the change (the body of PATCH
+ * /v1/agent) instead of asking for JSON output, and the answer is always JSON.
+ */
+function agentChanges(args: string[]): { companyId: string; changes: unknown } {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { json: str }, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message.split('\n')[0]);
+  }
+  if (parsed.positionals.length !== 1) throw new UsageError(`expected 1 argument(s), got ${parsed.positionals.length}`);
+  const text = parsed.values.json;
+  if (text === undefined) throw new UsageError(`--json '{…}' is required: the settings to change`);
+  let changes: unknown;
+  try {
+    changes = JSON.parse(text);
+  } catch {
+    throw new UsageError('--json must be a JSON object, e.g. \'{"enabled": true}\'');
+  }
+  if (changes === null || typeof changes !== 'object' || Array.isArray(changes)) throw new UsageError('--json must be a JSON object, e.g. \'{"enabled": true}\'');
+  return { companyId: parsed.positionals[0], changes };
 }
 
 export function parseInvocation(argv: string[]): Invocation {
@@ -203,6 +246,12 @@ export function parseInvocation(argv: string[]): Invocation {
       const { values, positionals } = parse(rest, {}, 1);
       return { command: { kind: 'webhook delete', id: positionals[0] }, json: !!values.json };
     }
+    case 'agent show': {
+      const { values, positionals } = parse(rest, {}, 1);
+      return { command: { kind: 'agent show', companyId: positionals[0] }, json: !!values.json };
+    }
+    case 'agent update':
+      return { command: { kind: 'agent update', ...agentChanges(rest) }, json: true };
     case 'token import': {
       const { values } = parse(rest, { ...tokenOptions, sha256: str, prefix: str }, 0);
       return {

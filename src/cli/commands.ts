@@ -4,6 +4,7 @@ import { createWebhookFromCommand, deleteWebhookFromCommand, listWebhooksFromCom
 import type { Clock } from '../lib/clock.js';
 import { createCompanies } from '../features/companies/companies.service.js';
 import { createTokens } from '../features/tokens/tokens.service.js';
+import { createAgentSettings } from '../features/agent/agent-settings.service.js';
 import type { AppError } from '../lib/errors.js';
 import type { Command } from './args.js';
 
@@ -38,8 +39,17 @@ export async function runDataCommand(ctx: CommandContext, c: DataCommand): Promi
       return listWebhooksFromCommand(ctx, c.companyId);
     case 'webhook delete':
       return deleteWebhookFromCommand(ctx, c.id);
+    case 'agent show':
+      return createAgentSettings(ctx).show(c.companyId);
+    case 'agent update':
+      return createAgentSettings(ctx).update(c.companyId, c.changes);
   }
 }
+
+const quietHoursText = (q: unknown) => {
+  const hours = q as { start: string; end: string } | null;
+  return hours ? `${hours.start}-${hours.end}` : 'none';
+};
 
 /** What a person reads; --json prints the object itself instead. */
 export function describeResult(c: DataCommand, result: Record<string, unknown>): string {
@@ -50,7 +60,7 @@ export function describeResult(c: DataCommand, result: Record<string, unknown>):
         result.twilio_number ? `, Twilio number ${result.twilio_number}` : ''
       }; quotes in ${result.currency}, tax ${Number(result.tax_rate) * 100}% ${result.tax_mode}, ${result.timezone}; instant reply ${
         result.instant_reply ? 'on' : 'off'
-      }`;
+      }; quiet hours ${quietHoursText(result.quiet_hours)}`;
     case 'token create':
       return [
         `Token ${result.name} (${result.id}) with scopes ${(result.scopes as string[]).join(', ')}`,
@@ -76,6 +86,9 @@ export function describeResult(c: DataCommand, result: Record<string, unknown>):
     }
     case 'webhook delete':
       return `Webhook ${result.id} deleted`;
+    case 'agent show':
+    case 'agent update':
+      return JSON.stringify(result, null, 2);
     case 'token list': {
       const tokens = result.tokens as Array<Record<string, unknown>>;
       if (!tokens.length) return 'No tokens.';

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, type FieldProblem } from '../lib/errors.js';
+import type { z } from 'zod';
+import { AppError, ValidationError, type FieldProblem } from '../lib/errors.js';
 
 type ValidationIssue = {
   keyword: string;
@@ -34,6 +35,18 @@ const JSON_TYPE: Record<string, string> = { record: 'object', int: 'integer', na
 function article(zodType: string) {
   const type = JSON_TYPE[zodType] ?? zodType;
   return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+/**
+ * A Zod failure outside a route (a service checking what the command line sent) as the same 400 a
+ * route gives: `'field' message`, with the details.
+ */
+export function validationErrorOf(error: z.ZodError): ValidationError {
+  const details = error.issues.map((issue) => {
+    const { path, code, message, ...params } = issue;
+    return describeIssue({ keyword: code, instancePath: `/${path.join('/')}`, message, params }, 'body');
+  });
+  return new ValidationError(`'${details[0].field}' ${details[0].message}`, details);
 }
 
 function errorBody(request: FastifyRequest, message: string, code: string, details?: FieldProblem[]) {

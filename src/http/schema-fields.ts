@@ -90,3 +90,9 @@ export const instant = (message: string) =>
 /** A calendar date in a request (YYYY-MM-DD), years 1970–9999. */
 export const calendarDate = (message: string) =>
   z.iso.date({ message }).refine((d) => isStorableInstant(Date.parse(`${d}T00:00:00Z`)), { message: 'must be between 1970-01-01 and 9999-12-31' });
+
+const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
+/** A time of day as HH:MM, 00:00 to 23:59 (a company's hours, in its own timezone). */
+export const timeOfDay = z.string().regex(HH_MM, 'must be a time of day as HH:MM (00:00 to 23:59)').meta({ example: '08:00' });
+/** Minutes since midnight of an HH:MM that `timeOfDay` accepted. */
+export const minutesOfDay = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));

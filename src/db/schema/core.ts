@@ -60,8 +60,14 @@ export const companies = pgTable('companies', {
   instantReply: text('instant_reply'),
   // The company's switch that stops every outbound text at once (the dashboard shows a banner).
   smsPaused: boolean('sms_paused').notNull().default(false),
+  // When texts we start (follow-ups, reminders) wait, in the company's timezone; null: never. An
+  // answer to someone who wrote to us in the last hour is never held back.
+  quietHours: jsonb('quiet_hours').$type<QuietHours | null>().default({ start: '20:00', end: '08:00' }),
   ...timestamps,
 });
+
+/** A span of the day as HH:MM in the company's timezone; `end` before `start` runs past midnight. */
+export type QuietHours = { start: string; end: string };
 
 /** The company a row belongs to: every tenant table has one, and erasing the company erases the row. */
 export const companyRef = () =>

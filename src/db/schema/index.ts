@@ -5,3 +5,4 @@ export * from './quotes.js';
 export * from './webhooks.js';
 export * from './accounts.js';
 export * from './jobs.js';
+export * from './agent.js';

@@ -89,6 +89,27 @@ export const quoteLineItems = pgTable(
   (t) => [primaryKey({ columns: [t.quoteId, t.position] })],
 );
 
+export const PRICE_BOOK_UNITS = ['each', 'hour', 'm2', 'metre', 'kw'] as const;
+export type PriceBookUnit = (typeof PRICE_BOOK_UNITS)[number];
+
+/** What a company charges for things it quotes often; a quote line copies an item's name, unit and price. */
+export const priceBookItems = pgTable(
+  'price_book_items',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    companyId: companyRef(),
+    name: text('name').notNull(),
+    description: text('description'),
+    unit: text('unit', { enum: PRICE_BOOK_UNITS }).notNull(),
+    // Cents, as entered: read in the company's tax mode (inclusive: tax is inside it).
+    unitPriceCents: bigint('unit_price_cents', { mode: 'bigint' }).notNull(),
+    createdAt: at('created_at').notNull().defaultNow(),
+    updatedAt: at('updated_at').notNull().defaultNow(),
+  },
+  // The list, by name.
+  (t) => [index('price_book_items_company_name_idx').on(t.companyId, t.name, t.id)],
+);
+
 /** Quote counts per company and stored status, kept by triggers (drizzle custom migration): list totals. */
 export const quoteStatusCounts = pgTable(
   'quote_status_counts',

@@ -9,6 +9,8 @@ import { findCompany, insertCompany, updateCompany, type CompanyRow } from './co
 import { notifyAuthChange } from '../tokens/tokens.repo.js';
 import { dropCachedTokens } from '../tokens/token-cache.js';
 import { canonicalTimeZone } from './time-zones.js';
+import { timeOfDay } from '../../http/schema-fields.js';
+import type { QuietHours } from '../../db/schema/index.js';
 
 const TIMEZONE_RULE = 'must be an IANA time zone, e.g. Australia/Sydney';
 const TIMEZONE_MESSAGE = `'timezone' ${TIMEZONE_RULE}`;
@@ -41,6 +43,12 @@ export const companyFields = z.object({
     .nullable()
     .transform((t) => (t === null || t.trim() === '' ? null : t)),
   smsPaused: z.boolean('must be true or false'),
+  // Texts we start wait through these hours; null: no quiet hours.
+  quietHours: z
+    .object({ start: timeOfDay, end: timeOfDay }, 'must be {"start": "HH:MM", "end": "HH:MM"} or null')
+    .refine((q) => q.start !== q.end, 'must have a start and an end that differ')
+    .nullable()
+    .meta({ description: 'Hours (company timezone) in which texts we start wait; end before start runs past midnight; null: none', example: { start: '20:00', end: '08:00' } }),
 });
 export type CompanyField = keyof typeof companyFields.shape;
 
@@ -64,6 +72,7 @@ export type CompanySettings = {
   timezone?: string;
   instantReply?: string | null;
   smsPaused?: boolean;
+  quietHours?: QuietHours | null;
 };
 export type CompanyInput = { name: string; country?: string; smsCredits?: number; twilioNumber?: string | null } & CompanySettings;
 
@@ -80,6 +89,7 @@ export function companyView(row: CompanyRow) {
     timezone: row.timezone,
     instant_reply: row.instantReply,
     sms_paused: row.smsPaused,
+    quiet_hours: row.quietHours ?? null,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };
@@ -110,6 +120,7 @@ function settingsOf(values: Partial<z.output<typeof companyFields>>) {
     ...(values.timezone !== undefined && { timezone: values.timezone }),
     ...(values.instantReply !== undefined && { instantReply: values.instantReply }),
     ...(values.smsPaused !== undefined && { smsPaused: values.smsPaused }),
+    ...(values.quietHours !== undefined && { quietHours: values.quietHours }),
   };
 }
 
@@ -168,7 +179,13 @@ export function createCompanies(deps: { db: Db; clock: Clock }) {
     }
   }
 
-  return { create, change };
+  async function get(companyId: string) {
+    const row = isUuid(companyId) ? await findCompany(db, companyId) : undefined;
+    if (!row) throw new NotFoundError('Company not found');
+    return companyView(row);
+  }
+
+  return { create, change, get };
 }
 
 export type CompaniesService = ReturnType<typeof createCompanies>;

@@ -35,6 +35,8 @@ const TABLES: Record<string, { covered: 'lead_id cascade' | 'erasure repo' | 'no
   sessions: { covered: 'no lead data' },
   invites: { covered: 'no lead data' },
   webhook_endpoints: { covered: 'no lead data' },
+  agent_settings: { covered: 'no lead data', why: "the company's agent settings" },
+  price_book_items: { covered: 'no lead data', why: "the company's own prices" },
 };
 
 let fake: FakeTwilio;

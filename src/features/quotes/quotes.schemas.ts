@@ -10,6 +10,14 @@ export const MAX_LINE_ITEMS = 200;
 // exactly what is stored: 0.30000000000000004 has 17 decimals, not 2.
 const decimals = (max: number) => (n: number) => toScaled(n, max) !== null;
 
+/** A price as a client sends it: currency units, up to 2 decimals (quote lines, the price book). */
+export const unitPrice = z
+  .number()
+  .min(0)
+  .max(1_000_000_000)
+  .refine(decimals(2), { message: 'must have at most 2 decimal places' })
+  .meta({ description: 'In the currency units, up to 2 decimals', example: 45.5 });
+
 const lineItemInput = z.object({
   description: z.string().trim().min(1).max(500),
   quantity: z
@@ -18,12 +26,7 @@ const lineItemInput = z.object({
     .max(1_000_000)
     .refine(decimals(3), { message: 'must have at most 3 decimal places' })
     .meta({ description: 'Up to 3 decimals (2.5 m²)', example: 2.5 }),
-  unit_price: z
-    .number()
-    .min(0)
-    .max(1_000_000_000)
-    .refine(decimals(2), { message: 'must have at most 2 decimal places' })
-    .meta({ description: 'In the currency units, up to 2 decimals', example: 45.5 }),
+  unit_price: unitPrice,
 });
 export type LineItemInput = z.output<typeof lineItemInput>;
 

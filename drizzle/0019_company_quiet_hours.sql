@@ -1,0 +1,1 @@
+ALTER TABLE "companies" ADD COLUMN "quiet_hours" jsonb DEFAULT '{"start":"20:00","end":"08:00"}'::jsonb;
