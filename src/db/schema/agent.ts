@@ -1,5 +1,5 @@
-import { boolean, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { companies } from './core.js';
+import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { companies, companyRef, leadRef } from './core.js';
 
 const at = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
 
@@ -33,3 +33,31 @@ export const agentSettings = pgTable('agent_settings', {
   createdAt: at('created_at').notNull(),
   updatedAt: at('updated_at').notNull(),
 });
+
+/**
+ * One turn of the agent for a lead: what triggered it (the job's unique key: the new lead, or an
+ * inbound message), the engine, how it ended, the tokens a model used, and the transcript of what was
+ * sent to the model and what came back (kept 30 days, erased with the lead). `through` is the newest
+ * inbound message the turn answered: the next turn answers what came after it.
+ */
+export const agentTurns = pgTable(
+  'agent_turns',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    companyId: companyRef(),
+    leadId: leadRef(),
+    trigger: text('trigger').notNull(),
+    engine: text('engine', { enum: ['rules', 'llm'] }).notNull(),
+    outcome: text('outcome').notNull(),
+    through: at('through'),
+    promptTokens: integer('prompt_tokens').notNull().default(0),
+    completionTokens: integer('completion_tokens').notNull().default(0),
+    transcript: jsonb('transcript').$type<unknown[]>().notNull().default([]),
+    createdAt: at('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('agent_turns_trigger_idx').on(t.companyId, t.trigger),
+    index('agent_turns_lead_idx').on(t.leadId, t.createdAt),
+    index('agent_turns_company_created_idx').on(t.companyId, t.createdAt),
+  ],
+);

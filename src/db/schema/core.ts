@@ -114,6 +114,12 @@ export const leads = pgTable(
     aiScore: smallint('ai_score').notNull().default(0),
     aiSummary: text('ai_summary'),
     aiEnabled: boolean('ai_enabled').notNull().default(true),
+    // The lead agent's own (issue 14): why the score is what it is, what it has gathered, and whether
+    // a person has taken over (ai_enabled stays the client's own switch, as A5 has it).
+    aiScoreReason: text('ai_score_reason'),
+    qualification: jsonb('qualification').$type<Record<string, unknown>>().notNull().default({}),
+    agentPaused: boolean('agent_paused').notNull().default(false),
+    agentPausedReason: text('agent_paused_reason'),
     source: text('source'),
     serviceType: text('service_type'),
     notes: text('notes'),

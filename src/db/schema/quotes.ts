@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, date, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { bigint, date, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { companies, companyRef, leadRef } from './core.js';
 
 /** What a quote row stores. `expired` is not stored: it is read from `expires_at` (see quotes.repo.ts). */
@@ -136,6 +136,8 @@ export const appointments = pgTable(
     location: text('location'),
     notes: text('notes'),
     bookedBy: text('booked_by', { enum: BOOKED_BY }).notNull(),
+    // What made the booking when it must happen once (the agent's turn, tool and ordinal): unique per company.
+    originKey: text('origin_key'),
     createdAt: at('created_at').notNull().defaultNow(),
     updatedAt: at('updated_at').notNull().defaultNow(),
   },
@@ -146,6 +148,7 @@ export const appointments = pgTable(
     index('appointments_company_status_start_idx').on(t.companyId, t.status, t.startTime, t.id),
     // A lead's appointments, latest start first (the lead_id filter, with or without from/to), and its erasure.
     index('appointments_lead_start_idx').on(t.leadId, t.startTime, t.id),
+    uniqueIndex('appointments_origin_key_idx').on(t.companyId, t.originKey),
   ],
 );
 

@@ -11,6 +11,8 @@ const LEAD_FIELDS = [
   'id', 'name', 'first_name', 'last_name', 'email', 'phone', 'pipeline_stage', 'ai_status', 'ai_score',
   'ai_summary', 'ai_enabled', 'source', 'service_type', 'notes', 'address', 'postcode', 'value',
   'custom_data', 'metadata', 'sms_opted_out', 'created_at', 'updated_at',
+  // Part B: the lead agent's (issue 14).
+  'ai_score_reason', 'qualification', 'agent_paused', 'agent_paused_reason',
 ].sort();
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
