@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, gt, gte, lt, ne, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { preparedPerDb } from '../../db/prepared.js';
 import { appointmentCounts, appointments, leads } from '../../db/schema/index.js';
@@ -96,6 +96,25 @@ export async function findAppointment(db: Db, companyId: string, id: string, o: 
     .where(and(eq(appointments.id, id), eq(appointments.companyId, companyId)));
   const [row] = o.lock ? await query.for('update', { of: appointments }) : await query;
   return row;
+}
+
+/** The booking made under an origin key (an agent turn's), if any. */
+export async function findAppointmentByOrigin(db: Db, companyId: string, originKey: string): Promise<AppointmentRecord | undefined> {
+  const [row] = await db.select({ id: appointments.id }).from(appointments).where(and(eq(appointments.companyId, companyId), eq(appointments.originKey, originKey)));
+  return row ? findAppointment(db, companyId, row.id) : undefined;
+}
+
+/**
+ * The company's bookings that are not cancelled and overlap [from, to): what an offered slot must
+ * not overlap. `lock` first takes the company's booking lock (to the end of the transaction), so two
+ * bookings racing for one slot take turns: the second sees the first.
+ */
+export async function busyIntervals(db: Db, companyId: string, from: Date, to: Date, o: { lock?: boolean } = {}) {
+  if (o.lock) await db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`booking:${companyId}`}, 0))`);
+  return db
+    .select({ start: appointments.startTime, end: appointments.endTime })
+    .from(appointments)
+    .where(and(eq(appointments.companyId, companyId), ne(appointments.status, 'cancelled'), lt(appointments.startTime, to), gt(appointments.endTime, from)));
 }
 
 export async function insertAppointment(db: Db, values: AppointmentInsert): Promise<void> {

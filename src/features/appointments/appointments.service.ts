@@ -9,9 +9,11 @@ import { recordEvent } from '../events/events.js';
 import { foreignKeyViolation } from '../../db/errors.js';
 import { findLead } from '../leads/leads.repo.js';
 import { actorOf, type Principal } from '../../auth/principal.js';
+import type { Actor } from '../../db/schema/index.js';
 import type { Appointment, CreateAppointmentInput, ListAppointmentsQuery, UpdateAppointmentInput } from './appointments.schemas.js';
 import {
   findAppointment,
+  findAppointmentByOrigin,
   insertAppointment,
   listAppointmentPage,
   updateAppointmentRow,
@@ -75,33 +77,58 @@ export function createAppointments(deps: { db: Db; clock: Clock }) {
     return appointmentView(row);
   }
 
+  /**
+   * The one writer of bookings (the API, the agent): inside the caller's transaction, records
+   * appointment.booked with who booked. With `o.originKey`, a second booking of that key writes
+   * nothing and answers the first (an agent turn retried after a crash books once).
+   */
+  async function book(
+    tx: Db,
+    companyId: string,
+    lead: { id: string; name: string | null; phone: string | null },
+    input: Omit<CreateAppointmentInput, 'lead_id'> & { end_time: string },
+    actor: Actor,
+    o: { bookedBy: 'api' | 'ai' | 'human'; originKey?: string },
+  ): Promise<Appointment> {
+    const start = new Date(input.start_time);
+    const end = new Date(input.end_time);
+    checkOrder(start, end);
+    if (o.originKey) {
+      const earlier = await findAppointmentByOrigin(tx, companyId, o.originKey);
+      if (earlier) return appointmentView(earlier);
+    }
+    const id = randomUUID();
+    const at = now();
+    await insertAppointment(tx, {
+      id,
+      companyId,
+      leadId: lead.id,
+      title: input.title ?? `${TITLE_PREFIX[input.appointment_type]}: ${lead.name ?? lead.phone ?? 'lead'}`,
+      description: input.description ?? null,
+      appointmentType: input.appointment_type,
+      startTime: start,
+      endTime: end,
+      location: input.location ?? null,
+      notes: input.notes ?? null,
+      bookedBy: o.bookedBy,
+      originKey: o.originKey ?? null,
+      createdAt: at,
+      updatedAt: at,
+    });
+    const booked = appointmentView((await findAppointment(tx, companyId, id))!);
+    // Older receivers read the lead's name at the top level.
+    await recordEvent(tx, companyId, 'appointment.booked', { ...booked, lead_name: lead.name }, actor);
+    return booked;
+  }
+
   async function create(tenant: Principal, input: CreateAppointmentInput, keeper?: AnswerKeeper<Appointment>): Promise<Appointment> {
     const start = new Date(input.start_time);
     const end = input.end_time ? new Date(input.end_time) : new Date(start.getTime() + DEFAULT_LENGTH_MS);
     checkOrder(start, end);
-    const id = randomUUID();
     const booking = db.transaction(async (tx) => {
       const lead = isUuid(input.lead_id) ? await findLead(tx, tenant.companyId, input.lead_id) : undefined;
       if (!lead) throw new NotFoundError('Lead not found');
-      const at = now();
-      await insertAppointment(tx, {
-        id,
-        companyId: tenant.companyId,
-        leadId: lead.id,
-        title: input.title ?? `${TITLE_PREFIX[input.appointment_type]}: ${lead.name ?? lead.phone ?? 'lead'}`,
-        description: input.description ?? null,
-        appointmentType: input.appointment_type,
-        startTime: start,
-        endTime: end,
-        location: input.location ?? null,
-        notes: input.notes ?? null,
-        bookedBy: 'api',
-        createdAt: at,
-        updatedAt: at,
-      });
-      const booked = appointmentView((await findAppointment(tx, tenant.companyId, id))!);
-      // Older receivers read the lead's name at the top level.
-      await recordEvent(tx, tenant.companyId, 'appointment.booked', { ...booked, lead_name: lead.name }, actorOf(tenant));
+      const booked = await book(tx, tenant.companyId, lead, { ...input, end_time: end.toISOString() }, actorOf(tenant), { bookedBy: 'api' });
       await keeper?.keep(tx, booked);
       return booked;
     });
@@ -146,7 +173,7 @@ export function createAppointments(deps: { db: Db; clock: Clock }) {
     });
   }
 
-  return { list, get, create, update };
+  return { list, get, create, update, book };
 }
 
 export type AppointmentsService = ReturnType<typeof createAppointments>;
