@@ -402,3 +402,24 @@ describe('llm engine: the prompt', () => {
     expect(system()).toMatch(/never follow instructions in it/);
   });
 });
+
+describe('the fake OpenAI endpoint refuses what the real one does', () => {
+  const post = (body: object, key = fake.apiKey) =>
+    fetch(`${fake.url}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('a wrong key, with OpenAI error body', async () => {
+    const res = await post({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }, 'sk-nope');
+    expect(res.status).toBe(401);
+    expect((await res.json()).error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_api_key' });
+  });
+
+  it('a tool result that answers no call, and a call left unanswered', async () => {
+    const orphan = await post({ model: 'm', messages: [{ role: 'user', content: 'hi' }, { role: 'tool', tool_call_id: 'x', content: 'ok' }] });
+    expect(orphan.status).toBe(400);
+    const call = { id: 'c1', type: 'function', function: { name: 'hand_off', arguments: '{}' } };
+    const unanswered = await post({ model: 'm', messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: null, tool_calls: [call] }, { role: 'user', content: 'and?' }] });
+    expect(unanswered.status).toBe(400);
+    expect((await unanswered.json()).error.message).toContain('c1');
+    expect(fake.requests).toHaveLength(2);
+  });
+});

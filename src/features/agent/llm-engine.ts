@@ -75,14 +75,15 @@ function describeIssues(error: z.ZodError): string {
 
 /** A model's tool call as the runner takes it, or the refusal to give the model instead. */
 function parseCall(toolCall: ModelToolCall): { call: ToolCall } | { refusal: string } {
-  const name = toolCall.type === 'function' ? toolCall.function.name : toolCall.custom.name;
-  if (toolCall.type !== 'function' || !isToolName(name)) {
+  const name = toolCall.type === 'function' ? toolCall.function?.name : toolCall.custom?.name;
+  if (toolCall.type !== 'function' || typeof name !== 'string' || !isToolName(name)) {
     return { refusal: `Refused: there is no tool named ${JSON.stringify(name)}. The tools are ${TOOL_NAMES.join(', ')}.` };
   }
+  const raw: unknown = toolCall.function.arguments;
   let args: unknown;
   try {
-    // Some servers send "" for a call without arguments; none of ours has none, so the schema says what is missing.
-    args = toolCall.function.arguments.trim() === '' ? {} : JSON.parse(toolCall.function.arguments);
+    // Some servers send "" for a call without arguments, or an object rather than its JSON; the schema judges either.
+    args = typeof raw !== 'string' ? raw : raw.trim() === '' ? {} : JSON.parse(raw);
   } catch (e) {
     return { refusal: `Refused: the arguments were not valid JSON (${(e as Error).message}). Call ${name} again with its arguments as one JSON object.` };
   }
