@@ -16,6 +16,7 @@ export const EVENT_TYPES = [
   'appointment.updated',
   'sms.received',
   'sms.sent',
+  'agent.handed_off',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -33,6 +34,7 @@ export const EVENT_DESCRIPTIONS: Record<EventType, string> = {
   'appointment.updated': 'An appointment was rescheduled or changed status',
   'sms.received': 'A lead texted the company',
   'sms.sent': 'A text to a lead was accepted by the SMS provider',
+  'agent.handed_off': 'The lead agent handed a lead to a person (the lead, with handoff_reason)',
 };
 
 /**

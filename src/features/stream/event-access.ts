@@ -20,6 +20,7 @@ export const EVENT_READ_SCOPE: Record<EventType, Scope> = {
   'appointment.updated': 'appointments:read',
   'sms.received': 'sms:read',
   'sms.sent': 'sms:read',
+  'agent.handed_off': 'leads:read',
 };
 
 const isKnownType = (t: string): t is EventType => Object.prototype.hasOwnProperty.call(EVENT_READ_SCOPE, t);

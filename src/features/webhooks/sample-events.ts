@@ -133,6 +133,8 @@ export function sampleEvent(
         },
         previous: null,
       };
+    case 'agent.handed_off':
+      return { data: { ...lead(at, 'follow_up'), agent_paused: true, agent_paused_reason: 'Asked for a person', handoff_reason: 'Asked for a person' }, previous: null };
     case 'sms.sent':
       return {
         data: {
