@@ -103,7 +103,7 @@ describe('runRulesTurn: the whole conversation', () => {
       args: {
         score: 85,
         status: 'hot',
-        reason: 'Counted: Postcode 2150 +30, Job Roof is leaking over the kitchen +10, Timeframe next week +15, Property type house +10, Owner yes +20.',
+        reason: 'Counted: Postcode 2150 in the area +30, Job given +10, Timeframe next week +15, Property type house +10, Owner yes +20.',
         summary: 'Postcode: 2150; Job: Roof is leaking over the kitchen; Timeframe: next week; Property type: house; Owner: yes',
       },
     });
@@ -262,6 +262,15 @@ describe('runRulesTurn: hand-offs', () => {
     ]);
   });
 
+  it('a form lead whose postcode is out of the area is greeted and told at once', async () => {
+    const c = conversation({ lead: { postcode: '2999' } });
+    const turn = await c.turn();
+    expect(turn.tools).toEqual(['set_score', 'send_reply', 'hand_off']);
+    expect(turn.texts).toEqual([
+      "Hi Sam, thanks for contacting Acme Roofing. Unfortunately 2999 is outside the area Acme Roofing services, so we can't book you in, but someone from the team will let you know if they can help.",
+    ]);
+  });
+
   it('no free slot: hands off with a reply that someone will find a time', async () => {
     const c = conversation({ settings: { questions: [SCRIPT[0]] }, freeSlots: { onsite: [], callback: [] } });
     await c.turn();
@@ -337,14 +346,15 @@ describe('runRulesTurn: picking and booking a slot', () => {
     ['1', 1], ['2', 2], ['3.', 3], ['#2', 2], ['option 2 please', 2], ['number 3 thanks', 3], ['2 works', 2], ["I'll take 1", 1],
     ['the first one', 1], ['1st', 1], ['second', 2], ['the last one', 3], ['tuesday 10', 1], ['Tue 10:00', 1], ['tues at 10am', 1],
     ['2pm', 2], ['2:30pm', 2], ['14:30', 2], ['at 2.30', 2], ['tuesday arvo', 2], ['wed', 3], ['Wednesday morning', 3], ['tomorrow', 3],
-    ['9am', 3], ['today 10', 1], ['10', 1],
+    ['9am', 3], ['today 10', 1], ['10', 1], ['no. 2', 2], ['one please', 1], ['two', 2], ['Wed 9th at 9', 3], ['9 Dec 9am', 3],
+    ['the 8th at 2:30', 2], ['tuesday morning', 1], ['can do 10', 1], ['at 10 on tuesday thanks', 1],
   ])('"%s" picks slot %i', (text, n) => {
     expect(readPick(text, list, ctx)).toEqual(list[n - 1]);
   });
-  it.each([['none of those work'], ["can't do any of them"], ['neither'], ['got anything later?'], ['different day?']])('"%s" is none', (text) => {
+  it.each([['none of those work'], ["can't do any of them"], ['neither'], ['got anything later?'], ['different day?'], ['no'], ['Nah thanks']])('"%s" is none', (text) => {
     expect(readPick(text, list, ctx)).toBe('none');
   });
-  it.each([['tuesday'], ['4'], ['friday'], ['3pm'], ['whenever'], ['morning'], ['']])('"%s" picks nothing', (text) => {
+  it.each([['tuesday'], ['4'], ['friday'], ['3pm'], ['whenever'], ['morning'], [''], ["1 doesn't work"], ['I am free tuesday'], ['2 or 3'], ['10 Dec']])('"%s" picks nothing', (text) => {
     expect(readPick(text, list, ctx)).toBeUndefined();
   });
   it('a yes picks the only slot offered', () => {
@@ -360,6 +370,7 @@ describe('runRulesTurn: after the booking', () => {
     await c.turn('1');
     expect((await c.turn('Thanks heaps!')).calls).toEqual([]);
     expect((await c.turn('👍')).calls).toEqual([]);
+    expect((await c.turn('ok thanks', 'Cheers mate, see you then!')).calls).toEqual([]);
     const moved = await c.turn('can we make it friday instead?');
     expect(moved.calls).toEqual([
       { tool: 'send_reply', args: { text: 'Thanks Sam, the team at Acme Roofing will see your message and get back to you.' } },
@@ -483,7 +494,12 @@ describe('the qualification state', () => {
   it('starts afresh from an empty or foreign qualification, keeping what fits', () => {
     expect(readRulesState({})).toEqual({ engine: 'rules', answers: {}, unclear: {}, pending: null, reasked: [], offered: [], offer_rounds: 0, offer_misses: 0 });
     expect(readRulesState(null).answers).toEqual({});
-    const foreign = readRulesState({ engine: 'llm', answers: { postcode: '2150', bad: { x: 1 } }, stage: 'thinking', offered: 'no' });
-    expect(foreign).toMatchObject({ engine: 'rules', answers: {}, stage: undefined, offered: [] });
+    const foreign = readRulesState({ engine: 'llm', answers: { postcode: '2150', bad: { x: 1 } }, unclear: 'x', stage: 'thinking', offered: 'no' });
+    expect(foreign).toMatchObject({ engine: 'rules', answers: { postcode: '2150' }, unclear: {}, stage: undefined, offered: [] });
+    // Two parses share nothing: the engine changes its state in place.
+    const a = readRulesState({});
+    a.answers.x = 1;
+    a.reasked.push('x');
+    expect(readRulesState({})).toMatchObject({ answers: {}, reasked: [] });
   });
 });

@@ -30,6 +30,9 @@ import { normalise, words } from './understand-words.js';
 // booking, a bare "thanks" gets nothing and anything else a note that the team will see it and a
 // hand-off (it may be a change of plans). A handed-off lead gets nothing more from this engine.
 //
+// Slots: onsite when 'onsite' is a goal; callback when it is a goal, when onsite has no free slot,
+// or when neither is a goal. Up to 3, at least 3 hours apart where the free slots allow.
+//
 // Score: each question's weight (settings.weights, keyed by question key as PATCH /v1/agent
 // validates them) is added when its answer is favourable: postcode in the service area (an empty
 // area holds every postcode); timeframe asap or this_week in full, next_week or this_month half;
@@ -44,6 +47,12 @@ const OFFER_SPREAD_MS = 3 * 60 * 60_000;
 const BUILT_IN_HANDOFF = ['speak to someone', 'talk to someone', 'speak to a person', 'talk to a person', 'call me', 'ring me', 'human', 'real person', 'complaint', 'manager'];
 
 const answerValue = z.union([z.string(), z.number(), z.boolean()]);
+/** A record of which entries that are not `value` are dropped, the others kept. */
+const keepValid = <T extends z.ZodType>(value: T) =>
+  z
+    .record(z.string(), z.unknown())
+    .catch(() => ({}))
+    .transform((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => value.safeParse(v).success)) as Record<string, z.output<T>>);
 const offeredSlot = z.object({ n: z.number().int(), type: z.enum(BOOKABLE_TYPES), start: z.string() });
 
 // Lenient: another engine's qualification (the llm engine falls back to this one) keeps what fits.
@@ -51,8 +60,8 @@ const stateSchema = z.object({
   engine: z.literal('rules').catch('rules'),
   stage: z.enum(STAGES).optional().catch(undefined),
   // Defaults as functions: the engine changes the state in place, so no two parses may share one.
-  answers: z.record(z.string(), answerValue).catch(() => ({})),
-  unclear: z.record(z.string(), z.string()).catch(() => ({})),
+  answers: keepValid(answerValue),
+  unclear: keepValid(z.string()),
   pending: z.string().nullable().catch(null),
   reasked: z.array(z.string()).catch(() => []),
   offered: z.array(offeredSlot).catch(() => []),
@@ -116,7 +125,7 @@ async function asking(turn: Turn): Promise<RulesTurnResult> {
     }
   }
   const outside = postcodeOutsideArea(ctx, state);
-  if (outside) return outOfArea(turn, outside);
+  if (outside) return outOfArea(turn, outside, prefix);
   const next = currentQuestion(turn);
   if (next) {
     state.pending = next.key;
@@ -225,7 +234,8 @@ export function scoreAnswers(settings: Pick<TurnContext['settings'], 'questions'
     const points = Math.round(weight * part);
     if (points) {
       total += points;
-      counted.push(`${label(q.key)} ${display(q, value)} +${points}`);
+      const what = q.kind === 'postcode' ? `${value} in the area` : q.kind === 'text' ? 'given' : display(q, value);
+      counted.push(`${label(q.key)} ${what} +${points}`);
     }
   });
   const score = Math.max(0, Math.min(100, total));
@@ -258,14 +268,18 @@ async function setScore(turn: Turn, outside?: string): Promise<void> {
   await turn.run({ tool: 'set_score', args: { score: scored.score, status: scored.status, reason: clip(scored.reason, 500), summary: summaryOf(ctx, state) } });
 }
 
-async function outOfArea(turn: Turn, postcode: string): Promise<RulesTurnResult> {
+async function outOfArea(turn: Turn, postcode: string, prefix: string[]): Promise<RulesTurnResult> {
   await setScore(turn, postcode);
   const name = gsm(turn.ctx.company.name);
-  const hi = firstName(turn.ctx) ? `Thanks ${firstName(turn.ctx)}. ` : 'Thanks. ';
-  return handOff(turn, `Postcode ${postcode} is outside the service area`, [
-    `${hi}Unfortunately ${postcode} is outside the area ${name} services, so we can't book you in, but someone from the team will let you know if they can help.`,
-    `${hi}Unfortunately ${postcode} is outside our service area, so we can't book you in, but someone from the team will let you know if they can help.`,
-  ]);
+  const thanks = firstName(turn.ctx) ? `Thanks ${firstName(turn.ctx)}.` : 'Thanks.';
+  // A greeting stays a greeting ("Hi Sam, thanks for contacting …"); an acknowledgement becomes a thank-you.
+  const openings = [...new Set([...prefix.filter((p) => p.startsWith('Hi')), thanks, 'Thanks.'])];
+  const rest = (area: string) => `Unfortunately ${postcode} is outside ${area}, so we can't book you in, but someone from the team will let you know if they can help.`;
+  return handOff(
+    turn,
+    `Postcode ${postcode} is outside the service area`,
+    openings.flatMap((o) => [`${o} ${rest(`the area ${name} services`)}`, `${o} ${rest('our service area')}`]),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -355,42 +369,61 @@ function noTimeReply(ctx: TurnContext, opening: string): string[] {
 
 type OfferedSlot = RulesState['offered'][number];
 
-const NONE = /\b(none|neither|no good|nope|nah|(can'?t|cannot|can not|couldn'?t|won'?t) (do|make) (any|those|them|either|that|it|these)|(don'?t|doesn'?t|won'?t|wont|dont|doesnt) (work|suit)|not (good|suitable|great)|(other|another|different) (times?|days?|options?)|anything (else|later|earlier))\b/;
+const NONE = /\b(none|neither|no good|(can'?t|cannot|can not|couldn'?t|won'?t) (do|make) (any|those|them|either|that|it|these)|(don'?t|doesn'?t|won'?t|wont|dont|doesnt) (work|suit)|not (good|suitable|great)|(other|another|different) (times?|days?|options?)|anything (else|later|earlier))\b|^(no|nope|nah|nup)( (thanks|thank you|sorry|mate|ta))*$/;
 const PICK_FILLER = new Set([
   'please', 'pls', 'plz', 'thanks', 'thank', 'you', 'ta', 'cheers', 'mate', 'ok', 'okay', 'yes', 'yeah', 'yep', 'yup', 'sure',
-  'the', 'one', 'option', 'number', 'num', 'no.', 'slot', 'time', 'take', "i'll", 'ill', 'i', 'will', 'book', 'lets', "let's",
+  'the', 'one', 'option', 'number', 'num', 'slot', 'time', 'take', "i'll", 'ill', 'i', 'will', 'book', 'lets', "let's",
   'do', 'go', 'with', 'works', 'work', 'is', 'good', 'sounds', 'fine', 'suits', 'that', 'for', 'me', 'great', 'perfect', 'choose',
-  'pick', "i'd", 'id', 'like', 'have', 'please.', 'would', 'be',
+  'pick', "i'd", 'id', 'like', 'have', 'would', 'be', 'can', 'on',
 ]);
-const ORDINAL: Record<string, number> = { first: 1, '1st': 1, second: 2, '2nd': 2, third: 3, '3rd': 3, fourth: 4, '4th': 4 };
+const ORDINAL: Record<string, number> = { first: 1, '1st': 1, second: 2, '2nd': 2, third: 3, '3rd': 3, fourth: 4, '4th': 4, two: 2, three: 3, four: 4 };
 const DAYS: [RegExp, string][] = [
   [/\b(mon|monday)\b/, 'Mon'], [/\b(tue|tues|tuesday)\b/, 'Tue'], [/\b(wed|weds|wednesday)\b/, 'Wed'],
   [/\b(thu|thur|thurs|thursday)\b/, 'Thu'], [/\b(fri|friday)\b/, 'Fri'], [/\b(sat|saturday)\b/, 'Sat'], [/\b(sun|sunday)\b/, 'Sun'],
 ];
+const MONTH = '(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*';
+// "the 9th", "9 Dec", "Dec 9": a day of the month, which is not a time.
+const DAY_OF_MONTH = new RegExp(String.raw`\b(\d{1,2})(?:st|nd|rd|th)\b(?:\s+(?:of\s+)?${MONTH})?|\b(\d{1,2})\s+${MONTH}\b|\b${MONTH}\s+(\d{1,2})\b(?![:.]\d)`);
+const CLOCK = /\b(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.?|p\.m\.?)?(?![\d:])/;
 
-/** Which offered slot a reply picks: by number, ordinal, weekday and/or time; 'none' for "none of those work". */
+/**
+ * Which offered slot a reply picks: by number or ordinal ("2", "the first one"), or by what it says
+ * of the day and time ("tuesday 10", "2pm", "wed arvo", "tomorrow"), when that fits exactly one;
+ * 'none' for "none of those work". A reply that both picks (or names a number) and refuses picks nothing: it is asked again.
+ */
 export function readPick(text: string, offered: readonly OfferedSlot[], ctx: Pick<TurnContext, 'company' | 'now'>): OfferedSlot | 'none' | undefined {
-  const t = normalise(text).replace(/#/g, ' ');
   if (!offered.length) return undefined;
-  if (NONE.test(t)) return 'none';
-  const rest = words(t).filter((w) => !PICK_FILLER.has(w));
-  if (rest.length === 1) {
-    const w = rest[0];
+  const t = normalise(text).replace(/#/g, ' ').replace(/\bno\.?\s*(?=\d)/g, 'number ');
+  const none = NONE.test(words(t).join(' '));
+  const pick = pickOf(t, offered, ctx);
+  // "1 doesn't work" refuses one of them, not all: asked again, the lead can pick another.
+  if (none) return pick || /\b\d/.test(t) ? undefined : 'none';
+  return pick;
+}
+
+function pickOf(t: string, offered: readonly OfferedSlot[], ctx: Pick<TurnContext, 'company' | 'now'>): OfferedSlot | undefined {
+  const tokens = words(t);
+  const rest = tokens.filter((w) => !PICK_FILLER.has(w));
+  if (rest.length <= 1) {
+    const w = rest[0] ?? (tokens.includes('one') ? '1' : '');
     const n = /^\d$/.test(w) ? Number(w) : w === 'last' ? offered.length : ORDINAL[w];
     if (n && offered[n - 1]) return offered[n - 1];
   }
   if (offered.length === 1) {
-    const yes = understand('yes_no', text);
+    const yes = understand('yes_no', t);
     if (yes.ok && yes.value) return offered[0];
   }
   const tz = ctx.company.timezone;
   const day = DAYS.find(([re]) => re.test(t))?.[1];
   const relative = /\b(today|this (morning|arvo|afternoon))\b/.test(t) ? 0 : /\b(tomorrow|tmrw|tmr|tomoz)\b/.test(t) ? 1 : undefined;
   const date = relative === undefined ? undefined : addDays(dateIn(ctx.now.getTime(), tz), relative);
-  const clock = t.replace(/\b\d{1,2}(st|nd|rd|th)\b/g, ' ').match(/\b(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.?|p\.m\.?)?(?![\d:])/);
+  const dom = DAY_OF_MONTH.exec(t);
+  const dayOfMonth = dom ? Number(dom[1] ?? dom[2] ?? dom[3]) : undefined;
+  const clock = CLOCK.exec(dom ? t.replace(dom[0], ' ') : t);
   let hour: number | undefined;
   let minute: number | undefined;
-  if (clock && (day || date || clock[2] || clock[3] || rest.length <= 2)) {
+  // A bare number is a time only where it reads as one ("at 10", "tuesday 10"), not inside a sentence.
+  if (clock && (day || date || dayOfMonth || clock[2] || clock[3] || rest.length <= 2)) {
     hour = Number(clock[1]);
     minute = clock[2] === undefined ? undefined : Number(clock[2]);
     const meridiem = clock[3]?.[0];
@@ -399,15 +432,16 @@ export function readPick(text: string, offered: readonly OfferedSlot[], ctx: Pic
     else if (!meridiem && hour >= 1 && hour <= 6) hour += 12; // nobody books a tradie at 3 am
     if (hour > 23 || (minute ?? 0) > 59) hour = undefined;
   }
-  const part = /\b(morning|am)\b/.test(t) ? 'am' : /\b(afternoon|arvo|pm)\b/.test(t) ? 'pm' : undefined;
-  if (!day && !date && hour === undefined && !part) return undefined;
+  const part = /\b(morning)\b/.test(t) ? 'am' : /\b(afternoon|arvo)\b/.test(t) ? 'pm' : undefined;
+  if (!day && !date && !dayOfMonth && hour === undefined && !part) return undefined;
   const matches = offered.filter((o) => {
     const at = new Date(o.start).getTime();
     const w = wallTimeAt(at, tz);
     if (day && formatSlot(at, tz).split(' ')[0] !== day) return false;
     if (date && dateIn(at, tz) !== date) return false;
+    if (dayOfMonth && w.day !== dayOfMonth) return false;
     if (hour !== undefined && (w.hour !== hour || (minute !== undefined && w.minute !== minute))) return false;
-    if (hour === undefined && part && (part === 'am') !== w.hour < 12) return false;
+    if (part && (part === 'am') !== w.hour < 12) return false;
     return true;
   });
   if (matches.length === 1) return matches[0];
@@ -419,11 +453,23 @@ export function readPick(text: string, offered: readonly OfferedSlot[], ctx: Pic
 // ---------------------------------------------------------------------------------------------------
 // After a booking, hand-offs and replies.
 
-const THANKS = /^(ok|okay|k|kk|thanks|thank you|thanks heaps|thank u|thx|ty|ta|cheers|great|perfect|awesome|sweet|sounds good|see you then|will do|no worries|all good|legend|good|cool|lovely|beauty)( (mate|so much|heaps|again|guys|team))*[.!]*$/;
+// What a lead says to a confirmation that needs no answer.
+const ACKNOWLEDGEMENTS = [
+  'thank you', 'thank u', 'thanks', 'thx', 'ty', 'ta', 'cheers', 'ok', 'okay', 'k', 'kk', 'great', 'perfect', 'awesome', 'sweet as',
+  'sweet', 'sounds good', 'see you then', 'see you', 'will do', 'no worries', 'all good', 'legend', 'cool', 'lovely', 'beauty',
+  'mate', 'so much', 'heaps', 'again', 'guys', 'appreciate it', 'much appreciated', 'good', 'excellent', 'brilliant', 'got it',
+  'yes', 'yep', 'yeah', 'sure', 'nice', 'too easy', 'champion', 'then',
+].sort((a, b) => b.length - a.length);
+
+function isAcknowledgement(text: string): boolean {
+  let rest = ` ${words(normalise(text.replace(/👍|🙏|😊|🙂|👌|❤️?/gu, ' thanks '))).join(' ')} `;
+  for (const phrase of ACKNOWLEDGEMENTS) while (rest.includes(` ${phrase} `)) rest = rest.replace(` ${phrase} `, ' ');
+  return !rest.trim();
+}
 
 async function afterBooking(turn: Turn): Promise<RulesTurnResult> {
   const { ctx, state, texts } = turn;
-  const acknowledgements = texts.filter((t) => THANKS.test(words(normalise(t.replace(/👍|🙏|😊|🙂|👌/gu, ' thanks '))).join(' ')));
+  const acknowledgements = texts.filter(isAcknowledgement);
   if (acknowledgements.length === texts.length) return done(state);
   const name = firstName(ctx);
   return handOff(turn, `A message after the booking: "${excerpt(texts.join(' '))}"`, [
