@@ -216,6 +216,22 @@ describe('runRulesTurn: answers not understood', () => {
     expect(c.state.unclear).toEqual({});
   });
 
+  it('the latest of several answers wins: "2150", then "sorry, I meant 2151"', async () => {
+    const c = conversation();
+    await c.turn();
+    await c.turn('2150', 'sorry I meant 2151');
+    expect(c.state.answers.postcode).toBe('2151');
+  });
+
+  it('a script that lost its questions under a conversation goes on to the offer', async () => {
+    const c = conversation();
+    await c.turn();
+    const changed = conversation({ settings: { questions: [] }, lead: { qualification: c.state as Record<string, unknown> } });
+    const turn = await changed.turn('hello');
+    expect(turn.tools).toEqual(['set_score', 'send_reply']);
+    expect(turn.texts).toEqual([`Thanks, that's everything I need. When suits for a visit? ${OFFER}`]);
+  });
+
   it('a text answer takes every text of the turn', async () => {
     const c = conversation({ lead: { postcode: '2150' } });
     await c.turn();

@@ -23,15 +23,26 @@ import { normalise, words } from './understand-words.js';
 //   offer_misses: number                                      picks not understood since the last offer
 //   score?: { score, status }   booked?: { type, start }   handoff_reason?: string
 //
-// Decisions: an answer not understood twice is kept raw (unclear) and the script moves on, since a
-// person reads it later and the lead is not stuck; a postcode out of the service area ends the script
-// at once with a polite reply, score 0 (cold) and a hand-off, so a person can still decide; no free
-// slot, "none of those work", a pick not understood twice or a second taken slot hand off; after a
-// booking, a bare "thanks" gets nothing and anything else a note that the team will see it and a
-// hand-off (it may be a change of plans). A handed-off lead gets nothing more from this engine.
+// A turn sends at most one reply, whatever the number of texts it answers: the latest text that
+// understand() reads answers the pending question (a `text` question takes all of them), and a turn
+// of texts none of which reads is one miss, not several. Postcodes and timeframes are also picked up
+// where they are said ahead of their question ("2150, need it asap"), and a lead's own postcode
+// (from its form) answers the postcode question before it is asked.
 //
-// Slots: onsite when 'onsite' is a goal; callback when it is a goal, when onsite has no free slot,
-// or when neither is a goal. Up to 3, at least 3 hours apart where the free slots allow.
+// Decisions: an answer not understood twice is kept raw (unclear) and the script moves on, since a
+// person reads it later and the lead is not stuck (a suburb for a postcode, say); a postcode out of
+// the service area ends the script at once with a polite reply, score 0 (cold) and a hand-off, so a
+// person can still decide; a hand-off keyword (the company's, or the built-in ones below) hands off
+// at any stage; no free slot, "none of those work", a pick not understood twice or a second taken
+// slot hand off; after a booking, a bare "thanks" gets nothing and anything else a note that the team
+// will see it and a hand-off (it may be a change of plans); a reply the runner refuses hands off. A
+// handed-off lead gets nothing more from this engine (handing back is for whoever clears the stage).
+//
+// Slots: onsite when 'onsite' is a goal; callback when 'onsite' is not a goal, or when 'callback' is
+// one too and no onsite slot is free. Up to 3, at least 3 hours apart where the free slots allow.
+// Replies: within 2 SMS segments (each reply has shorter wordings to fall back on, then is cut), with
+// typographic punctuation made plain so a company's "What’s" does not make it UCS-2; no link and no
+// phone number (nor the company's: the business calls the lead, not the other way round).
 //
 // Score: each question's weight (settings.weights, keyed by question key as PATCH /v1/agent
 // validates them) is added when its answer is favourable: postcode in the service area (an empty
@@ -107,11 +118,14 @@ async function asking(turn: Turn): Promise<RulesTurnResult> {
     // A thread with an outbound text was greeted already (by a person, or before a fallback).
     prefix = ctx.thread.some((m) => m.direction === 'outbound') ? ['Thanks.'] : greetings(ctx);
   } else {
+    if (!texts.length) return done(state);
     const q = currentQuestion(turn);
-    if (!q || !texts.length) return done(state);
     const joined = texts.join(' ');
-    const understood = q.kind === 'text' ? joined : [...texts, joined].find((t) => understand(q.kind, t, readOptions(ctx, q)).ok);
-    if (understood !== undefined) {
+    // The latest text first: "2150", then "sorry, I meant 2151".
+    const understood = !q || q.kind === 'text' ? joined : [...texts].reverse().concat(joined).find((t) => understand(q.kind, t, readOptions(ctx, q)).ok);
+    if (!q) {
+      prefix = ['Thanks.']; // the script changed under a conversation: nothing left to ask
+    } else if (understood !== undefined) {
       record(turn, q, understood);
       pickUpAhead(turn, texts);
       prefix = ['Thanks.'];
@@ -231,7 +245,7 @@ export function scoreAnswers(settings: Pick<TurnContext['settings'], 'questions'
     else if (q.kind === 'timeframe') part = ['asap', 'this_week'].includes(String(value)) ? 1 : ['next_week', 'this_month'].includes(String(value)) ? 0.5 : 0;
     else if (q.kind === 'yes_no') part = value === true ? 1 : 0;
     else part = 1;
-    const points = Math.round(weight * part);
+    const points = Math.round(Math.max(0, weight) * part);
     if (points) {
       total += points;
       const what = q.kind === 'postcode' ? `${value} in the area` : q.kind === 'text' ? 'given' : display(q, value);
@@ -332,6 +346,7 @@ async function offer(turn: Turn, prefix: string[], exclude: string[] = []): Prom
 async function offering(turn: Turn): Promise<RulesTurnResult> {
   const { ctx, state, texts } = turn;
   if (!texts.length) return done(state);
+  if (!state.offered.length) return offer(turn, ['Thanks.']);
   let pick: OfferedSlot | 'none' | undefined;
   for (const t of [...texts].reverse()) {
     pick = readPick(t, state.offered, ctx);
@@ -493,19 +508,20 @@ function holdingReply(ctx: TurnContext): string[] {
   return [`${thanks}, someone from ${gsm(ctx.company.name)} will be in touch shortly.`, `${thanks}, someone from the team will be in touch shortly.`, 'Thanks, someone from the team will be in touch shortly.'];
 }
 
+/** The turn's one reply, then the hand-off (the reply first: once handed off, the agent is paused). */
 async function handOff(turn: Turn, reason: string, text: string[]): Promise<RulesTurnResult> {
   const sent = await send(turn, text);
-  turn.state.stage = 'handed_off';
-  turn.state.handoff_reason = clip(sent ? reason : `${reason}; the reply was refused`, 500);
-  await turn.run({ tool: 'hand_off', args: { reason: turn.state.handoff_reason } });
-  return { outcome: 'handed_off', qualification: turn.state };
+  return pause(turn, sent ? reason : `${reason}; the reply was refused`);
 }
 
-/** One reply for the turn; a refused reply (no credits, opted out) means a person has to take over. */
+/** The turn's one reply; a refused one (out of credits, opted out) means a person has to take over. */
 async function reply(turn: Turn, text: string[]): Promise<RulesTurnResult> {
-  if (await send(turn, text)) return done(turn.state);
+  return (await send(turn, text)) ? done(turn.state) : pause(turn, 'The agent could not send its reply');
+}
+
+async function pause(turn: Turn, reason: string): Promise<RulesTurnResult> {
   turn.state.stage = 'handed_off';
-  turn.state.handoff_reason = 'The agent could not send its reply';
+  turn.state.handoff_reason = clip(reason, 500);
   await turn.run({ tool: 'hand_off', args: { reason: turn.state.handoff_reason } });
   return { outcome: 'handed_off', qualification: turn.state };
 }
