@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { countSegments } from '../../lib/sms-segments.js';
 import { fitSms, handoffKeyword, inServiceArea, readPick, readRulesState, runRulesTurn, scoreAnswers, type RulesState } from './rules-engine.js';
+import { DEFAULT_AGENT_SETTINGS } from './agent-settings.schemas.js';
 import type { Slot } from './slots.js';
 import type { ScriptQuestion, ToolCall, ToolResult, TurnContext } from './tools.js';
 
@@ -79,6 +80,7 @@ function conversation(over: Over = {}, options: { refuseBookings?: number; refus
       const result = await runRulesTurn({ ...base, lead: { ...base.lead, qualification }, inbound }, run);
       qualification = JSON.parse(JSON.stringify(result.qualification)) as Record<string, unknown>;
       const texts = calls.flatMap((c) => (c.tool === 'send_reply' ? [c.args.text] : []));
+      expect(texts.length, 'one reply a turn at most').toBeLessThanOrEqual(1);
       return { outcome: result.outcome, calls, texts, tools: calls.map((c) => c.tool) };
     },
   };
@@ -126,6 +128,26 @@ describe('runRulesTurn: the whole conversation', () => {
       answers: { postcode: '2150', job: 'Roof is leaking over the kitchen', timeframe: 'next_week', property_type: 'house', owner: true },
       score: { score: 85, status: 'hot' },
     });
+  });
+
+  it('runs the default script of a new company, weights and all', async () => {
+    const d = DEFAULT_AGENT_SETTINGS;
+    const c = conversation({ settings: { goals: d.goals, questions: d.rules.questions, weights: d.rules.weights, servicePostcodes: d.service_postcodes, handoffKeywords: d.handoff_keywords } });
+    expect((await c.turn()).texts).toEqual(["Hi Sam, thanks for contacting Acme Roofing. What's the postcode where the job is?"]);
+    expect((await c.turn('hey its 2756')).texts).toEqual(['Thanks. What do you need done?']);
+    expect((await c.turn('Solar panels cleaned and checked, about 20 panels')).texts).toEqual(['Thanks. When would you like it done? (e.g. ASAP, next week, in a couple of months)']);
+    expect((await c.turn('in a couple of months')).texts).toEqual(['Thanks. Is it a house, a unit or a commercial property?']);
+    expect((await c.turn('townhouse')).texts).toEqual(["Sorry, I didn't catch that. Is it a house, a unit or a commercial property? Reply 1 for house, 2 for unit or 3 for commercial"]);
+    await c.turn('1');
+    const scored = await c.turn('nah renting');
+    expect(scored.calls[0]).toMatchObject({ tool: 'set_score', args: { score: 50, status: 'warm' } });
+    expect(scored.texts[0]).toContain(OFFER);
+  });
+
+  it('shows the offered times in the company’s timezone', async () => {
+    const c = conversation({ company: { timezone: 'Australia/Perth' }, settings: { questions: [SCRIPT[0]] } });
+    await c.turn();
+    expect((await c.turn('2150')).texts[0]).toContain('Reply 1 for Tue 07:00, 2 for Tue 11:30 or 3 for Wed 06:00');
   });
 
   it('offers callbacks when onsite is not a goal, and confirms a call', async () => {
