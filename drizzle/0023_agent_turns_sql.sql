@@ -16,3 +16,22 @@ BEGIN
   ON CONFLICT (company_id, kind, unique_key) DO NOTHING;
   RETURN NULL;
 END $$;
+--> statement-breakpoint
+-- Every inbound text of a lead the agent answers enqueues a turn, keyed by the message (one per
+-- text, however often Twilio retries its webhook), in the lead's group so the lead's turns run in
+-- order: whatever path writes the message (Twilio's webhook, `quoteleads sms receive`). A STOP has
+-- opted the lead out in the same transaction before its message is written, so it starts no turn.
+CREATE FUNCTION agent_turn_on_inbound() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO jobs (kind, company_id, lead_id, unique_key, group_key)
+    SELECT 'agent_turn', m.company_id, m.lead_id, 'inbound:' || m.id::text, m.lead_id::text
+      FROM new_rows m
+      JOIN leads l ON l.id = m.lead_id
+      JOIN agent_settings a ON a.company_id = m.company_id
+     WHERE m.direction = 'inbound' AND a.enabled AND l.ai_enabled AND NOT l.agent_paused AND NOT l.sms_opted_out
+  ON CONFLICT (company_id, kind, unique_key) DO NOTHING;
+  RETURN NULL;
+END $$;
+--> statement-breakpoint
+CREATE TRIGGER sms_messages_agent_turn AFTER INSERT ON sms_messages
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION agent_turn_on_inbound();

@@ -14,7 +14,8 @@ import { createLeads } from './features/leads/leads.service.js';
 import { pipelineRoutes } from './features/pipeline/pipeline.routes.js';
 import { createSmsProvider } from './features/sms/sms.provider.js';
 import { smsRoutes } from './features/sms/sms.routes.js';
-import { AlreadySentError, createSms } from './features/sms/sms.service.js';
+import { createSms } from './features/sms/sms.service.js';
+import { quoteLinkTexter } from './features/quotes/quote-link-text.js';
 import { createTwilioWebhooks } from './features/sms/sms.inbound.js';
 import { twilioWebhookRoutes } from './features/sms/twilio-webhooks.routes.js';
 import { createQuotes, type TextQuoteLink } from './features/quotes/quotes.service.js';
@@ -189,15 +190,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const twilio = createTwilioWebhooks({ db, clock, leads, sms, authToken: config.twilioAuthToken, publicUrl: config.publicUrl });
   await app.register(twilioWebhookRoutes({ twilio }));
   // A quote sent with {"sms": true} is texted through the one SMS send path: credits, opt-out, thread.
-  const textQuoteLink: TextQuoteLink =
-    deps.textQuoteLink ??
-    // One link text per quote: a send retried after a crash finds it gone already and goes on.
-    ((a) =>
-      sms
-        .send({ companyId: a.companyId }, { leadId: a.leadId, body: a.message, sender: a.sender, originKey: `quote_link:${a.quoteId}` })
-        .catch((err) => {
-          if (!(err instanceof AlreadySentError)) throw err;
-        }));
+  const textQuoteLink: TextQuoteLink = deps.textQuoteLink ?? quoteLinkTexter(sms);
   const quotes = createQuotes({ db, clock, leads, publicUrl: config.publicUrl, textQuoteLink });
   await app.register(quotesRoutes({ quotes, lists }));
   await app.register(priceBookRoutes({ priceBook: createPriceBook({ db, clock }) }));

@@ -45,6 +45,8 @@ const schema = z.object({
   AI_API_KEY: z.string().optional(),
   AI_MODEL: z.string().optional(),
   AI_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(20_000),
+  // Tokens a company's agent turns may use per day (its timezone's day); unset: no limit.
+  AI_DAILY_TOKENS_PER_COMPANY: z.coerce.number().int().min(1).optional(),
 });
 
 export type Config = Readonly<{
@@ -80,6 +82,7 @@ export type Config = Readonly<{
   aiApiKey: string | undefined;
   aiModel: string | undefined;
   aiTimeoutMs: number;
+  aiDailyTokensPerCompany: number | undefined;
 }>;
 
 /** `overrides` win over the environment (tests and the benchmark set a few values this way). */
@@ -127,6 +130,7 @@ export function loadConfig(
     aiApiKey: e.AI_API_KEY,
     aiModel: e.AI_MODEL,
     aiTimeoutMs: e.AI_TIMEOUT_MS,
+    aiDailyTokensPerCompany: e.AI_DAILY_TOKENS_PER_COMPANY,
   });
 }
 

@@ -57,6 +57,8 @@ export function createJobsTask(deps: {
   log: Logger;
   listen: Database['listen'];
   handlers: JobHandler[];
+  /** The task's name in logs (default `jobs`): a kind whose runs take long gets a task of its own. */
+  name?: string;
 }): WorkerTask {
   const { db, clock, log } = deps;
   const handlers = new Map(deps.handlers.map((h) => [h.kind, h]));
@@ -113,7 +115,7 @@ export function createJobsTask(deps: {
   }
 
   return {
-    name: 'jobs',
+    name: deps.name ?? 'jobs',
     async runOnce() {
       heard = Infinity;
       const now = new Date(clock.now());

@@ -6,6 +6,12 @@ import { instantReplyJobHandler } from '../features/sms/instant-reply.js';
 import { createSmsProvider } from '../features/sms/sms.provider.js';
 import { createSms } from '../features/sms/sms.service.js';
 import { createLeads } from '../features/leads/leads.service.js';
+import { createAppointments } from '../features/appointments/appointments.service.js';
+import { createQuotes } from '../features/quotes/quotes.service.js';
+import { quoteLinkTexter } from '../features/quotes/quote-link-text.js';
+import { createAgentSettings } from '../features/agent/agent-settings.service.js';
+import { agentTurnJobHandler } from '../features/agent/agent-turn.js';
+import { createLlmEngine } from '../features/agent/llm-engine.js';
 import type { WorkerTask } from '../jobs/task-loop.js';
 import { createRetentionTask } from './retention.js';
 import { createJobsTask } from '../jobs/jobs.worker-task.js';
@@ -16,26 +22,44 @@ export type WorkerDeps = { config: Config; database: Database; clock: Clock; log
 /** Every kind of background work this process runs when it runs a worker. Each feature adds its task here. */
 export function createWorkerTasks(deps: WorkerDeps): WorkerTask[] {
   const { config, database, clock, log } = deps;
+  const db = database.db;
+  const leads = createLeads({ db, clock });
+  const sms = createSms({
+    db,
+    clock,
+    leads,
+    provider: createSmsProvider(config, log),
+    publicUrl: config.publicUrl,
+    onRecordError: (err) => log.warn({ err }, "text sent, but Twilio's answer was not recorded"),
+  });
+  const quotes = createQuotes({ db, clock, leads, publicUrl: config.publicUrl, textQuoteLink: quoteLinkTexter(sms) });
+  const llm =
+    config.aiBaseUrl && config.aiModel
+      ? createLlmEngine({ baseUrl: config.aiBaseUrl, apiKey: config.aiApiKey ?? '', model: config.aiModel, timeoutMs: config.aiTimeoutMs })
+      : null;
   return [
     webhookWorkerTask(deps),
-    createRetentionTask({ db: database.db, clock }),
+    createRetentionTask({ db, clock }),
     // Every kind of timed work is a job; its handler is registered here.
+    createJobsTask({ db, clock, log, listen: database.listen, handlers: [instantReplyJobHandler({ db, sms })] }),
+    // Agent turns wait on a model for seconds: a task of their own, so they never hold up the rest.
     createJobsTask({
-      db: database.db,
+      name: 'agent',
+      db,
       clock,
       log,
       listen: database.listen,
       handlers: [
-        instantReplyJobHandler({
-          db: database.db,
-          sms: createSms({
-            db: database.db,
-            clock,
-            leads: createLeads({ db: database.db, clock }),
-            provider: createSmsProvider(config, log),
-            publicUrl: config.publicUrl,
-            onRecordError: (err) => log.warn({ err }, "instant reply sent, but Twilio's answer was not recorded"),
-          }),
+        agentTurnJobHandler({
+          db,
+          clock,
+          config,
+          sms,
+          leads,
+          appointments: createAppointments({ db, clock }),
+          quotes,
+          agentSettings: createAgentSettings({ db, clock, config }),
+          llm,
         }),
       ],
     }),

@@ -1,0 +1,229 @@
+import { and, asc, desc, eq, gt, lt, sql } from 'drizzle-orm';
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/client.js';
+import { agentTurns, smsMessages } from '../../db/schema/index.js';
+import type { Clock } from '../../lib/clock.js';
+import { dateIn } from '../../lib/zoned-time.js';
+import type { JobHandler } from '../../jobs/jobs.worker-task.js';
+import { busyIntervals } from '../appointments/appointments.repo.js';
+import { findCompany } from '../companies/companies.repo.js';
+import { findLead, type LeadRow } from '../leads/leads.repo.js';
+import { listPriceBookItems } from '../price-book/price-book.repo.js';
+import { centsToNumber } from '../../lib/money.js';
+import type { AgentSettings } from './agent-settings.schemas.js';
+import type { AgentSettingsService } from './agent-settings.service.js';
+import { AGENT_ACTOR, createToolRunner, holdingReply, type ToolDeps, type TurnScope } from './agent-tools.js';
+import type { LlmEngine } from './llm-engine.js';
+import { runRulesTurn } from './rules-engine.js';
+import { freeSlots, type ScheduleSettings } from './slots.js';
+import type { TurnContext } from './tools.js';
+
+/** The job kind: the triggers on leads and on sms_messages enqueue it (drizzle/0023_agent_turns_sql.sql). */
+export const AGENT_TURN_JOB = 'agent_turn';
+// A turn takes at most its 20 s and a text's 10 s; a worker that dies mid-turn lets it go after this.
+const LEASE_MS = 90_000;
+const MAX_ATTEMPTS = 5;
+const THREAD_MESSAGES = 30;
+const DAY_MS = 86_400_000;
+
+export type AgentTurnDeps = ToolDeps & {
+  config: Pick<Config, 'publicUrl' | 'aiDailyTokensPerCompany'>;
+  agentSettings: AgentSettingsService;
+  /** The model, when the platform has one (AI_BASE_URL). */
+  llm: LlmEngine | null;
+};
+
+export const scheduleOf = (s: AgentSettings): ScheduleSettings => ({
+  business_hours: s.business_hours,
+  slot_minutes: s.slot_minutes,
+  min_notice_minutes: s.min_notice_minutes,
+  days_ahead: s.days_ahead,
+  closed_dates: s.closed_dates,
+});
+
+/** Tokens the company's turns used today (UTC day boundaries are the company's: its timezone). */
+export async function tokensUsedToday(db: Db, companyId: string, timezone: string, now: Date): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`coalesce(sum(${agentTurns.promptTokens} + ${agentTurns.completionTokens}), 0)::int` })
+    .from(agentTurns)
+    .where(and(eq(agentTurns.companyId, companyId), sql`(${agentTurns.createdAt} at time zone ${timezone})::date = ${dateIn(now.getTime(), timezone)}::date`));
+  return row?.n ?? 0;
+}
+
+type Skip = { result: string };
+
+/**
+ * One turn of the lead agent, as a job (issue 14): after the triggering transaction committed, one
+ * turn at a time per lead (the job's group is the lead). It answers every inbound text that came after
+ * the last turn's, all in one reply, so a turn that finds them answered already does nothing. The
+ * engine (`rules`, or the model when the company chose `llm` and the platform has one) acts only
+ * through the tool runner, whose side effects are keyed by the trigger: a turn retried after a crash
+ * repeats none. A model that fails or runs out of its budget gets the holding reply and a hand-off.
+ */
+export function agentTurnJobHandler(deps: AgentTurnDeps): JobHandler {
+  const { db, clock } = deps;
+
+  async function skipReason(settings: AgentSettings, lead: LeadRow | undefined): Promise<Skip | null> {
+    if (!lead) return { result: 'lead_gone' };
+    if (!settings.enabled) return { result: 'agent_off' };
+    if (!lead.aiEnabled) return { result: 'ai_disabled' };
+    if (lead.agentPaused) return { result: 'agent_paused' };
+    if (lead.smsOptedOut) return { result: 'opted_out' };
+    if (!lead.phone) return { result: 'no_phone' };
+    return null;
+  }
+
+  return {
+    kind: AGENT_TURN_JOB,
+    leaseMs: LEASE_MS,
+    maxAttempts: MAX_ATTEMPTS,
+    async handle(job) {
+      const trigger = job.uniqueKey ?? job.id;
+      const leadId = job.leadId!;
+      const [company, settings, lead] = await Promise.all([
+        findCompany(db, job.companyId),
+        deps.agentSettings.get(job.companyId),
+        findLead(db, job.companyId, leadId),
+      ]);
+      if (!company) return { result: 'company_gone' };
+      const skip = await skipReason(settings, lead);
+      if (skip || !lead) return skip ?? { result: 'lead_gone' };
+
+      // What this turn answers: the texts after those the last turn answered.
+      const [last] = await db
+        .select({ through: agentTurns.through })
+        .from(agentTurns)
+        .where(and(eq(agentTurns.companyId, company.id), eq(agentTurns.leadId, leadId), sql`${agentTurns.trigger} <> ${trigger}`))
+        .orderBy(desc(agentTurns.createdAt))
+        .limit(1);
+      const after = last?.through ?? null;
+      const fresh = await db
+        .select({ body: smsMessages.body, at: smsMessages.createdAt })
+        .from(smsMessages)
+        .where(
+          and(
+            eq(smsMessages.companyId, company.id),
+            eq(smsMessages.leadId, leadId),
+            eq(smsMessages.direction, 'inbound'),
+            after ? gt(smsMessages.createdAt, after) : undefined,
+          ),
+        )
+        .orderBy(asc(smsMessages.createdAt));
+      if (last && fresh.length === 0) return { result: 'answered_already' };
+
+      const agentTexts = await db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(smsMessages)
+        .where(and(eq(smsMessages.companyId, company.id), eq(smsMessages.leadId, leadId), eq(smsMessages.direction, 'outbound'), sql`${smsMessages.sender}->>'type' = 'agent'`));
+      const now = new Date(clock.now());
+      const schedule = scheduleOf(settings);
+      const scope: TurnScope = {
+        companyId: company.id,
+        companyName: company.name,
+        timezone: company.timezone,
+        ownNumbers: [company.twilioNumber].filter((n): n is string => Boolean(n)),
+        country: company.country,
+        quoteLinkPrefix: `${deps.config.publicUrl}/q/`,
+        leadId,
+        trigger,
+        goals: settings.goals,
+        schedule,
+      };
+      const runner = createToolRunner(deps, scope);
+      const record = async (o: { engine: 'rules' | 'llm'; outcome: string; promptTokens?: number; completionTokens?: number; transcript?: unknown[] }) => {
+        const values = {
+          companyId: company.id,
+          leadId,
+          trigger,
+          engine: o.engine,
+          outcome: o.outcome,
+          through: fresh.at(-1)?.at ?? after,
+          promptTokens: o.promptTokens ?? 0,
+          completionTokens: o.completionTokens ?? 0,
+          transcript: o.transcript ?? runner.effects.calls,
+          createdAt: now,
+        };
+        await db
+          .insert(agentTurns)
+          .values(values)
+          .onConflictDoUpdate({ target: [agentTurns.companyId, agentTurns.trigger], set: { ...values, createdAt: undefined } });
+      };
+
+      if ((agentTexts[0]?.n ?? 0) >= settings.max_agent_messages_per_lead) {
+        await runner.run({ tool: 'hand_off', args: { reason: `The agent sent its ${settings.max_agent_messages_per_lead} messages to this lead` } });
+        await record({ engine: settings.engine, outcome: 'message_limit' });
+        return { result: 'message_limit' };
+      }
+
+      const from = fresh[0]?.at;
+      const thread = await db
+        .select({ direction: smsMessages.direction, body: smsMessages.body, at: smsMessages.createdAt, sender: sql<string>`coalesce(${smsMessages.sender}->>'type', '')` })
+        .from(smsMessages)
+        .where(and(eq(smsMessages.companyId, company.id), eq(smsMessages.leadId, leadId), from ? lt(smsMessages.createdAt, from) : undefined))
+        .orderBy(desc(smsMessages.createdAt))
+        .limit(THREAD_MESSAGES);
+      const busy = await busyIntervals(db, company.id, now, new Date(now.getTime() + (schedule.days_ahead + 2) * DAY_MS));
+      const query = runner.slotQuery(busy);
+      const priceBook = await listPriceBookItems(db, company.id, { limit: 200, offset: 0 });
+      const ctx: TurnContext = {
+        company: { name: company.name, timezone: company.timezone, phone: company.twilioNumber },
+        settings: {
+          instructions: settings.instructions,
+          goals: settings.goals,
+          questions: settings.rules.questions,
+          weights: settings.rules.weights,
+          servicePostcodes: settings.service_postcodes,
+          handoffKeywords: settings.handoff_keywords,
+        },
+        lead: {
+          id: lead.id,
+          name: lead.name,
+          firstName: lead.firstName,
+          phone: lead.phone,
+          postcode: lead.postcode,
+          serviceType: lead.serviceType,
+          notes: lead.notes,
+          qualification: lead.qualification,
+        },
+        thread: thread.reverse().map((m) => ({ direction: m.direction, body: m.body, at: m.at, sender: m.sender })),
+        inbound: fresh.map((m) => m.body),
+        freeSlots: { callback: freeSlots({ ...query, type: 'callback' }), onsite: freeSlots({ ...query, type: 'onsite' }) },
+        priceBook: priceBook.rows.map((i) => ({ id: i.id, name: i.name, unit: i.unit, unitPrice: centsToNumber(i.unitPriceCents) })),
+        now,
+      };
+
+      if (settings.engine === 'llm' && deps.llm) {
+        const budget = deps.config.aiDailyTokensPerCompany;
+        const spent = budget ? await tokensUsedToday(db, company.id, company.timezone, now) : 0;
+        if (budget && spent >= budget) {
+          await holdAndHandOff(runner, lead, company.name, 'The daily AI budget is spent');
+          await record({ engine: 'llm', outcome: 'budget_spent' });
+          return { result: 'budget_spent' };
+        }
+        const turn = await deps.llm.runTurn(ctx, runner.run);
+        if (turn.outcome !== 'done') await holdAndHandOff(runner, lead, company.name, `The model did not answer (${turn.outcome}${turn.error ? `: ${turn.error}` : ''})`);
+        await record({
+          engine: 'llm',
+          outcome: turn.outcome,
+          promptTokens: turn.usage.promptTokens,
+          completionTokens: turn.usage.completionTokens,
+          transcript: turn.transcript,
+        });
+        return { result: turn.outcome, replies: runner.effects.replies, tokens: turn.usage.totalTokens };
+      }
+
+      const turn = await runRulesTurn(ctx, runner.run);
+      await db.transaction(async (tx) => {
+        const current = await findLead(tx, company.id, leadId, { lock: true });
+        if (current) await deps.leads.applyLeadChange(tx, company.id, current, { qualification: turn.qualification }, AGENT_ACTOR);
+      });
+      await record({ engine: 'rules', outcome: turn.outcome });
+      return { result: turn.outcome, replies: runner.effects.replies, booked: runner.effects.booked };
+    },
+  };
+}
+
+async function holdAndHandOff(runner: ReturnType<typeof createToolRunner>, lead: LeadRow, companyName: string, reason: string) {
+  if (runner.effects.replies === 0) await runner.run({ tool: 'send_reply', args: { text: holdingReply(lead.firstName, lead.name, companyName) } });
+  await runner.run({ tool: 'hand_off', args: { reason } });
+}
