@@ -222,6 +222,8 @@ describe.skipIf(onPostgres)('quoteleads serve on the embedded database', () => {
     expect(demoQuotes.data.map((q: { status: string }) => q.status).sort()).toEqual(['draft', 'draft', 'sent', 'sent', 'sent']);
     const demoAppointments = await (await fetch(`${base}/v1/appointments`, { headers: demoAuth })).json();
     expect(demoAppointments.meta.total).toBe(3);
+    expect((await (await fetch(`${base}/v1/price-book`, { headers: demoAuth })).json()).meta.total).toBe(5);
+    expect((await (await fetch(`${base}/v1/agent`, { headers: demoAuth })).json()).data).toMatchObject({ enabled: true, engine: 'rules' });
     // The printed quote link opens the customer's page (PUBLIC_URL is localhost; the server listens on 127.0.0.1).
     const quoteUrl = /A quote as the customer sees it[^:]*: (\S+)/.exec(out)![1];
     expect(demoQuotes.data.map((q: { public_url: string }) => q.public_url)).toContain(quoteUrl);

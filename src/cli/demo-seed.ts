@@ -14,6 +14,9 @@ import { createQuotes } from '../features/quotes/quotes.service.js';
 import { createAppointments } from '../features/appointments/appointments.service.js';
 import { createAppointmentBody } from '../features/appointments/appointments.schemas.js';
 import { createQuoteBody } from '../features/quotes/quotes.schemas.js';
+import { createPriceBook } from '../features/price-book/price-book.service.js';
+import { createPriceBookItemBody } from '../features/price-book/price-book.schemas.js';
+import { createAgentSettings } from '../features/agent/agent-settings.service.js';
 
 type Sample = [first: string, last: string, phone: string, stage: PipelineStage, ai: AiStatus, score: number, service: string, suburb: string, value: number | null];
 
@@ -43,6 +46,15 @@ const QUOTE_LINES: [string, number, number][][] = [
   [['Ridge capping rebed and repoint, per lineal metre', 18, 145], ['Replace cracked tiles', 12, 38.5]],
   [['Box gutter replacement, Colorbond', 9.5, 420], ['Scaffold hire, 1 week', 1, 850]],
   [['Pressure clean and two-coat roof paint, m²', 186, 32], ['Flexible pointing touch-ups', 1, 640]],
+];
+
+// What the demo business charges: [name, unit, unit price].
+const PRICE_BOOK: [string, 'each' | 'hour' | 'm2' | 'metre', number][] = [
+  ['Ridge capping rebed and repoint', 'metre', 145],
+  ['Replace cracked tile', 'each', 38.5],
+  ['Pressure clean and two-coat roof paint', 'm2', 32],
+  ['Colorbond gutter replacement', 'metre', 88],
+  ['Roofer, labour', 'hour', 95],
 ];
 
 /**
@@ -129,6 +141,17 @@ export async function seedDemoIfEmpty(db: Db, clock: Clock, publicUrl: string) {
       }),
     );
   }
+
+  const priceBook = createPriceBook({ db, clock });
+  for (const [name, unit, unit_price] of PRICE_BOOK) {
+    await priceBook.create(company.id, createPriceBookItemBody.parse({ name, unit, unit_price }));
+  }
+  // The demo is for trying the agent: on, on the rules engine (no model needed), Sydney's inner suburbs.
+  await createAgentSettings({ db, clock, config: { aiBaseUrl: undefined } }).update(company.id, {
+    enabled: true,
+    instructions: 'Demo Roofing Co: roof restorations, repairs, gutters and skylights across Sydney. Free measure and quote.',
+    service_postcodes: ['2000-2234', '2560-2574', '2745-2750'],
+  });
 
   // The dashboard's demo login: a random password, printed once like the token.
   const login = { email: DEMO_EMAIL, password: randomBytes(12).toString('base64url') };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { toScaled } from '../lib/money.js';
 
 // Field schemas every feature's request and response schemas share, so that one rule reads the same
 // on every route and in the OpenAPI document.
@@ -96,3 +97,12 @@ const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
 export const timeOfDay = z.string().regex(HH_MM, 'must be a time of day as HH:MM (00:00 to 23:59)').meta({ example: '08:00' });
 /** Minutes since midnight of an HH:MM that `timeOfDay` accepted. */
 export const minutesOfDay = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+
+/** A price as a client sends it: currency units, 0 to 1,000,000,000, up to 2 decimals (quote lines, the price book). */
+export const unitPrice = z
+  .number()
+  .min(0)
+  .max(1_000_000_000)
+  // Read from the number's shortest decimal form, as it is stored: 0.30000000000000004 has 17 decimals.
+  .refine((n) => toScaled(n, 2) !== null, { message: 'must have at most 2 decimal places' })
+  .meta({ description: 'In the currency units, up to 2 decimals', example: 45.5 });

@@ -11,6 +11,9 @@ export const APPOINTMENT_STATUSES = ['scheduled', 'confirmed', 'completed', 'can
 export const APPOINTMENT_TYPES = ['callback', 'onsite', 'other'] as const;
 export const BOOKED_BY = ['ai', 'human', 'api'] as const;
 
+export const PRICE_BOOK_UNITS = ['each', 'hour', 'm2', 'metre', 'kw'] as const;
+export type PriceBookUnit = (typeof PRICE_BOOK_UNITS)[number];
+
 const at = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
 
 /**
@@ -85,12 +88,12 @@ export const quoteLineItems = pgTable(
     quantityMilli: bigint('quantity_milli', { mode: 'bigint' }).notNull(),
     unitPriceCents: bigint('unit_price_cents', { mode: 'bigint' }).notNull(),
     subtotalCents: bigint('subtotal_cents', { mode: 'bigint' }).notNull(),
+    unit: text('unit', { enum: PRICE_BOOK_UNITS }),
+    // Where the line came from, kept as it was: the item may change or go later, the line stays.
+    priceBookItemId: uuid('price_book_item_id'),
   },
   (t) => [primaryKey({ columns: [t.quoteId, t.position] })],
 );
-
-export const PRICE_BOOK_UNITS = ['each', 'hour', 'm2', 'metre', 'kw'] as const;
-export type PriceBookUnit = (typeof PRICE_BOOK_UNITS)[number];
 
 /** What a company charges for things it quotes often; a quote line copies an item's name, unit and price. */
 export const priceBookItems = pgTable(

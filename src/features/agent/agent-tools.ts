@@ -3,7 +3,7 @@ import type { Db } from '../../db/client.js';
 import { quotes, type Actor } from '../../db/schema/index.js';
 import type { Clock } from '../../lib/clock.js';
 import { AppError, PaymentRequiredError } from '../../lib/errors.js';
-import { centsToNumber } from '../../lib/money.js';
+import { isUuid } from '../../lib/ids.js';
 import { normalizePhone } from '../../lib/phone.js';
 import { countSegments } from '../../lib/sms-segments.js';
 import type { AppointmentsService } from '../appointments/appointments.service.js';
@@ -178,12 +178,12 @@ export function createToolRunner(deps: ToolDeps, scope: TurnScope): { run: ToolR
       effects.quoteId = earlier.id;
       return { ok: true, result: `drafted: quote ${earlier.id}, for a person to check and send` };
     }
-    const lines = [];
     for (const item of args.args.items) {
-      const found = /^[0-9a-f-]{36}$/i.test(item.price_book_item_id) ? await findPriceBookItem(db, scope.companyId, item.price_book_item_id) : undefined;
+      const found = isUuid(item.price_book_item_id) ? await findPriceBookItem(db, scope.companyId, item.price_book_item_id) : undefined;
       if (!found) return { ok: false, error: `no price book item ${item.price_book_item_id}: use the ids the prompt lists` };
-      lines.push({ description: found.name, quantity: item.quantity, unit_price: centsToNumber(found.unitPriceCents) });
     }
+    // Priced by the quotes service from the company's price book, never by the engine.
+    const lines = args.args.items.map((i) => ({ price_book_item_id: i.price_book_item_id, quantity: i.quantity }));
     try {
       const quote = await deps.quotes.create(
         { companyId: scope.companyId },

@@ -1,4 +1,4 @@
-import { and, asc, count, eq } from 'drizzle-orm';
+import { and, asc, count, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { priceBookItems } from '../../db/schema/index.js';
 
@@ -16,6 +16,15 @@ export async function findPriceBookItem(db: Db, companyId: string, id: string): 
     .from(priceBookItems)
     .where(and(eq(priceBookItems.id, id), eq(priceBookItems.companyId, companyId)));
   return row;
+}
+
+/** The company's items among `ids` (another company's are simply not found). */
+export async function findPriceBookItems(db: Db, companyId: string, ids: string[]): Promise<PriceBookRow[]> {
+  if (ids.length === 0) return [];
+  return db
+    .select()
+    .from(priceBookItems)
+    .where(and(eq(priceBookItems.companyId, companyId), inArray(priceBookItems.id, ids)));
 }
 
 export async function listPriceBookItems(db: Db, companyId: string, w: { limit: number; offset: number }) {

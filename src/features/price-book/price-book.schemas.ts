@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { PRICE_BOOK_UNITS } from '../../db/schema/index.js';
-import { optionalText, timestamp } from '../../http/schema-fields.js';
+import { optionalText, timestamp, unitPrice } from '../../http/schema-fields.js';
 import { paginationQuery } from '../../http/pagination.js';
-import { unitPrice } from '../quotes/quotes.schemas.js';
 
 const unit = z.enum(PRICE_BOOK_UNITS).meta({ description: 'each, hour, m2, metre or kw' });
 const itemFields = {

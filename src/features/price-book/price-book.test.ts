@@ -82,3 +82,71 @@ describe('/v1/price-book', () => {
     expect(res.body.error).toBe('No valid fields to update');
   });
 });
+
+describe('quote lines from the price book', () => {
+  async function leadOf(t: Awaited<ReturnType<TestServer['tenant']>>) {
+    return (await t.call('POST', '/v1/leads', { name: 'Priced Lead' })).body.data.id as string;
+  }
+
+  it("take the item's name, unit and price where the line gives none, and keep where they came from", async () => {
+    const t = await server.tenant();
+    const gutter = (await t.call('POST', '/v1/price-book', { name: 'Gutter guard', unit: 'metre', unit_price: 33.35 })).body.data;
+    const labour = (await t.call('POST', '/v1/price-book', { name: 'Labour', unit: 'hour', unit_price: 95 })).body.data;
+    const res = await t.call('POST', '/v1/quotes', {
+      lead_id: await leadOf(t),
+      line_items: [
+        { price_book_item_id: gutter.id, quantity: 12.5 },
+        { price_book_item_id: labour.id, quantity: 3, description: 'Labour (2 people)', unit_price: 90 },
+        { description: 'Skip bin', quantity: 1, unit_price: 250, unit: 'each' },
+        { description: 'Call-out', quantity: 1, unit_price: 60 },
+      ],
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.data.line_items).toEqual([
+      { description: 'Gutter guard', quantity: 12.5, unit_price: 33.35, subtotal: 416.88, unit: 'metre', price_book_item_id: gutter.id },
+      { description: 'Labour (2 people)', quantity: 3, unit_price: 90, subtotal: 270, unit: 'hour', price_book_item_id: labour.id },
+      { description: 'Skip bin', quantity: 1, unit_price: 250, subtotal: 250, unit: 'each', price_book_item_id: null },
+      { description: 'Call-out', quantity: 1, unit_price: 60, subtotal: 60, unit: null, price_book_item_id: null },
+    ]);
+    expect(res.body.data).toMatchObject({ subtotal: 996.88, tax: 99.69, total: 1096.57 });
+
+    // The line keeps what it took: a later price change or deletion leaves the quote as it is.
+    await t.call('PATCH', `/v1/price-book/${gutter.id}`, { unit_price: 40 });
+    await t.call('DELETE', `/v1/price-book/${labour.id}`);
+    expect((await t.call('GET', `/v1/quotes/${res.body.data.id}`)).body.data.line_items).toEqual(res.body.data.line_items);
+
+    // A draft's lines can be replaced with price book lines too.
+    const edited = await t.call('PATCH', `/v1/quotes/${res.body.data.id}`, { line_items: [{ price_book_item_id: gutter.id, quantity: 1 }] });
+    expect(edited.status).toBe(200);
+    expect(edited.body.data.line_items).toEqual([{ description: 'Gutter guard', quantity: 1, unit_price: 40, subtotal: 40, unit: 'metre', price_book_item_id: gutter.id }]);
+  });
+
+  it("refuses another company's item, or none, with a 400 naming line_items, and creates nothing", async () => {
+    const owner = await server.tenant();
+    const stranger = await server.tenant();
+    const theirs = (await owner.call('POST', '/v1/price-book', { name: 'Secret sauce', unit_price: 1000 })).body.data.id;
+    const lead = await leadOf(stranger);
+    for (const id of [theirs, '00000000-0000-4000-8000-000000000000', 'not-a-uuid']) {
+      const res = await stranger.call('POST', '/v1/quotes', { lead_id: lead, line_items: [{ price_book_item_id: id, quantity: 1 }] });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe(`'line_items' must name price book items of the company (${id} is none)`);
+      expect(res.body.details).toEqual([{ field: 'line_items', message: `must name price book items of the company (${id} is none)` }]);
+    }
+    const draft = (await stranger.call('POST', '/v1/quotes', { lead_id: lead, line_items: [{ description: 'Own line', quantity: 1, unit_price: 5 }] })).body.data;
+    const edit = await stranger.call('PATCH', `/v1/quotes/${draft.id}`, { line_items: [{ price_book_item_id: theirs, quantity: 1 }] });
+    expect(edit.status).toBe(400);
+    expect((await stranger.call('GET', `/v1/quotes/${draft.id}`)).body.data.line_items[0].description).toBe('Own line');
+    expect((await stranger.call('GET', '/v1/quotes')).body.meta.total).toBe(1);
+  });
+
+  it.each([
+    [{ quantity: 1, unit_price: 5 }, "'line_items' must give each line a description, or a price_book_item_id"],
+    [{ quantity: 1, description: 'No price' }, "'line_items' must give each line a unit_price, or a price_book_item_id"],
+    [{ quantity: 1, description: 'Litres', unit_price: 5, unit: 'litre' }, "'line_items' must be one of: each, hour, m2, metre, kw"],
+  ])('refuses a line %j', async (line, message) => {
+    const t = await server.tenant();
+    const res = await t.call('POST', '/v1/quotes', { lead_id: await leadOf(t), line_items: [line] });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe(message);
+  });
+});

@@ -1,20 +1,20 @@
 import { and, desc, eq, getTableColumns, gt, inArray, isNull, lte, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { preparedPerDb } from '../../db/prepared.js';
-import { companies, leads, quoteLineItems, quoteNumberCounters, quotes, quoteStatusCounts, type QuoteStatus } from '../../db/schema/index.js';
+import { companies, leads, quoteLineItems, quoteNumberCounters, quotes, quoteStatusCounts, type PriceBookUnit, type QuoteStatus } from '../../db/schema/index.js';
 
 export type QuoteRow = typeof quotes.$inferSelect;
 export type QuoteInsert = typeof quotes.$inferInsert;
 export type LineRow = typeof quoteLineItems.$inferInsert;
 /**
  * A line as the queries return it: [position, description, quantity in thousandths, unit price in
- * cents, subtotal in cents] (JSON numbers: they stay far below 2^53). Unordered: an ordered aggregate
+ * cents, subtotal in cents, unit, price book item id] (JSON numbers: they stay far below 2^53). Unordered: an ordered aggregate
  * sorts once per quote, which doubled the list's cost in PostgreSQL; the view sorts three lines instead.
  */
-export type LineJson = [number, string, number, number, number];
+export type LineJson = [number, string, number, number, number, PriceBookUnit | null, string | null];
 export type QuoteRecord = QuoteRow & { lines: LineJson[] };
 
-const linesOf = sql<LineJson[]>`(select coalesce(json_agg(json_build_array(l.position, l.description, l.quantity_milli, l.unit_price_cents, l.subtotal_cents)), '[]'::json) from ${quoteLineItems} l where l.quote_id = ${quotes.id})`;
+const linesOf = sql<LineJson[]>`(select coalesce(json_agg(json_build_array(l.position, l.description, l.quantity_milli, l.unit_price_cents, l.subtotal_cents, l.unit, l.price_book_item_id)), '[]'::json) from ${quoteLineItems} l where l.quote_id = ${quotes.id})`;
 
 const withLines = { ...getTableColumns(quotes), lines: linesOf.as('lines') };
 

@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import { calendarDate, optionalText, jsonObject, timestamp } from '../../http/schema-fields.js';
-import { QUOTE_STATUSES } from '../../db/schema/index.js';
+import { calendarDate, optionalText, jsonObject, timestamp, unitPrice } from '../../http/schema-fields.js';
+import { PRICE_BOOK_UNITS, QUOTE_STATUSES } from '../../db/schema/index.js';
 import { paginationQuery } from '../../http/pagination.js';
 import { toScaled } from '../../lib/money.js';
+
+const lineUnit = z.enum(PRICE_BOOK_UNITS);
 
 export const MAX_LINE_ITEMS = 200;
 
@@ -10,24 +12,35 @@ export const MAX_LINE_ITEMS = 200;
 // exactly what is stored: 0.30000000000000004 has 17 decimals, not 2.
 const decimals = (max: number) => (n: number) => toScaled(n, max) !== null;
 
-/** A price as a client sends it: currency units, up to 2 decimals (quote lines, the price book). */
-export const unitPrice = z
-  .number()
-  .min(0)
-  .max(1_000_000_000)
-  .refine(decimals(2), { message: 'must have at most 2 decimal places' })
-  .meta({ description: 'In the currency units, up to 2 decimals', example: 45.5 });
-
-const lineItemInput = z.object({
-  description: z.string().trim().min(1).max(500),
-  quantity: z
-    .number()
-    .gt(0, { message: 'must be greater than 0' })
-    .max(1_000_000)
-    .refine(decimals(3), { message: 'must have at most 3 decimal places' })
-    .meta({ description: 'Up to 3 decimals (2.5 m²)', example: 2.5 }),
-  unit_price: unitPrice,
-});
+const lineItemInput = z
+  .object({
+    description: z
+      .string()
+      .trim()
+      .min(1)
+      .max(500)
+      .optional()
+      .meta({ description: "Required, unless the line comes from the price book (then: the item's name)" }),
+    quantity: z
+      .number()
+      .gt(0, { message: 'must be greater than 0' })
+      .max(1_000_000)
+      .refine(decimals(3), { message: 'must have at most 3 decimal places' })
+      .meta({ description: 'Up to 3 decimals (2.5 m²)', example: 2.5 }),
+    unit_price: unitPrice
+      .optional()
+      .meta({ description: "In the currency units, up to 2 decimals. Required, unless the line comes from the price book (then: the item's price)", example: 45.5 }),
+    unit: lineUnit.nullable().optional().meta({ description: "each, hour, m2, metre or kw (from the price book: the item's)" }),
+    price_book_item_id: z
+      .string()
+      .optional()
+      .meta({ format: 'uuid', description: "A price book item of the company: the line takes its name, unit and price where it does not give its own" }),
+  })
+  .superRefine((line, ctx) => {
+    if (line.price_book_item_id !== undefined) return;
+    if (line.description === undefined) ctx.addIssue({ code: 'custom', path: ['description'], message: 'must give each line a description, or a price_book_item_id' });
+    if (line.unit_price === undefined) ctx.addIssue({ code: 'custom', path: ['unit_price'], message: 'must give each line a unit_price, or a price_book_item_id' });
+  });
 export type LineItemInput = z.output<typeof lineItemInput>;
 
 export const taxMode = z.enum(['exclusive', 'inclusive']);
@@ -80,6 +93,8 @@ export const lineItem = z.object({
   quantity: z.number(),
   unit_price: z.number(),
   subtotal: z.number().meta({ description: 'quantity × unit_price, rounded half-up to the cent' }),
+  unit: lineUnit.nullable(),
+  price_book_item_id: z.uuid().nullable().meta({ description: 'The price book item the line was taken from (it may since have changed or gone)' }),
 });
 
 export const quote = z

@@ -8,7 +8,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { foreignKeyViolation } from '../../db/errors.js';
 import { isUuid } from '../../lib/ids.js';
 import { centsToNumber, milliToNumber, rateFromDecimal, rateToDecimal, rateToNumber, toScaled } from '../../lib/money.js';
-import { priced, totalsOf } from './quote-pricing.js';
+import { priced, totalsOf, withPriceBook } from './quote-pricing.js';
 import { findCompany } from '../companies/companies.repo.js';
 import { recordEvent } from '../events/events.js';
 import { findLead } from '../leads/leads.repo.js';
@@ -69,11 +69,13 @@ export function createQuotes(deps: QuotesDeps) {
       currency: row.currency,
       line_items: [...row.lines]
         .sort((a, b) => a[0] - b[0])
-        .map(([, description, quantity, unitPrice, subtotal]) => ({
+        .map(([, description, quantity, unitPrice, subtotal, unit, priceBookItemId]) => ({
           description,
           quantity: milliToNumber(quantity),
           unit_price: centsToNumber(unitPrice),
           subtotal: centsToNumber(subtotal),
+          unit,
+          price_book_item_id: priceBookItemId,
         })),
       metadata: row.metadata,
       notes: row.notes,
@@ -139,7 +141,7 @@ export function createQuotes(deps: QuotesDeps) {
     const company = await companyOf(tenant.companyId);
     checkValidUntil(input.valid_until, company.timezone);
     const id = randomUUID();
-    const lines = priced(input.line_items, id);
+    const lines = priced(await withPriceBook(db, tenant.companyId, input.line_items), id);
     const rateE5 = input.tax_rate === undefined ? rateFromDecimal(company.taxRate) : toScaled(input.tax_rate, 5)!;
     const taxMode = input.tax_mode ?? company.taxMode;
     const totals = totalsOf(
@@ -196,7 +198,7 @@ export function createQuotes(deps: QuotesDeps) {
 
       const rateE5 = input.tax_rate === undefined ? rateFromDecimal(current.taxRate) : toScaled(input.tax_rate, 5)!;
       const taxMode = input.tax_mode ?? current.taxMode;
-      const lines = input.line_items ? priced(input.line_items, quoteId) : undefined;
+      const lines = input.line_items ? priced(await withPriceBook(tx, tenant.companyId, input.line_items), quoteId) : undefined;
       const subtotals = lines ? lines.map((l) => l.subtotalCents!) : current.lines.map((l) => BigInt(l[4]));
       if (lines) await replaceQuoteLines(tx, tenant.companyId, quoteId, lines);
       await updateQuoteRow(tx, tenant.companyId, quoteId, {

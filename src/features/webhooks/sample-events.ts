@@ -52,7 +52,7 @@ function quote(at: string, status: string, publicUrl: string) {
     tax_rate: 0.1,
     tax_mode: 'exclusive',
     currency: 'AUD',
-    line_items: [{ description: 'Gutter replacement, 12 m', quantity: 12, unit_price: 100, subtotal: 1200 }],
+    line_items: [{ description: 'Gutter replacement', quantity: 12, unit_price: 100, subtotal: 1200, unit: 'metre', price_book_item_id: null }],
     metadata: {},
     notes: 'A test event from QuoteLeads',
     valid_until: null,

@@ -21,7 +21,9 @@ export function QuoteForm({ quote, settings, initialLeadId }: { quote?: Quote; s
   const [leadId, setLeadId] = useState(quote?.lead_id ?? initialLeadId);
   const [lines, setLines] = useState<LineDraft[]>(() =>
     quote?.line_items.length
-      ? quote.line_items.map((l) => newLine({ description: l.description, quantity: String(l.quantity), unit_price: String(l.unit_price) }))
+      ? quote.line_items.map((l) =>
+          newLine({ description: l.description, quantity: String(l.quantity), unit_price: String(l.unit_price), unit: l.unit }),
+        )
       : [newLine()],
   );
   const [taxMode, setTaxMode] = useState<TaxMode>(quote?.tax_mode ?? settings.tax_mode);
@@ -42,6 +44,7 @@ export function QuoteForm({ quote, settings, initialLeadId }: { quote?: Quote; s
         description: l.description,
         quantity: l.quantity.trim() === '' ? null : Number(l.quantity),
         unit_price: l.unit_price.trim() === '' ? null : Number(l.unit_price),
+        ...(l.unit && { unit: l.unit }),
       })),
       tax_mode: taxMode,
       // A percentage on screen, a fraction on the wire (10 % → 0.1); the API names a bad value.

@@ -3,7 +3,15 @@
 import { formatMoney, lineSubtotal, quoteTotals, toScaled, type Totals } from '../../../../src/lib/money';
 import type { TaxMode } from './types';
 
-export type LineDraft = { key: number; description: string; quantity: string; unit_price: string };
+export type LineDraft = {
+  key: number;
+  description: string;
+  quantity: string;
+  unit_price: string;
+  // Kept as the line had it, so that saving a draft again does not drop it. (Not price_book_item_id:
+  // an item deleted since would make the save a 400; the line's own name and price are what count.)
+  unit?: string | null;
+};
 
 /** A typed decimal as a scaled integer, or null when it is blank, not a number, or too precise. */
 function scaled(text: string, decimals: number): bigint | null {
