@@ -4,6 +4,7 @@ import { createCompanies } from '../src/features/companies/companies.service.js'
 import { createWebhookSender, type WebhookSender } from '../src/features/webhooks/webhook-sender.js';
 import { randomAuMobile, startServerWithFakeTwilio, type FakeTwilio } from './fake-twilio.js';
 import type { TestServer } from './helpers.js';
+import { createWorkerTasks } from '../src/worker/tasks.js';
 import { deliverWebhooks, startReceiver, type Receiver } from './webhook-receiver.js';
 
 // Every event of A10 and B6 reaches a subscribed endpoint when its action happens, whichever feature
@@ -26,11 +27,18 @@ afterAll(async () => {
   await close?.();
 });
 
+// Free-form objects (the client's own, and what the agent gathered): their keys vary by lead.
+const FREE_FORM = new Set(['custom_data', 'metadata', 'qualification']);
+
 /** The keys of an object, and of the objects and first array items inside it, sorted. */
 function shape(value: unknown): unknown {
   if (Array.isArray(value)) return value.length ? [shape(value[0])] : [];
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, shape((value as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, FREE_FORM.has(k) ? 'object' : shape((value as Record<string, unknown>)[k])]),
+    );
   }
   return 'value';
 }
@@ -67,6 +75,15 @@ describe('events end to end', () => {
     expect(booked.status).toBe(201);
     await owner.call('PATCH', `/v1/appointments/${booked.body.data.id}`, { status: 'confirmed' });
 
+    // The lead agent hands a lead to a person when asked for one (agent.handed_off).
+    expect((await owner.call('PATCH', '/v1/agent', { enabled: true })).status).toBe(200);
+    const asker = (await owner.call('POST', '/v1/leads', { name: 'Kim Ng', phone: '0412 555 011' })).body.data;
+    expect((await fake.postInbound({ from: '+61412555011', to: twilioNumber, body: 'Can I speak to a real person please' })).status).toBe(200);
+    const agentTask = createWorkerTasks({ config: server.config, database: server.database, clock: server.clock, log: { warn() {}, info() {} } }).find((t) => t.name === 'agent')!;
+    while ((await agentTask.runOnce()) > 0);
+    expect((await owner.call('GET', `/v1/leads/${asker.id}`)).body.data.agent_paused).toBe(true);
+    expect((await owner.call('PATCH', '/v1/agent', { enabled: false })).status).toBe(200);
+
     expect((await owner.call('POST', '/v1/sms', { lead_id: lead.id, message: 'See you Monday at 9' })).status).toBe(200);
     expect((await fake.postInbound({ from: '+61412555010', to: twilioNumber, body: 'Thanks, see you then' })).status).toBe(200);
     expect((await owner.call('DELETE', `/v1/leads/${lead.id}`)).status).toBe(204);
@@ -85,6 +102,8 @@ describe('events end to end', () => {
     expect(one('appointment.updated').previous).toEqual({ status: 'scheduled' });
     expect(one('sms.received').data).toMatchObject({ body: 'Thanks, see you then', lead_id: lead.id });
     expect(one('lead.deleted').data).toEqual({ id: lead.id });
+    expect(one('agent.handed_off').data).toMatchObject({ id: asker.id, agent_paused: true, handoff_reason: expect.stringContaining('person') });
+    expect(one('agent.handed_off').actor).toMatchObject({ type: 'agent' });
     // Accepted by the provider: its MessageSid is known (Twilio answers a send with status queued).
     expect(one('sms.sent').data).toMatchObject({ body: 'See you Monday at 9', lead_id: lead.id, provider_sid: expect.stringMatching(/^SM/) });
     // Who made each change: the key for what the API did, the customer for what they did.
