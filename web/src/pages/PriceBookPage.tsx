@@ -155,7 +155,8 @@ function ItemForm({ title, initial, submitLabel, send, onDone, onCancel }: ItemF
       <h2 id="item-form-title">{title}</h2>
       <form className="form" onSubmit={submit} noValidate>
         <FormError error={save.error} />
-        <Field label="Name" required maxLength={500} value={draft.name} onChange={set('name')} error={errors.name} />
+        {/* Editing starts from a row far below the form on a phone: take the eye (and focus) to it. */}
+        <Field label="Name" required autoFocus={!!onCancel} maxLength={500} value={draft.name} onChange={set('name')} error={errors.name} />
         <div className="field">
           <label htmlFor="item-description">Description</label>
           <textarea

@@ -234,7 +234,7 @@ export default function AgentPage() {
             </button>
             <button
               type="button"
-              className="btn btn-secondary"
+              className="btn btn-secondary btn-small"
               disabled={save.isPending}
               onClick={() => {
                 save.reset();
