@@ -47,6 +47,8 @@ describe('the Agent and Price book pages in a browser, at 375 px', () => {
     await checkPage(page, '30-agent');
     await expectNoHorizontalScroll(page);
 
+    // No AI_BASE_URL on this server: the language model is not offered.
+    expect(await page.getByLabel('Engine').locator('option').allTextContents()).toEqual(['Rules: your question script']);
     const toggle = page.getByRole('switch', { name: /Agent answers leads/ });
     expect(await toggle.isChecked()).toBe(false);
     await toggle.check();
@@ -138,6 +140,29 @@ describe('the Agent and Price book pages in a browser, at 375 px', () => {
     await page.goto(app('/'));
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Agent' }).click();
     await heading(page, 'Agent');
+  });
+
+  it('offers the language model engine when the platform has one, and saves it', async () => {
+    // A model address nothing answers: the page only reads llm_available, and the agent stays off.
+    const withModel = await startTestServer({ env: { AI_BASE_URL: 'http://127.0.0.1:9/v1', AI_MODEL: 'test-model', AI_API_KEY: 'sk-test' } });
+    try {
+      const admin = await withModel.user({ role: 'admin' });
+      const ctx = await chrome.browser.newContext({ viewport: PHONE });
+      const [name, value] = admin.cookie.split('=');
+      await ctx.addCookies([{ name, value, url: withModel.url, httpOnly: true, sameSite: 'Lax' }]);
+      const adminPage = await ctx.newPage();
+      await adminPage.goto(`${withModel.url}/app/agent`);
+      await heading(adminPage, 'Agent');
+      await adminPage.getByLabel('Engine').selectOption('llm');
+      const sent = adminPage.waitForRequest((r) => r.url().endsWith('/v1/agent') && r.method() === 'PATCH');
+      await adminPage.getByRole('button', { name: 'Save agent settings' }).click();
+      expect((await sent).postDataJSON()).toEqual({ engine: 'llm' });
+      await adminPage.getByRole('status').filter({ hasText: 'Agent settings saved.' }).waitFor();
+      expect((await admin.call('GET', '/v1/agent')).body.data).toMatchObject({ engine: 'llm', llm_available: true, enabled: false });
+      await ctx.close();
+    } finally {
+      await withModel.close();
+    }
   });
 
   it('adds, edits and deletes a price book item', async () => {
