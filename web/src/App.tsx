@@ -17,6 +17,8 @@ import WebhooksPage from './pages/integrations/WebhooksPage';
 import WebhookPage from './pages/integrations/WebhookPage';
 import TeamPage from './pages/TeamPage';
 import SettingsPage from './pages/SettingsPage';
+import AgentPage from './pages/agent/AgentPage';
+import PriceBookPage from './pages/PriceBookPage';
 import NotFoundPage from './pages/NotFoundPage';
 
 const router = createBrowserRouter(
@@ -41,6 +43,8 @@ const router = createBrowserRouter(
         { path: 'quotes/new', element: <QuoteEditorPage /> },
         { path: 'quotes/:id', element: <QuoteEditorPage /> },
         { path: 'appointments', element: <AppointmentsPage /> },
+        { path: 'price-book', element: <PriceBookPage /> },
+        { path: 'agent', element: <RequireManager />, children: [{ index: true, element: <AgentPage /> }] },
         {
           path: 'integrations',
           element: <RequireManager />,

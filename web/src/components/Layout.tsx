@@ -10,6 +10,8 @@ const LINKS: { to: string; label: string; managers?: true; end?: true }[] = [
   { to: '/board', label: 'Board' },
   { to: '/quotes', label: 'Quotes' },
   { to: '/appointments', label: 'Appointments' },
+  { to: '/price-book', label: 'Price book' },
+  { to: '/agent', label: 'Agent', managers: true },
   { to: '/integrations', label: 'Integrations', managers: true },
   { to: '/team', label: 'Team', managers: true },
   { to: '/settings', label: 'Settings' },

@@ -28,7 +28,7 @@ export default function RequireAuth({ children }: { children: ReactNode }) {
   return <>{children}</>;
 }
 
-/** Integrations and Team are for owners and admins; the server refuses members too. */
+/** Integrations, Team and Agent are for owners and admins; the server refuses members too. */
 export function RequireManager() {
   const { me } = useMe();
   if (!isManager(me?.user.role)) return <NoAccess />;
