@@ -33,7 +33,14 @@ const leadFields = {
 
 // Unknown keys are dropped, not refused: real clients send extra fields (lead_type, company_id…).
 export const createLeadBody = z.object(leadFields);
-export const updateLeadBody = z.object({ ...leadFields, ai_enabled: z.boolean().optional() });
+export const updateLeadBody = z.object({
+  ...leadFields,
+  ai_enabled: z.boolean().optional(),
+  agent_paused: z
+    .boolean()
+    .optional()
+    .meta({ description: 'true: a person takes over from the lead agent ("Take over"); false: hands the lead back to it' }),
+});
 export type CreateLeadInput = z.output<typeof createLeadBody>;
 export type UpdateLeadInput = z.output<typeof updateLeadBody>;
 

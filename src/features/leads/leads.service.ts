@@ -52,6 +52,16 @@ export function leadView(row: LeadRow): Lead {
   };
 }
 
+/**
+ * "Take over" and "Hand back": a person takes the lead from the agent (with who did, as the reason),
+ * or hands it back, and the agent goes on where it stopped (a script it had handed off resumes).
+ */
+function agentHandover(current: LeadRow, paused: boolean, principal: Principal): Partial<LeadInsert> {
+  if (paused) return { agentPausedReason: `Taken over by ${actorOf(principal).name ?? 'a person'}` };
+  const q = current.qualification;
+  return { agentPausedReason: null, ...(q.stage === 'handed_off' && { qualification: { ...q, stage: 'asking', handoff_reason: undefined } }) };
+}
+
 const derivedName = (first: string | null | undefined, last: string | null | undefined) =>
   [first, last].filter(Boolean).join(' ') || null;
 
@@ -80,6 +90,7 @@ function columnsOf(input: UpdateLeadInput, country: string): Partial<LeadInsert>
   if (input.custom_data !== undefined) c.customData = input.custom_data;
   if (input.metadata !== undefined) c.metadata = input.metadata;
   if (input.ai_enabled !== undefined) c.aiEnabled = input.ai_enabled;
+  if (input.agent_paused !== undefined) c.agentPaused = input.agent_paused;
   return c;
 }
 
@@ -203,6 +214,7 @@ export function createLeads(deps: { db: Db; clock: Clock }) {
           patch.name = derivedName(patch.firstName ?? current.firstName, patch.lastName ?? current.lastName);
         }
       }
+      if (patch.agentPaused !== undefined && patch.agentPaused !== current.agentPaused) Object.assign(patch, agentHandover(current, patch.agentPaused, principal));
       const candidate = leadView({ ...current, ...patch } as LeadRow);
       if (!candidate.name && !candidate.phone && Object.keys(changedFields(leadView(current), candidate)).length) {
         throw new ValidationError("A lead needs a 'name' or a 'phone'; this change would remove both");

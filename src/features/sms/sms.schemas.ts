@@ -11,6 +11,10 @@ export const sendSmsBody = z
   .object({
     lead_id: z.string().optional().meta({ format: 'uuid' }),
     message: z.string().optional().meta({ description: `The text, 1 to ${MAX_MESSAGE_LENGTH} characters` }),
+    pause_agent: z
+      .boolean()
+      .optional()
+      .meta({ description: 'true: a person takes over from the lead agent for this lead (a text from the dashboard always does)' }),
   })
   .nullish();
 export type SendSmsInput = NonNullable<z.output<typeof sendSmsBody>>;

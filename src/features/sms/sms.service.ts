@@ -206,6 +206,14 @@ export function createSms(deps: SmsDeps) {
     return { message_id: message.id, segments, credits_remaining: credits ?? 0 };
   }
 
+  async function pauseAgent(companyId: string, leadId: string, reason: string, actor: Actor) {
+    if (!isUuid(leadId)) return;
+    await db.transaction(async (tx) => {
+      const lead = await findLead(tx, companyId, leadId, { lock: true });
+      if (lead && !lead.agentPaused) await leads.applyLeadChange(tx, companyId, lead, { agentPaused: true, agentPausedReason: reason }, actor);
+    });
+  }
+
   /** POST /v1/sms: A7's first check (both fields present) belongs to the route's body, so it is here. */
   async function sendFromApi(principal: Principal, input: SendSmsInput | null | undefined, keeper?: AnswerKeeper<SmsAnswer>) {
     const leadId = input?.lead_id?.trim();
@@ -214,6 +222,10 @@ export function createSms(deps: SmsDeps) {
       throw new ValidationError("'lead_id' and 'message' are required");
     }
     const answer = (sent: SmsSent): SmsAnswer => ({ success: true, message: 'SMS sent', ...sent });
+    const actor = actorOf(principal);
+    // A person texting the lead takes over from the agent; an integration only when it says so (its
+    // appointment confirmation must not silence the agent).
+    if (input?.pause_agent === true || actor.type === 'user') await pauseAgent(principal.companyId, leadId, `Taken over by ${actor.name ?? 'a person'}`, actor);
     const sent = await send(
       principal,
       { leadId, body: message, sender: actorOf(principal) },
