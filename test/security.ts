@@ -141,6 +141,8 @@ export const SECURED_ROUTES: SecuredRoute[] = [
   { method: 'DELETE', path: '/v1/price-book/{id}', scope: 'quotes:write', target: priceBookItemOf, ok: 204 },
   { method: 'GET', path: '/v1/agent', scope: 'agent:manage', ok: 200 },
   { method: 'PATCH', path: '/v1/agent', scope: 'agent:manage', body: { enabled: true }, ok: 200 },
+  { method: 'GET', path: '/v1/agent/usage', scope: 'agent:manage', ok: 200 },
+  { method: 'POST', path: '/v1/agent/try', scope: 'agent:manage', body: { text: 'Hi, I need a quote' }, ok: 200 },
 ];
 
 export function fillPath(path: string, params: Record<string, string>): string {

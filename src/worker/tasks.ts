@@ -11,7 +11,7 @@ import { createQuotes } from '../features/quotes/quotes.service.js';
 import { quoteLinkTexter } from '../features/quotes/quote-link-text.js';
 import { createAgentSettings } from '../features/agent/agent-settings.service.js';
 import { agentTurnJobHandler } from '../features/agent/agent-turn.js';
-import { createLlmEngine } from '../features/agent/llm-engine.js';
+import { llmEngineOf } from '../features/agent/llm-engine.js';
 import type { WorkerTask } from '../jobs/task-loop.js';
 import { createRetentionTask } from './retention.js';
 import { createJobsTask } from '../jobs/jobs.worker-task.js';
@@ -33,10 +33,7 @@ export function createWorkerTasks(deps: WorkerDeps): WorkerTask[] {
     onRecordError: (err) => log.warn({ err }, "text sent, but Twilio's answer was not recorded"),
   });
   const quotes = createQuotes({ db, clock, leads, publicUrl: config.publicUrl, textQuoteLink: quoteLinkTexter(sms) });
-  const llm =
-    config.aiBaseUrl && config.aiModel
-      ? createLlmEngine({ baseUrl: config.aiBaseUrl, apiKey: config.aiApiKey ?? '', model: config.aiModel, timeoutMs: config.aiTimeoutMs })
-      : null;
+  const llm = llmEngineOf(config);
   return [
     webhookWorkerTask(deps),
     createRetentionTask({ db, clock }),

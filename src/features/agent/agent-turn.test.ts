@@ -48,8 +48,8 @@ afterAll(async () => {
 
 const quiet = { warn() {}, info() {} };
 /** Runs every due agent turn, one lead's in order, as the worker's `agent` task does. */
-async function turns() {
-  const task = createWorkerTasks({ config: server.config, database: server.database, clock: server.clock, log: quiet }).find((t) => t.name === 'agent')!;
+async function turns(config = server.config) {
+  const task = createWorkerTasks({ config, database: server.database, clock: server.clock, log: quiet }).find((t) => t.name === 'agent')!;
   while ((await task.runOnce()) > 0);
 }
 
@@ -253,6 +253,50 @@ describe('the lead agent, llm engine', () => {
     await turns();
     expect(texts(from)).toEqual([`Thanks there, someone from Test Roofing will be in touch shortly.`]);
     expect((await leadOf(t, from)).agent_paused).toBe(true);
+  });
+});
+
+describe('the agent’s usage, budget and console', () => {
+  it('GET /v1/agent/usage: turns and tokens per day; a spent daily budget gets the holding reply and a hand-off', async () => {
+    const t = await agentTenant({ settings: { engine: 'llm' } });
+    model.reply(
+      { toolCalls: [{ name: 'send_reply', arguments: JSON.stringify({ text: 'Hi! Which suburb is the job in?' }) }], usage: { prompt_tokens: 400, completion_tokens: 30 } },
+      { content: 'done', usage: { prompt_tokens: 420, completion_tokens: 2 } },
+    );
+    const from = randomAuMobile();
+    await say(t, from, 'Hi');
+    await turns();
+    const usage = await t.call('GET', '/v1/agent/usage');
+    expect(usage.status).toBe(200);
+    expect(usage.body.data).toEqual([{ date: expect.stringMatching(/^\d{4}-\d\d-\d\d$/), turns: 1, prompt_tokens: 820, completion_tokens: 32, total_tokens: 852 }]);
+
+    // 852 of a budget of 800 spent: the next turn does not call the model.
+    const before = model.requests.length;
+    await say(t, from, 'Parramatta');
+    await turns({ ...server.config, aiDailyTokensPerCompany: 800 });
+    expect(model.requests.length).toBe(before);
+    expect(texts(from).at(-1)).toMatch(/will be in touch shortly/);
+    expect((await leadOf(t, from)).agent_paused_reason).toMatch(/budget/);
+  });
+
+  it('POST /v1/agent/try: what the agent would answer and do, with nothing sent or stored, and a conversation that goes on', async () => {
+    const t = await agentTenant();
+    const sent = fake.sent.length;
+    const first = await t.call('POST', '/v1/agent/try', { text: 'Hi, I need my gutters replaced', name: 'Jo Bloggs' });
+    expect(first.status).toBe(200);
+    expect(first.body.data.engine).toBe('rules');
+    expect(first.body.data.replies).toHaveLength(1);
+    expect(first.body.data.replies[0]).toMatch(/postcode/i);
+    const second = await t.call('POST', '/v1/agent/try', { text: '2150', state: first.body.data.state });
+    expect(second.body.data.replies[0]).not.toBe(first.body.data.replies[0]);
+    expect(second.body.data.state.qualification.answers).toMatchObject({ postcode: '2150' });
+    expect(second.body.data.state.thread).toHaveLength(4);
+    expect(fake.sent.length).toBe(sent);
+    expect((await t.call('GET', '/v1/leads')).body.meta.total).toBe(0);
+    expect(await server.database.db.select().from(agentTurns).where(eq(agentTurns.companyId, t.companyId))).toHaveLength(0);
+    const bad = await t.call('POST', '/v1/agent/try', { text: '' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/text/);
   });
 });
 

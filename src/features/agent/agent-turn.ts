@@ -3,7 +3,6 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { agentTurns, smsMessages } from '../../db/schema/index.js';
 import type { Clock } from '../../lib/clock.js';
-import { dateIn } from '../../lib/zoned-time.js';
 import type { JobHandler } from '../../jobs/jobs.worker-task.js';
 import { busyIntervals } from '../appointments/appointments.repo.js';
 import { findCompany } from '../companies/companies.repo.js';
@@ -12,6 +11,7 @@ import { listPriceBookItems } from '../price-book/price-book.repo.js';
 import { centsToNumber } from '../../lib/money.js';
 import type { AgentSettings } from './agent-settings.schemas.js';
 import type { AgentSettingsService } from './agent-settings.service.js';
+import { tokensUsedToday } from './agent-turns.repo.js';
 import { AGENT_ACTOR, createToolRunner, holdingReply, type ToolDeps, type TurnScope } from './agent-tools.js';
 import type { LlmEngine } from './llm-engine.js';
 import { runRulesTurn } from './rules-engine.js';
@@ -33,6 +33,32 @@ export type AgentTurnDeps = ToolDeps & {
   llm: LlmEngine | null;
 };
 
+/** The free slots of the coming days per type, and the price book: what a turn may offer. */
+export async function whatTheAgentOffers(
+  db: Db,
+  company: { id: string; timezone: string },
+  schedule: ScheduleSettings,
+  now: Date,
+): Promise<Pick<TurnContext, 'freeSlots' | 'priceBook'>> {
+  const busy = await busyIntervals(db, company.id, now, new Date(now.getTime() + (schedule.days_ahead + 2) * DAY_MS));
+  const query = { timezone: company.timezone, schedule, now: now.getTime(), busy };
+  const priceBook = await listPriceBookItems(db, company.id, { limit: 200, offset: 0 });
+  return {
+    freeSlots: { callback: freeSlots({ ...query, type: 'callback' }), onsite: freeSlots({ ...query, type: 'onsite' }) },
+    priceBook: priceBook.rows.map((i) => ({ id: i.id, name: i.name, unit: i.unit, unitPrice: centsToNumber(i.unitPriceCents) })),
+  };
+}
+
+/** The company's settings as an engine reads them. */
+export const engineSettingsOf = (s: AgentSettings): TurnContext['settings'] => ({
+  instructions: s.instructions,
+  goals: s.goals,
+  questions: s.rules.questions,
+  weights: s.rules.weights,
+  servicePostcodes: s.service_postcodes,
+  handoffKeywords: s.handoff_keywords,
+});
+
 export const scheduleOf = (s: AgentSettings): ScheduleSettings => ({
   business_hours: s.business_hours,
   slot_minutes: s.slot_minutes,
@@ -40,15 +66,6 @@ export const scheduleOf = (s: AgentSettings): ScheduleSettings => ({
   days_ahead: s.days_ahead,
   closed_dates: s.closed_dates,
 });
-
-/** Tokens the company's turns used today (UTC day boundaries are the company's: its timezone). */
-export async function tokensUsedToday(db: Db, companyId: string, timezone: string, now: Date): Promise<number> {
-  const [row] = await db
-    .select({ n: sql<number>`coalesce(sum(${agentTurns.promptTokens} + ${agentTurns.completionTokens}), 0)::int` })
-    .from(agentTurns)
-    .where(and(eq(agentTurns.companyId, companyId), sql`(${agentTurns.createdAt} at time zone ${timezone})::date = ${dateIn(now.getTime(), timezone)}::date`));
-  return row?.n ?? 0;
-}
 
 type Skip = { result: string };
 
@@ -162,19 +179,10 @@ export function agentTurnJobHandler(deps: AgentTurnDeps): JobHandler {
         .where(and(eq(smsMessages.companyId, company.id), eq(smsMessages.leadId, leadId), from ? lt(smsMessages.createdAt, from) : undefined))
         .orderBy(desc(smsMessages.createdAt))
         .limit(THREAD_MESSAGES);
-      const busy = await busyIntervals(db, company.id, now, new Date(now.getTime() + (schedule.days_ahead + 2) * DAY_MS));
-      const query = runner.slotQuery(busy);
-      const priceBook = await listPriceBookItems(db, company.id, { limit: 200, offset: 0 });
+      const offer = await whatTheAgentOffers(db, company, schedule, now);
       const ctx: TurnContext = {
         company: { name: company.name, timezone: company.timezone, phone: company.twilioNumber },
-        settings: {
-          instructions: settings.instructions,
-          goals: settings.goals,
-          questions: settings.rules.questions,
-          weights: settings.rules.weights,
-          servicePostcodes: settings.service_postcodes,
-          handoffKeywords: settings.handoff_keywords,
-        },
+        settings: engineSettingsOf(settings),
         lead: {
           id: lead.id,
           name: lead.name,
@@ -187,8 +195,7 @@ export function agentTurnJobHandler(deps: AgentTurnDeps): JobHandler {
         },
         thread: thread.reverse().map((m) => ({ direction: m.direction, body: m.body, at: m.at, sender: m.sender })),
         inbound: fresh.map((m) => m.body),
-        freeSlots: { callback: freeSlots({ ...query, type: 'callback' }), onsite: freeSlots({ ...query, type: 'onsite' }) },
-        priceBook: priceBook.rows.map((i) => ({ id: i.id, name: i.name, unit: i.unit, unitPrice: centsToNumber(i.unitPriceCents) })),
+        ...offer,
         now,
       };
 

@@ -1,3 +1,4 @@
+import type { Config } from '../../config.js';
 import OpenAI from 'openai';
 import { z } from 'zod';
 import { systemPrompt, turnMessage } from './llm-prompt.js';
@@ -194,4 +195,10 @@ export function createLlmEngine(options: LlmEngineOptions): LlmEngine {
       }
     },
   };
+}
+
+/** The platform's model (AI_BASE_URL, AI_API_KEY, AI_MODEL, AI_TIMEOUT_MS), or null when it has none. */
+export function llmEngineOf(config: Pick<Config, 'aiBaseUrl' | 'aiApiKey' | 'aiModel' | 'aiTimeoutMs'>): LlmEngine | null {
+  if (!config.aiBaseUrl || !config.aiModel) return null;
+  return createLlmEngine({ baseUrl: config.aiBaseUrl, apiKey: config.aiApiKey ?? '', model: config.aiModel, timeoutMs: config.aiTimeoutMs });
 }
