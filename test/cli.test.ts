@@ -132,6 +132,26 @@ describe('quoteleads', () => {
   });
 });
 
+describe('quoteleads agent try and sms receive', () => {
+  const dir = dataDir();
+
+  it('tries the agent with nothing sent or stored, and delivers a console text that the agent answers', () => {
+    const company = run(dir, ['company', 'create', '--name', 'Try Roofing', '--sms-credits', '10', '--json']).json;
+    expect(run(dir, ['agent', 'update', company.id, '--json', '{"enabled": true}']).code).toBe(0);
+    const tried = run(dir, ['agent', 'try', company.id, '--text', 'Hi, I need a roof quote', '--json']);
+    expect(tried.code).toBe(0);
+    expect(tried.json.engine).toBe('rules');
+    expect(tried.json.replies[0]).toMatch(/postcode/i);
+
+    const refused = run(dir, ['sms', 'receive', '--company', company.id, '--from', '+61412000999', '--text', 'Hi']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('SMS_PROVIDER=console');
+    const received = run(dir, ['sms', 'receive', '--company', company.id, '--from', '+61412000999', '--text', 'Hi', '--json'], { SMS_PROVIDER: 'console' });
+    expect(received.code).toBe(0);
+    expect(received.json).toMatchObject({ company_id: company.id, from: '+61412000999' });
+  });
+});
+
 describe('quoteleads webhook', () => {
   const dir = dataDir();
   const key = randomBytes(32).toString('base64');

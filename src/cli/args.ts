@@ -18,7 +18,9 @@ export type Command =
   | { kind: 'webhook delete'; id: string }
   | ({ kind: 'token import' } & ImportTokenInput)
   | { kind: 'agent show'; companyId: string }
-  | { kind: 'agent update'; companyId: string; changes: unknown };
+  | { kind: 'agent update'; companyId: string; changes: unknown }
+  | { kind: 'agent try'; companyId: string; text: string; name?: string }
+  | { kind: 'sms receive'; companyId: string; from: string; text: string };
 
 type CompanyOptions = {
   country?: string;
@@ -55,6 +57,10 @@ export const USAGE = `Usage: quoteleads <command> [options]
   agent show <company-id>                 the lead agent's settings (the defaults until changed)
   agent update <company-id> --json '{"enabled": true, "days_ahead": 14}'
                                           change them: the fields of PATCH /v1/agent; answers JSON
+  agent try <company-id> --text "Hi, need a roof quote" [--name "Sam Sample"]
+                                          what the agent would answer and do; nothing sent or stored
+  sms receive --company <company-id> --from +61412345678 --text "…"
+                                          (SMS_PROVIDER=console only) a customer's text, as if from Twilio
 
 Every command takes --json: its last line of output is then one JSON object.`;
 
@@ -252,6 +258,17 @@ export function parseInvocation(argv: string[]): Invocation {
     }
     case 'agent update':
       return { command: { kind: 'agent update', ...agentChanges(rest) }, json: true };
+    case 'agent try': {
+      const { values, positionals } = parse(rest, { text: str, name: str }, 1);
+      return { command: { kind: 'agent try', companyId: positionals[0], text: required(values, 'text'), name: optional(values, 'name') }, json: !!values.json };
+    }
+    case 'sms receive': {
+      const { values } = parse(rest, { company: str, from: str, text: str }, 0);
+      return {
+        command: { kind: 'sms receive', companyId: required(values, 'company'), from: required(values, 'from'), text: required(values, 'text') },
+        json: !!values.json,
+      };
+    }
     case 'token import': {
       const { values } = parse(rest, { ...tokenOptions, sha256: str, prefix: str }, 0);
       return {

@@ -5,6 +5,7 @@ import type { Clock } from '../lib/clock.js';
 import { createCompanies } from '../features/companies/companies.service.js';
 import { createTokens } from '../features/tokens/tokens.service.js';
 import { createAgentSettings } from '../features/agent/agent-settings.service.js';
+import { receiveSmsFromCommand, tryAgentFromCommand } from '../features/agent/agent.commands.js';
 import type { AppError } from '../lib/errors.js';
 import type { Command } from './args.js';
 
@@ -43,6 +44,10 @@ export async function runDataCommand(ctx: CommandContext, c: DataCommand): Promi
       return createAgentSettings(ctx).show(c.companyId);
     case 'agent update':
       return createAgentSettings(ctx).update(c.companyId, c.changes);
+    case 'agent try':
+      return tryAgentFromCommand(ctx, c);
+    case 'sms receive':
+      return receiveSmsFromCommand(ctx, c);
   }
 }
 
@@ -89,6 +94,17 @@ export function describeResult(c: DataCommand, result: Record<string, unknown>):
     case 'agent show':
     case 'agent update':
       return JSON.stringify(result, null, 2);
+    case 'agent try': {
+      const actions = result.actions as { tool: string; ok: boolean; result: string }[];
+      const replies = result.replies as string[];
+      return [
+        `Engine: ${result.engine}`,
+        ...(replies.length ? replies.map((r) => `Reply: ${r}`) : ['Reply: (none)']),
+        ...actions.map((a) => `  ${a.tool}: ${a.ok ? '' : 'refused: '}${a.result}`),
+      ].join('\n');
+    }
+    case 'sms receive':
+      return `Received from ${result.from} for company ${result.company_id}: ${result.text}`;
     case 'token list': {
       const tokens = result.tokens as Array<Record<string, unknown>>;
       if (!tokens.length) return 'No tokens.';

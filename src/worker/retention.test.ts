@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { idempotencyKeys, jobs, outboxEvents, sessions, users, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../db/schema/index.js';
+import { agentTurns, idempotencyKeys, jobs, leads, outboxEvents, sessions, users, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../db/schema/index.js';
 import { createCompanies } from '../features/companies/companies.service.js';
 import { manualClock } from '../../test/clock.js';
 import { openTestDatabase } from '../../test/helpers.js';
 import { IDEMPOTENCY_RETENTION_MS } from '../http/idempotency.js';
-import { createRetentionTask, DELIVERY_LOG_RETENTION_MS, JOB_HISTORY_RETENTION_MS, OUTBOX_RETENTION_MS } from './retention.js';
+import { AGENT_TURN_RETENTION_MS, createRetentionTask, DELIVERY_LOG_RETENTION_MS, JOB_HISTORY_RETENTION_MS, OUTBOX_RETENTION_MS } from './retention.js';
 
 let database: Database;
 beforeAll(async () => {
@@ -158,5 +158,27 @@ describe('retention', () => {
     while ((await task.runOnce()) > 0);
     const left = await db.select({ key: idempotencyKeys.key }).from(idempotencyKeys).where(eq(idempotencyKeys.companyId, company.id));
     expect(left.map((r) => r.key)).toEqual(['young']);
+  });
+  it("drops the agent's turns (and the transcripts sent to the model) after 30 days", async () => {
+    const db = database.db;
+    const clock = manualClock(Date.now());
+    const now = clock.now();
+    const company = await createCompanies({ db, clock }).create({ name: 'Agent Roofing' });
+    const [lead] = await db.insert(leads).values({ companyId: company.id, name: 'Turned' }).returning({ id: leads.id });
+    const turn = (trigger: string, msAgo: number) => ({
+      companyId: company.id,
+      leadId: lead.id,
+      trigger,
+      engine: 'llm' as const,
+      outcome: 'done',
+      transcript: [{ role: 'user', content: 'Hi' }],
+      createdAt: new Date(now - msAgo),
+    });
+    await db.insert(agentTurns).values([turn('old', AGENT_TURN_RETENTION_MS + 60_000), turn('young', AGENT_TURN_RETENTION_MS - 60_000)]);
+    const task = createRetentionTask({ db, clock });
+    expect(await task.runOnce()).toBeGreaterThanOrEqual(1);
+    while ((await task.runOnce()) > 0);
+    const left = await db.select({ trigger: agentTurns.trigger }).from(agentTurns).where(eq(agentTurns.companyId, company.id));
+    expect(left.map((r) => r.trigger)).toEqual(['young']);
   });
 });

@@ -10,6 +10,8 @@ const DAY_MS = 86_400_000;
 export const OUTBOX_RETENTION_MS = 7 * DAY_MS;
 /** The delivery log (deliveries and their attempts) a company can browse: 30 days. */
 export const DELIVERY_LOG_RETENTION_MS = 30 * DAY_MS;
+/** The agent's turns, with what was sent to the model (issue 14): 30 days, for the business to see why. */
+export const AGENT_TURN_RETENTION_MS = 30 * DAY_MS;
 /** Finished jobs (succeeded, failed, cancelled) are a lead's history of timed work: 30 days. */
 export const JOB_HISTORY_RETENTION_MS = 30 * DAY_MS;
 const BATCH = 1000;
@@ -55,6 +57,12 @@ export function createRetentionTask(deps: { db: Db; clock: Clock }): WorkerTask 
           where status <> 'pending' and finished_at < ${new Date(now - JOB_HISTORY_RETENTION_MS)}
           limit ${BATCH} for update skip locked)
         returning id`);
+      const turns = await db.execute(sql`
+        delete from agent_turns where id in (
+          select id from agent_turns
+          where created_at < ${new Date(now - AGENT_TURN_RETENTION_MS)}
+          limit ${BATCH} for update skip locked)
+        returning id`);
       // Idempotency-Key answers past B2's day (lookups already ignore them).
       const keys = await db.execute(sql`
         delete from idempotency_keys where (company_id, key) in (
@@ -64,7 +72,7 @@ export function createRetentionTask(deps: { db: Db; clock: Clock }): WorkerTask 
         returning key`);
       // Copies of erased leads in events that were still on their way when the lead was erased.
       const erasures = await finishLeadErasures(db, BATCH);
-      return deleted(outbox) + deleted(deliveries) + deleted(sessions) + deleted(finishedJobs) + deleted(keys) + erasures;
+      return deleted(outbox) + deleted(deliveries) + deleted(sessions) + deleted(finishedJobs) + deleted(keys) + deleted(turns) + erasures;
     },
   };
 }

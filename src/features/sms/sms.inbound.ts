@@ -9,6 +9,7 @@ import { isValidTwilioSignature } from '../../lib/twilio-signature.js';
 import type { LeadsService } from '../leads/leads.service.js';
 import { findLead } from '../leads/leads.repo.js';
 import { statusFromTwilio } from './sms.provider.js';
+import { findCompany } from '../companies/companies.repo.js';
 import { applyStatusCallbackAnyCompany, findCompanyByTwilioNumber, findLeadByPhoneForUpdate, findMessageBySid, lockSender } from './sms.repo.js';
 import { SmsNotConfiguredError, type SmsService } from './sms.service.js';
 
@@ -46,13 +47,14 @@ export function createTwilioWebhooks(deps: TwilioWebhookDeps) {
    * the thread's one writer (sms.received), and STOP / START for the number. Idempotent on
    * MessageSid: Twilio retries a webhook it did not see answered.
    */
-  async function receive(params: Record<string, string>): Promise<{ duplicate: boolean }> {
+  async function receive(params: Record<string, string>, o: { companyId?: string } = {}): Promise<{ duplicate: boolean }> {
     const sid = required(params, 'MessageSid');
     const to = required(params, 'To');
     const fromRaw = required(params, 'From');
     const body = params.Body ?? '';
-    const company = await findCompanyByTwilioNumber(db, to);
-    if (!company) throw new NotFoundError(`No company has the Twilio number ${to}`);
+    // `companyId`: `quoteleads sms receive` in console mode, where the company may have no number.
+    const company = o.companyId ? await findCompany(db, o.companyId) : await findCompanyByTwilioNumber(db, to);
+    if (!company) throw new NotFoundError(o.companyId ? `Company not found: ${o.companyId}` : `No company has the Twilio number ${to}`);
     const tenant = { companyId: company.id, country: company.country };
     // Twilio sends E.164 already; an alphanumeric sender stays as it is.
     const from = normalizePhone(fromRaw, company.country) ?? fromRaw.trim();
