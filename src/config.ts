@@ -47,7 +47,7 @@ const schema = z.object({
   AI_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(20_000),
   // Tokens a company's agent turns may use per day (its timezone's day); unset: no limit.
   AI_DAILY_TOKENS_PER_COMPANY: z.coerce.number().int().min(1).optional(),
-});
+}).refine((e) => !e.AI_BASE_URL || e.AI_MODEL, { path: ['AI_MODEL'], message: 'is required with AI_BASE_URL (the model name to ask for)' });
 
 export type Config = Readonly<{
   port: number;

@@ -1,3 +1,4 @@
+import { loadConfig } from '../../config.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../test/helpers.js';
 import { createAgentSettings } from './agent-settings.service.js';
@@ -127,6 +128,11 @@ describe('/v1/agent', () => {
     const res = await t.call('PATCH', '/v1/agent', { company_id: t.companyId });
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('No valid fields to update');
+  });
+
+  it('a platform with AI_BASE_URL must name its model (AI_MODEL): the process does not start otherwise', () => {
+    expect(() => loadConfig({}, { AI_BASE_URL: 'http://127.0.0.1:9/v1' })).toThrow(/AI_MODEL: is required with AI_BASE_URL/);
+    expect(loadConfig({}, { AI_BASE_URL: 'http://127.0.0.1:9/v1', AI_MODEL: 'llama3' }).aiModel).toBe('llama3');
   });
 
   it('takes the llm engine only when the platform has a model (AI_BASE_URL)', async () => {

@@ -200,5 +200,7 @@ export function createLlmEngine(options: LlmEngineOptions): LlmEngine {
 /** The platform's model (AI_BASE_URL, AI_API_KEY, AI_MODEL, AI_TIMEOUT_MS), or null when it has none. */
 export function llmEngineOf(config: Pick<Config, 'aiBaseUrl' | 'aiApiKey' | 'aiModel' | 'aiTimeoutMs'>): LlmEngine | null {
   if (!config.aiBaseUrl || !config.aiModel) return null;
-  return createLlmEngine({ baseUrl: config.aiBaseUrl, apiKey: config.aiApiKey ?? '', model: config.aiModel, timeoutMs: config.aiTimeoutMs });
+  // A local model (Ollama, llama.cpp) takes no key, but the client insists on one (and would read
+  // OPENAI_API_KEY from the environment): it gets a placeholder, sent as a Bearer nobody checks.
+  return createLlmEngine({ baseUrl: config.aiBaseUrl, apiKey: config.aiApiKey || 'no-key', model: config.aiModel, timeoutMs: config.aiTimeoutMs });
 }
