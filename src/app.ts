@@ -16,6 +16,7 @@ import { createSmsProvider } from './features/sms/sms.provider.js';
 import { smsRoutes } from './features/sms/sms.routes.js';
 import { createSms } from './features/sms/sms.service.js';
 import { quoteLinkTexter } from './features/quotes/quote-link-text.js';
+import { consoleRoutes } from './features/sms/console.routes.js';
 import { createTwilioWebhooks } from './features/sms/sms.inbound.js';
 import { twilioWebhookRoutes } from './features/sms/twilio-webhooks.routes.js';
 import { createQuotes, type TextQuoteLink } from './features/quotes/quotes.service.js';
@@ -192,6 +193,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(smsRoutes({ sms }));
   const twilio = createTwilioWebhooks({ db, clock, leads, sms, authToken: config.twilioAuthToken, publicUrl: config.publicUrl });
   await app.register(twilioWebhookRoutes({ twilio }));
+  await app.register(consoleRoutes({ db, twilio, consoleSms: config.smsProvider === 'console' }));
   // A quote sent with {"sms": true} is texted through the one SMS send path: credits, opt-out, thread.
   const textQuoteLink: TextQuoteLink = deps.textQuoteLink ?? quoteLinkTexter(sms);
   const quotes = createQuotes({ db, clock, leads, publicUrl: config.publicUrl, textQuoteLink });
