@@ -222,6 +222,14 @@ export async function retryJob(db: Db, job: Claim, runAt: Date, error: string): 
     .where(and(heldBy(job), eq(jobs.status, 'pending')));
 }
 
+/** The handler asked to run later (RunLater): this claim gives its attempt back. */
+export async function postponeJob(db: Db, job: Claim, runAt: Date, reason: string): Promise<void> {
+  await db
+    .update(jobs)
+    .set({ runAt, lockedUntil: null, claimId: null, attempts: sql`${jobs.attempts} - 1`, lastError: `postponed: ${reason}` })
+    .where(and(heldBy(job), eq(jobs.status, 'pending')));
+}
+
 /** The handler failed for the last time. */
 export async function failJob(db: Db, job: Claim, now: Date, error: string): Promise<void> {
   await db

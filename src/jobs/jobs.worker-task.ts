@@ -3,7 +3,7 @@ import type { Database, Db } from '../db/client.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { WorkerTask } from './task-loop.js';
-import { claimDueJobsAnyCompany, failJob, finishJob, nextJobDueAtAnyCompany, retryJob, type ClaimedJob } from './jobs.repo.js';
+import { claimDueJobsAnyCompany, failJob, finishJob, nextJobDueAtAnyCompany, postponeJob, retryJob, type ClaimedJob } from './jobs.repo.js';
 
 /** What runs the jobs of one kind. Registered in src/worker/tasks.ts. */
 export type JobHandler = {
@@ -19,6 +19,19 @@ export type JobHandler = {
    */
   handle(job: ClaimedJob): Promise<Record<string, unknown> | void>;
 };
+
+/**
+ * Thrown by a handler whose work must wait (quiet hours): the job runs again at `at`, and this run
+ * does not count as an attempt.
+ */
+export class RunLater extends Error {
+  constructor(
+    readonly at: Date,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
 
 export const JOBS_CHANNEL = 'quoteleads_jobs';
 const DEFAULT_LEASE_MS = 60_000;
@@ -100,6 +113,7 @@ export function createJobsTask(deps: {
       try {
         outcome = await handler.handle(job);
       } catch (err) {
+        if (err instanceof RunLater) return await postponeJob(db, job, err.at, err.message);
         const error = errorText(err);
         if (job.attempts >= maxAttempts) {
           log.warn({ err, jobId: job.id, kind: job.kind, attempts: job.attempts }, 'job failed for the last time');

@@ -17,6 +17,8 @@ import { createSmsProvider } from '../sms/sms.provider.js';
 import { createLeads } from '../leads/leads.service.js';
 import { createAppointments } from '../appointments/appointments.service.js';
 import { createQuotes } from '../quotes/quotes.service.js';
+import type { Clock } from '../../lib/clock.js';
+import { manualClock } from '../../../test/clock.js';
 
 // The lead agent end to end (issue 14): signed inbound texts from the fake Twilio, the agent's turns
 // run by the worker's own task, its replies received by the fake Twilio, and what it leaves on the
@@ -48,8 +50,8 @@ afterAll(async () => {
 
 const quiet = { warn() {}, info() {} };
 /** Runs every due agent turn, one lead's in order, as the worker's `agent` task does. */
-async function turns(config = server.config) {
-  const task = createWorkerTasks({ config, database: server.database, clock: server.clock, log: quiet }).find((t) => t.name === 'agent')!;
+async function turns(config = server.config, clock: Clock = server.clock) {
+  const task = createWorkerTasks({ config, database: server.database, clock, log: quiet }).find((t) => t.name === 'agent')!;
   while ((await task.runOnce()) > 0);
 }
 
@@ -184,6 +186,35 @@ describe('the lead agent, rules engine', () => {
     const owner = await server.user({ companyId: t.companyId });
     expect((await owner.call('POST', '/v1/sms', { lead_id: lead.id, message: "Hi, it's Pat from the office" })).status).toBe(200);
     expect((await leadOf(t, from)).agent_paused).toBe(true);
+  });
+
+  it('answers within quiet hours someone who just texted, and holds a late turn until they end', async () => {
+    const t = await agentTenant();
+    // Quiet hours around now, in the company's timezone (Sydney).
+    const hhmm = (ms: number) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Australia/Sydney', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
+    const now = Date.now();
+    const span = { start: hhmm(now - 60 * 60_000), end: hhmm(now + 3 * 60 * 60_000) };
+    expect((await t.call('PATCH', '/v1/company', { quiet_hours: span })).status).toBe(200);
+    const from = randomAuMobile();
+    await say(t, from, 'Hi, are you open?');
+    await turns();
+    expect(texts(from)).toHaveLength(1);
+
+    // A text whose turn comes to run 90 minutes later (a backlog), still in quiet hours: it waits.
+    await say(t, from, '2150');
+    const late = manualClock(now + 90 * 60_000);
+    await turns(server.config, late);
+    expect(texts(from)).toHaveLength(1);
+    const [held] = await server.database.db
+      .select({ runAt: jobs.runAt, status: jobs.status, attempts: jobs.attempts })
+      .from(jobs)
+      .where(and(eq(jobs.companyId, t.companyId), eq(jobs.kind, AGENT_TURN_JOB), eq(jobs.status, 'pending')));
+    expect(held.attempts).toBe(0);
+    expect(Math.abs(held.runAt.getTime() - (now + 3 * 60 * 60_000))).toBeLessThan(61_000);
+    // When they end, it is answered.
+    late.set(held.runAt.getTime() + 1000);
+    await turns(server.config, late);
+    expect(texts(from)).toHaveLength(2);
   });
 
   it('STOP stops it for good', async () => {

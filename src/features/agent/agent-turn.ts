@@ -3,7 +3,8 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { agentTurns, smsMessages } from '../../db/schema/index.js';
 import type { Clock } from '../../lib/clock.js';
-import type { JobHandler } from '../../jobs/jobs.worker-task.js';
+import { RunLater, type JobHandler } from '../../jobs/jobs.worker-task.js';
+import { quietUntil } from '../../lib/quiet-hours.js';
 import { busyIntervals } from '../appointments/appointments.repo.js';
 import { findCompany } from '../companies/companies.repo.js';
 import { findLead, type LeadRow } from '../leads/leads.repo.js';
@@ -25,6 +26,8 @@ const LEASE_MS = 90_000;
 const MAX_ATTEMPTS = 5;
 const THREAD_MESSAGES = 30;
 const DAY_MS = 86_400_000;
+// An answer to someone who contacted us this recently goes whatever the hour.
+const ANSWER_WINDOW_MS = 60 * 60_000;
 
 export type AgentTurnDeps = ToolDeps & {
   config: Pick<Config, 'publicUrl' | 'aiDailyTokensPerCompany'>;
@@ -127,6 +130,14 @@ export function agentTurnJobHandler(deps: AgentTurnDeps): JobHandler {
         )
         .orderBy(asc(smsMessages.createdAt));
       if (last && fresh.length === 0) return { result: 'answered_already' };
+
+      // Quiet hours hold back what we start, never an answer to someone who just contacted us: a turn
+      // that comes to run more than an hour after the lead's last word waits for the morning.
+      const contacted = Math.max(lead.createdAt.getTime(), fresh.at(-1)?.at.getTime() ?? 0);
+      if (clock.now() - contacted > ANSWER_WINDOW_MS) {
+        const until = quietUntil(clock.now(), company.timezone, company.quietHours ?? null);
+        if (until !== null) throw new RunLater(new Date(until), 'quiet hours');
+      }
 
       const agentTexts = await db
         .select({ n: sql<number>`count(*)::int` })
