@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Db } from '../db/client.js';
 import type { Clock } from '../lib/clock.js';
 import type { WorkerTask } from '../jobs/task-loop.js';
@@ -25,54 +25,35 @@ const BATCH = 1000;
  */
 export function createRetentionTask(deps: { db: Db; clock: Clock }): WorkerTask {
   const { db, clock } = deps;
-  const deleted = (result: unknown) => rowsOf(result).length;
+  /** Deletes up to BATCH rows of `table` matching `where`, found by `key` (the table's primary key); how many. */
+  const batch = async (table: string, where: SQL, key = 'id') => {
+    const result = await db.execute(sql`
+      delete from ${sql.identifier(table)} where (${sql.raw(key)}) in (
+        select ${sql.raw(key)} from ${sql.identifier(table)} where ${where}
+        limit ${BATCH} for update skip locked)
+      returning 1`);
+    return rowsOf(result).length;
+  };
   return {
     name: 'retention',
     idleMs: 3_600_000,
     async runOnce() {
       const now = clock.now();
-      const outbox = await db.execute(sql`
-        delete from outbox_events where id in (
-          select id from outbox_events
-          where processed_at < ${new Date(now - OUTBOX_RETENTION_MS)}
-          limit ${BATCH} for update skip locked)
-        returning id`);
-      // Attempts go with their delivery (ON DELETE CASCADE).
-      const deliveries = await db.execute(sql`
-        delete from webhook_deliveries where id in (
-          select id from webhook_deliveries
-          where status <> 'pending' and updated_at < ${new Date(now - DELIVERY_LOG_RETENTION_MS)}
-          limit ${BATCH} for update skip locked)
-        returning id`);
-      // Dashboard sessions past their idle or absolute end: they no longer authenticate anyway.
-      const sessions = await db.execute(sql`
-        delete from sessions where id in (
-          select id from sessions
-          where expires_at < ${new Date(now)} or idle_expires_at < ${new Date(now)}
-          limit ${BATCH} for update skip locked)
-        returning id`);
-      const finishedJobs = await db.execute(sql`
-        delete from jobs where id in (
-          select id from jobs
-          where status <> 'pending' and finished_at < ${new Date(now - JOB_HISTORY_RETENTION_MS)}
-          limit ${BATCH} for update skip locked)
-        returning id`);
-      const turns = await db.execute(sql`
-        delete from agent_turns where id in (
-          select id from agent_turns
-          where created_at < ${new Date(now - AGENT_TURN_RETENTION_MS)}
-          limit ${BATCH} for update skip locked)
-        returning id`);
-      // Idempotency-Key answers past B2's day (lookups already ignore them).
-      const keys = await db.execute(sql`
-        delete from idempotency_keys where (company_id, key) in (
-          select company_id, key from idempotency_keys
-          where created_at < ${new Date(now - IDEMPOTENCY_RETENTION_MS)}
-          limit ${BATCH} for update skip locked)
-        returning key`);
-      // Copies of erased leads in events that were still on their way when the lead was erased.
-      const erasures = await finishLeadErasures(db, BATCH);
-      return deleted(outbox) + deleted(deliveries) + deleted(sessions) + deleted(finishedJobs) + deleted(keys) + deleted(turns) + erasures;
+      const before = (ms: number) => new Date(now - ms);
+      const counts = [
+        await batch('outbox_events', sql`processed_at < ${before(OUTBOX_RETENTION_MS)}`),
+        // Attempts go with their delivery (ON DELETE CASCADE).
+        await batch('webhook_deliveries', sql`status <> 'pending' and updated_at < ${before(DELIVERY_LOG_RETENTION_MS)}`),
+        // Dashboard sessions past their idle or absolute end: they no longer authenticate anyway.
+        await batch('sessions', sql`expires_at < ${before(0)} or idle_expires_at < ${before(0)}`),
+        await batch('jobs', sql`status <> 'pending' and finished_at < ${before(JOB_HISTORY_RETENTION_MS)}`),
+        await batch('agent_turns', sql`created_at < ${before(AGENT_TURN_RETENTION_MS)}`),
+        // Idempotency-Key answers past B2's day (lookups already ignore them).
+        await batch('idempotency_keys', sql`created_at < ${before(IDEMPOTENCY_RETENTION_MS)}`, 'company_id, key'),
+        // Copies of erased leads in events that were still on their way when the lead was erased.
+        await finishLeadErasures(db, BATCH),
+      ];
+      return counts.reduce((a, b) => a + b, 0);
     },
   };
 }
