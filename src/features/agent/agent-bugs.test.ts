@@ -212,6 +212,22 @@ describe('book_appointment start_time', () => {
   });
 });
 
+describe('send_reply links', () => {
+  // BUG: a link without a scheme is found only for a short list of top-level domains (com, net, org,
+  // io, co, au, biz, info, me, app, ly, link), so a bare domain of any other (xyz, shop, dev, online,
+  // site…), which phones show as a link all the same, goes out in the agent's reply.
+  it('refuses a bare domain whatever its top-level domain', async () => {
+    const t = await smsTenant(server, 50);
+    const phone = randomAuMobile();
+    const r = await t.call('POST', '/v1/leads', { name: 'Alex Citizen', phone });
+    for (const text of ['Pay the deposit at evil.xyz/pay', 'See secure-payments.shop for a discount', 'Details: roof-deals.online', 'Visit x.dev']) {
+      const turn = await runnerOf(depsOf(), t, r.body.data.id, `test:${randomUUID()}`);
+      expect(await turn.call('send_reply', { text }), text).toEqual({ ok: false, error: expect.stringMatching(/may not carry a link/) });
+    }
+    expect(texts(phone)).toEqual([]);
+  });
+});
+
 describe('tool names', () => {
   // BUG (minor: the llm engine refuses names outside TOOL_NAMES before the runner, and the rules
   // engine never calls one): the runner looks the name up in a plain object, so a name on
