@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { and, eq, ne } from 'drizzle-orm';
-import { appointments, quotes } from '../../db/schema/index.js';
+import { openDatabase, type Database } from '../../db/client.js';
+import { and, asc, eq, ne } from 'drizzle-orm';
+import { appointments, jobs, quotes } from '../../db/schema/index.js';
 import { instantOfWallTime } from '../../lib/zoned-time.js';
 import { findCompany } from '../companies/companies.repo.js';
 import { createLeads } from '../leads/leads.service.js';
@@ -10,11 +12,13 @@ import { createSmsProvider } from '../sms/sms.provider.js';
 import { createAppointments } from '../appointments/appointments.service.js';
 import { createQuotes } from '../quotes/quotes.service.js';
 import { randomAuMobile, smsTenant, startServerWithFakeTwilio, type FakeTwilio } from '../../../test/fake-twilio.js';
+import { startFakeOpenAI, type FakeOpenAI } from '../../../test/fake-openai.js';
 import { manualClock } from '../../../test/clock.js';
-import type { Tenant, TestServer } from '../../../test/helpers.js';
+import { onPostgres, testConfig, type Tenant, type TestServer } from '../../../test/helpers.js';
 import { createAgentSettings } from './agent-settings.service.js';
 import { createToolRunner, type ToolDeps } from './agent-tools.js';
-import { scheduleOf } from './agent-turn.js';
+import { AGENT_TURN_JOB, agentTurnJobHandler, scheduleOf } from './agent-turn.js';
+import { createLlmEngine } from './llm-engine.js';
 import { DEFAULT_SCHEDULE, freeSlots } from './slots.js';
 import type { ToolCall } from './tools.js';
 
@@ -28,12 +32,44 @@ const at = (date: string, time: string) => instantOfWallTime(date, time, TZ);
 const clock = manualClock(at(MONDAY, '09:00'));
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/**
+ * On PostgreSQL, a database of this file's own: its agent turns are run by hand, and the worker task of
+ * another file (agent-turn.test.ts) would otherwise take them, and this file's workers theirs. On
+ * PGlite every server has its own database already.
+ */
+async function ownDatabase(suffix: string): Promise<{ database: Database; drop(): Promise<void> } | undefined> {
+  if (!onPostgres) return undefined;
+  const url = new URL(testConfig.databaseUrl!);
+  const name = `${url.pathname.slice(1)}_${suffix}`;
+  const admin = async (q: string) => {
+    const c = new pg.Client({ connectionString: testConfig.databaseUrl });
+    await c.connect();
+    await c.query(q).finally(() => c.end());
+  };
+  await admin(`drop database if exists ${name} with (force)`);
+  await admin(`create database ${name}`);
+  url.pathname = `/${name}`;
+  const database = await openDatabase({ databaseUrl: url.toString(), poolSize: 10 });
+  await database.migrate();
+  return {
+    database,
+    async drop() {
+      await database.close();
+      await admin(`drop database if exists ${name} with (force)`);
+    },
+  };
+}
+
 let fake: FakeTwilio;
+let model: FakeOpenAI;
 let server: TestServer;
 let close: () => Promise<void>;
+let own: Awaited<ReturnType<typeof ownDatabase>>;
 let deps: ToolDeps;
 beforeAll(async () => {
-  ({ fake, server, close } = await startServerWithFakeTwilio());
+  model = await startFakeOpenAI();
+  own = await ownDatabase('agent_tools');
+  ({ fake, server, close } = await startServerWithFakeTwilio({ AI_BASE_URL: model.url, AI_API_KEY: model.apiKey, AI_MODEL: 'gpt-test' }, { database: own?.database }));
   const db = server.database.db;
   const leads = createLeads({ db, clock });
   const quiet = { warn() {}, info() {} };
@@ -47,7 +83,9 @@ beforeAll(async () => {
   };
 });
 afterAll(async () => {
+  await model?.close();
   await close?.();
+  await own?.drop();
 });
 
 type Company = Tenant & { number: string };
@@ -449,5 +487,64 @@ describe('other tools', () => {
     }
     expect(turn.effects.calls).toEqual([]);
     expect(texts(l.phone)).toEqual([]);
+  });
+});
+
+describe('through the llm engine', () => {
+  it('each refusal reaches the model in words as the result of its call, and only the call that passes is carried out', async () => {
+    const t = await company();
+    expect((await t.call('PATCH', '/v1/agent', { enabled: true, engine: 'llm' })).status).toBe(200);
+    const stranger = await company();
+    const theirs = (await stranger.call('POST', '/v1/price-book', { name: 'Theirs', unit_price: 1 })).body.data.id;
+    const from = randomAuMobile();
+    expect((await fake.postInbound({ from, to: t.number, body: 'Hi, can you call me about a leaking roof?' })).status).toBe(200);
+    // The turn's clock is the system's here: a slot of the coming days, taken by another lead.
+    const [slot] = freeSlots({ timezone: TZ, schedule: DEFAULT_SCHEDULE, type: 'callback', now: Date.now(), busy: [] });
+    const other = await leadOf(t);
+    expect((await t.call('POST', '/v1/appointments', { lead_id: other.id, appointment_type: 'callback', start_time: slot.start.toISOString(), end_time: new Date(slot.start.getTime() + 15 * 60_000).toISOString() })).status).toBe(201);
+
+    const asked = model.requests.length;
+    model.reply(
+      {
+        toolCalls: [
+          { name: 'send_reply', arguments: { text: 'x'.repeat(500) }, id: 'long' },
+          { name: 'book_appointment', arguments: { type: 'callback', start_time: slot.start.toISOString() }, id: 'taken' },
+          { name: 'draft_quote', arguments: { items: [{ price_book_item_id: theirs, quantity: 1 }] }, id: 'theirs' },
+          { name: 'set_score', arguments: { score: 180, status: 'hot', reason: 'Keen' }, id: 'score' },
+        ],
+      },
+      { toolCalls: [{ name: 'send_reply', arguments: { text: 'Call 0400 123 456 or see https://evil.example' }, id: 'link' }] },
+      { toolCalls: [{ name: 'send_reply', arguments: { text: 'Thanks! When suits for a call back?' }, id: 'ok' }] },
+      { content: 'done' },
+    );
+    const [job] = await deps.db
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.companyId, t.companyId), eq(jobs.kind, AGENT_TURN_JOB), eq(jobs.status, 'pending')))
+      .orderBy(asc(jobs.seq));
+    const handler = agentTurnJobHandler({
+      ...deps,
+      clock: server.clock,
+      config: server.config,
+      agentSettings: createAgentSettings({ db: deps.db, clock: server.clock, config: server.config }),
+      llm: createLlmEngine({ baseUrl: model.url, apiKey: model.apiKey, model: 'gpt-test', timeoutMs: 5000 }),
+    });
+    expect(await handler.handle({ ...job, attempts: 1, claimId: randomUUID() })).toMatchObject({ result: 'done', replies: 1 });
+
+    const results = (i: number) =>
+      Object.fromEntries(model.requests[asked + i].body.messages.filter((m) => m.role === 'tool').map((m) => [m.tool_call_id, m.content]));
+    expect(results(1)).toEqual({
+      long: expect.stringMatching(/^Refused: the reply is 4 SMS segments; at most 2/),
+      taken: expect.stringMatching(/^Refused: that time is not free; free callback slots are: /),
+      theirs: `Refused: no price book item ${theirs}: use the ids the prompt lists`,
+      score: expect.stringMatching(/^Refused: invalid arguments for set_score: /),
+    });
+    expect(results(2).link).toMatch(/^Refused: the reply may not carry (a link|a phone number)/);
+    expect(results(3).ok).toBe('sent');
+    expect(texts(from)).toEqual(['Thanks! When suits for a call back?']);
+    const leadId = job.leadId!;
+    expect(await quotesOf(t.companyId, leadId)).toEqual([]);
+    expect((await appointmentsOf(t.companyId)).map((a) => a.leadId)).toEqual([other.id]);
+    expect(await lead(t, leadId)).toMatchObject({ ai_score: 0, ai_score_reason: null, agent_paused: false });
   });
 });
