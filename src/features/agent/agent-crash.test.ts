@@ -97,10 +97,10 @@ async function say(to: string, from: string, body: string) {
  * The model's side of a turn, from the conversation so far (so the turn run again gets the same
  * answers): book `slot`, then send the reply (after `replyDelayMs`), then end the turn.
  */
-function bookThenReply(slot: () => string, o: { replyDelayMs: () => number }) {
+function bookThenReply(slot: () => string, o: { replyDelayMs: () => number; bookDelayMs?: () => number }) {
   return (request: ChatRequest): ScriptedAnswer => {
     const results = request.body.messages.filter((m) => m.role === 'tool').length;
-    if (results === 0) return { toolCalls: [{ name: 'book_appointment', arguments: { type: 'callback', start_time: slot() } }] };
+    if (results === 0) return { toolCalls: [{ name: 'book_appointment', arguments: { type: 'callback', start_time: slot() } }], delayMs: o.bookDelayMs?.() ?? 0 };
     if (results === 1) return { toolCalls: [{ name: 'send_reply', arguments: { text: 'You are booked in for a callback. Thanks!' } }], delayMs: o.replyDelayMs() };
     return { content: 'done' };
   };
@@ -137,6 +137,29 @@ describe.runIf(onPostgres)('an agent turn across a SIGKILL of its worker (Postgr
     await admin.query(`drop database if exists ${new URL(url).pathname.slice(1)} with (force)`);
     await admin.end();
   });
+
+  it('killed while the model held its first answer, before anything was done: the turn run again books and answers once', async () => {
+    const t = await agentCompany({ engine: 'llm' });
+    const slot = firstFreeCallback();
+    let bookDelay = 60_000;
+    model.respond(bookThenReply(() => slot, { replyDelayMs: () => 0, bookDelayMs: () => bookDelay }));
+    const from = randomAuMobile();
+    const asked = model.requests.length;
+    const first = startWorker();
+    await say(t.number, from, 'Hi, I need my hot water system looked at');
+    await until(() => model.requests.length > asked, 30_000, 'the turn to ask the model');
+    await kill(first);
+    expect(await bookings(t.companyId)).toEqual([]);
+    expect(texts(from)).toEqual([]);
+
+    bookDelay = 0;
+    await endLeases(t.companyId);
+    const second = startWorker();
+    await allTurnsDone(t.companyId);
+    expect(texts(from)).toEqual(['You are booked in for a callback. Thanks!']);
+    expect(await bookings(t.companyId)).toHaveLength(1);
+    await kill(second);
+  }, 120_000);
 
   it('killed after it booked and its reply reached Twilio, before Twilio answered: answered once, booked once', async () => {
     const t = await agentCompany({ engine: 'llm' });
