@@ -3,6 +3,7 @@ import http from 'node:http';
 import twilio from 'twilio';
 import { countSegments } from '../src/lib/sms-segments.js';
 import { createCompanies } from '../src/features/companies/companies.service.js';
+import type { Database } from '../src/db/client.js';
 import { startTestServer, type Tenant, type TestServer } from './helpers.js';
 
 /**
@@ -195,13 +196,15 @@ export function randomAuMobile(): string {
 
 /**
  * A test server that talks to a fresh fake Twilio, and the fake to it (status callbacks and inbound
- * messages reach the server, signed for PUBLIC_URL). `close` stops both.
+ * messages reach the server, signed for PUBLIC_URL). `close` stops both (not a `database` given, which
+ * stays the caller's to close).
  */
 export async function startServerWithFakeTwilio(
   env: Record<string, string> = {},
+  o: { database?: Database } = {},
 ): Promise<{ fake: FakeTwilio; server: TestServer; close(): Promise<void> }> {
   const fake = await startFakeTwilio();
-  const server = await startTestServer({ env: { ...twilioEnv(fake), ...env } });
+  const server = await startTestServer({ env: { ...twilioEnv(fake), ...env }, database: o.database });
   fake.deliverTo(server.url, PUBLIC_URL);
   return {
     fake,
