@@ -7,7 +7,7 @@ import { isUuid } from '../../lib/ids.js';
 import { normalizePhone } from '../../lib/phone.js';
 import { countSegments } from '../../lib/sms-segments.js';
 import type { AppointmentsService } from '../appointments/appointments.service.js';
-import { busyIntervals } from '../appointments/appointments.repo.js';
+import { busyIntervals, findAppointmentByOrigin } from '../appointments/appointments.repo.js';
 import { recordEvent } from '../events/events.js';
 import { findLead } from '../leads/leads.repo.js';
 import type { LeadsService } from '../leads/leads.service.js';
@@ -60,7 +60,11 @@ const REFUSALS: Record<SlotRefusal, string> = {
   taken: 'that time is not free',
 };
 
-const LINK = /\b(?:https?:\/\/|www\.)\S+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|io|co|au|biz|info|me|app|ly|link)(?:\/\S*)?/gi;
+// A URL, or anything shaped like a domain (a word, a dot, 2–24 letters: evil.xyz/pay, bit.ly): the
+// world's top-level domains are too many to list, and a refused reply is only written again.
+const LINK = /\b(?:https?:\/\/|www\.)\S+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,24}\b(?:\/\S*)?/gi;
+// ISO 8601 with its offset: a time without one would be read in the server's zone, not the company's.
+const ISO_INSTANT = /^\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d{1,3})?)?(?:Z|[+-]\d\d:\d\d)$/;
 const PHONE_LIKE = /\+?\d[\d\s().-]{6,}\d/g;
 
 /** Why a reply may not go (length, links, numbers), or null. */
@@ -137,12 +141,15 @@ export function createToolRunner(deps: ToolDeps, scope: TurnScope): { run: ToolR
     const { type, start_time } = args.args;
     if (effects.booked) return { ok: false, error: 'one booking a turn: this lead is booked already' };
     if (scope.goals.length > 0 && !scope.goals.includes(type)) return { ok: false, error: `the business does not book ${type} appointments this way` };
-    const start = Date.parse(start_time);
-    if (Number.isNaN(start)) return { ok: false, error: `start_time is not an ISO 8601 time: ${start_time}` };
+    const start = ISO_INSTANT.test(start_time) ? Date.parse(start_time) : NaN;
+    if (Number.isNaN(start)) return { ok: false, error: `start_time is not an ISO 8601 time with its offset (e.g. 2026-12-08T10:00:00+11:00): ${start_time}` };
     const at = clock.now();
     const result = await db.transaction(async (tx) => {
       const lead = await findLead(tx, scope.companyId, scope.leadId);
       if (!lead) return { ok: false as const, error: 'the lead is gone' };
+      // This turn booked already (it is running again after a crash): that booking is its answer.
+      const earlier = await findAppointmentByOrigin(tx, scope.companyId, key('book_appointment'));
+      if (earlier) return { ok: true as const, id: earlier.id, start: earlier.startTime, type: earlier.appointmentType };
       const busy = await busyIntervals(tx, scope.companyId, new Date(at), new Date(at + (scope.schedule.days_ahead + 2) * DAY_MS), { lock: true });
       const query = { ...slotQuery(busy), type };
       const check = checkSlot(query, start);
@@ -160,11 +167,11 @@ export function createToolRunner(deps: ToolDeps, scope: TurnScope): { run: ToolR
         AGENT_ACTOR,
         { bookedBy: 'ai', originKey: key('book_appointment') },
       );
-      return { ok: true as const, id: booked.id, start: check.slot.start };
+      return { ok: true as const, id: booked.id, start: check.slot.start, type };
     });
     if (!result.ok) return result;
     effects.booked = result.id;
-    return { ok: true, result: `booked: ${type} on ${formatSlot(result.start, scope.timezone, { withDate: true })} (appointment ${result.id})` };
+    return { ok: true, result: `booked: ${result.type} on ${formatSlot(result.start, scope.timezone, { withDate: true })} (appointment ${result.id})` };
   }
 
   async function draftQuote(args: ToolCall & { tool: 'draft_quote' }): Promise<ToolResult> {
@@ -198,9 +205,8 @@ export function createToolRunner(deps: ToolDeps, scope: TurnScope): { run: ToolR
   }
 
   async function run(call: ToolCall): Promise<ToolResult> {
-    const schema = toolArguments[call.tool as keyof typeof toolArguments];
-    if (!schema) return { ok: false, error: `no such tool: ${String(call.tool)}` };
-    const parsed = schema.safeParse(call.args);
+    if (!Object.hasOwn(toolArguments, call.tool)) return { ok: false, error: `no such tool: ${String(call.tool)}` };
+    const parsed = toolArguments[call.tool].safeParse(call.args);
     if (!parsed.success) return { ok: false, error: `invalid arguments: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'} ${i.message}`).join('; ')}` };
     const checked = { tool: call.tool, args: parsed.data } as ToolCall;
     effects.calls.push(checked);

@@ -81,9 +81,8 @@ export function createAgentTry(deps: { db: Db; clock: Clock; agentSettings: Agen
       return answer;
     };
     async function judge(call: ToolCall): Promise<ToolResult> {
-      const schema = toolArguments[call.tool as keyof typeof toolArguments];
-      if (!schema) return { ok: false, error: `no such tool: ${String(call.tool)}` };
-      const parsed = schema.safeParse(call.args);
+      if (!Object.hasOwn(toolArguments, call.tool)) return { ok: false, error: `no such tool: ${String(call.tool)}` };
+      const parsed = toolArguments[call.tool].safeParse(call.args);
       if (!parsed.success) return { ok: false, error: `invalid arguments: ${parsed.error.issues.map((i) => i.message).join('; ')}` };
       const c = { tool: call.tool, args: parsed.data } as ToolCall;
       switch (c.tool) {

@@ -25,8 +25,9 @@ import { createLlmEngine } from './llm-engine.js';
 import { DEFAULT_SCHEDULE, freeSlots } from './slots.js';
 import type { ToolCall } from './tools.js';
 
-// Bugs the agent's tests found in src/ (see the report of the agent-tests branch). These tests fail
-// until they are fixed; each says what is expected and why.
+// Defects the agent's tests found (each failed before its fix in agent-tools.ts): a turn run again is
+// answered by its own booking; start times only as ISO 8601 with an offset; bare domains are links;
+// a tool name inherited from Object.prototype is no tool.
 //
 // A turn is run again when its worker dies mid-turn (agent-crash.test.ts): its side effects are keyed
 // by the job's trigger, so it must not repeat them, and it must also not be told they failed.
@@ -240,7 +241,7 @@ describe('book_appointment start_time', () => {
     const [slot] = freeSlots({ timezone: 'Australia/Sydney', schedule: DEFAULT_SCHEDULE, type: 'callback', now: clock.now(), busy: [] });
     const rfc2822 = slot.start.toUTCString(); // "Mon, 02 Jun 2031 00:00:00 GMT"
     const result = await (await runnerOf(depsOf(clock), t, r.body.data.id, `test:${randomUUID()}`)).call('book_appointment', { type: 'callback', start_time: rfc2822 });
-    expect(result).toEqual({ ok: false, error: `start_time is not an ISO 8601 time: ${rfc2822}` });
+    expect(result).toEqual({ ok: false, error: `start_time is not an ISO 8601 time with its offset (e.g. 2026-12-08T10:00:00+11:00): ${rfc2822}` });
     expect(await bookingsOf(t.companyId)).toEqual([]);
   });
 });
