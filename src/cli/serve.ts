@@ -130,6 +130,10 @@ function printDemo(
     `  Try it:  curl -H "Authorization: Bearer ${demo.token}" ${base}/v1/leads`,
     `  A quote as the customer sees it (open it on a phone; Accept and Decline work): ${demo.sampleQuoteUrl}`,
     `  API reference: ${base}/docs`,
+    `  The lead agent is on: npx quoteleads agent try ${demo.company.id} --text "Hi, I need a roof quote"`,
+    ...(config.smsProvider === 'console'
+      ? [`  Text it as a customer (the answer is printed here): npx quoteleads sms receive --company ${demo.company.id} --from +61412000001 --text "Hi, I need a roof quote"`]
+      : ['  To text it as a customer without Twilio, start with SMS_PROVIDER=console.']),
     '',
   ];
   fs.writeSync(1, lines.join('\n') + '\n');
