@@ -5,6 +5,7 @@ import { Field, FormError } from '../../components/forms';
 import { useTitle } from '../../components/useTitle';
 import { BusinessHours, ClosedDates } from './BusinessHours';
 import { QuestionScript } from './QuestionScript';
+import { TryConsole } from './TryConsole';
 import { GOALS, GOAL_NAMES, MAX_INSTRUCTIONS, patchOf, toForm, type AgentForm, type Engine, type Goal, type Settings } from './agentForm';
 import './agent.css';
 
@@ -58,7 +59,7 @@ export default function AgentPage() {
       <h1>Agent</h1>
       <p className="muted">
         The agent answers every lead by SMS within seconds, asks your questions, scores the lead, offers free times and books
-        them, and hands over to a person when it should.
+        them, and hands over to a person when it should. <a href="#try-it">Try it</a> below, as a customer, with nothing sent.
       </p>
       <FormError error={settings.error} />
       {settings.isLoading && <p role="status">Loading…</p>}
@@ -248,6 +249,7 @@ export default function AgentPage() {
           </div>
         </form>
       )}
+      {s && <TryConsole enabled={s.enabled} />}
     </>
   );
 }

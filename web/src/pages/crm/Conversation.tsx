@@ -31,7 +31,8 @@ function senderLabel(sender: Sender): string {
   }
 }
 
-export function Conversation({ lead }: { lead: Lead }) {
+/** `following`: the page is reading the thread every second for the agent's answer. */
+export function Conversation({ lead, following = false }: { lead: Lead; following?: boolean }) {
   const queryClient = useQueryClient();
   const settings = useSettings();
   const thread = useQuery({
@@ -52,6 +53,8 @@ export function Conversation({ lead }: { lead: Lead }) {
       setText('');
       queryClient.setQueryData<Settings>(SETTINGS_KEY, (s) => (s ? { ...s, sms_credits: res.credits_remaining } : s));
       void queryClient.invalidateQueries({ queryKey: ['messages', lead.id] });
+      // A person's text takes over from the agent: the lead's agent_paused has changed.
+      void queryClient.invalidateQueries({ queryKey: ['lead', lead.id] });
     },
     onSettled: () => void queryClient.invalidateQueries({ queryKey: SETTINGS_KEY }),
   });
@@ -80,8 +83,18 @@ export function Conversation({ lead }: { lead: Lead }) {
       {thread.data && thread.data.length > 0 && (
         <ol className="crm-thread" ref={listRef} aria-label="Messages, oldest first" tabIndex={0}>
           {thread.data.map((m) => (
-            <li key={m.id} className={`crm-msg crm-msg-${m.direction}`} data-message-id={m.id}>
+            <li
+              key={m.id}
+              className={`crm-msg crm-msg-${m.direction}${m.direction === 'outbound' && m.sender.type === 'agent' ? ' crm-msg-agent' : ''}`}
+              data-message-id={m.id}
+              data-sender-type={m.sender.type}
+            >
               <span className="crm-visually-hidden">{m.direction === 'inbound' ? 'From the lead: ' : 'Sent: '}</span>
+              {m.direction === 'outbound' && m.sender.type === 'agent' && (
+                <span className="crm-msg-by" aria-hidden="true">
+                  Agent
+                </span>
+              )}
               {m.body}
               <span className="crm-msg-meta">
                 {m.direction === 'outbound' && (
@@ -97,6 +110,9 @@ export function Conversation({ lead }: { lead: Lead }) {
           ))}
         </ol>
       )}
+      <p className="crm-muted crm-following" role="status">
+        {following ? 'Waiting for the agent’s answer…' : ''}
+      </p>
 
       {paused ? (
         <p className="crm-alert crm-alert-info" id="sms-blocked">

@@ -1,11 +1,13 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, useSettings } from '../../api';
 import { useTitle } from '../../components/useTitle';
+import { AgentPanel } from './AgentPanel';
 import { AppointmentForm } from './AppointmentForm';
 import { Conversation } from './Conversation';
-import type { Appointment, Lead, One, Quote, Stage } from './types';
+import { ReplyAsCustomer, useSmsConsole } from './ReplyAsCustomer';
+import type { Appointment, Lead, One, Quote, SmsMessage, Stage } from './types';
 import {
   ErrorBanner,
   PageHead,
@@ -53,6 +55,8 @@ function LeadView({ lead }: { lead: Lead }) {
   const currency = settings.data?.currency ?? 'AUD';
   const zone = settings.data?.timezone;
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const smsConsole = useSmsConsole();
+  const thread = useFollowThread(lead.id);
 
   const changeStage = useMutation({
     mutationFn: (stage: Stage) => api<One<Lead>>(`/v1/leads/${lead.id}`, { method: 'PATCH', body: { pipeline_stage: stage } }),
@@ -78,7 +82,6 @@ function LeadView({ lead }: { lead: Lead }) {
     ['Estimated value', money(lead.value, currency)],
     ['Address', [lead.address, lead.postcode].filter(Boolean).join(' ') || '—'],
     ['Source', lead.source ?? '—'],
-    ['AI score', `${lead.ai_score} / 100`],
     ['Created', formatDateTime(lead.created_at, zone)],
     ['Updated', formatDateTime(lead.updated_at, zone)],
   ];
@@ -137,6 +140,7 @@ function LeadView({ lead }: { lead: Lead }) {
 
       <div className="crm-grid crm-grid-2">
         <div className="crm-stack">
+          <AgentPanel lead={lead} zone={zone} />
           <section className="crm-card" aria-labelledby="details-heading">
             <h2 id="details-heading">Details</h2>
             <div className="crm-field" style={{ marginBottom: '1rem', maxWidth: '20rem' }}>
@@ -159,12 +163,6 @@ function LeadView({ lead }: { lead: Lead }) {
                 </div>
               ))}
             </dl>
-            {lead.ai_summary && (
-              <>
-                <h3 style={{ marginTop: '1rem' }}>AI summary</h3>
-                <p>{lead.ai_summary}</p>
-              </>
-            )}
             {lead.notes && (
               <>
                 <h3 style={{ marginTop: '1rem' }}>Notes</h3>
@@ -175,10 +173,44 @@ function LeadView({ lead }: { lead: Lead }) {
           <LeadQuotes lead={lead} zone={zone} />
           <LeadAppointments lead={lead} zone={zone} />
         </div>
-        <Conversation lead={lead} />
+        <div className="crm-stack">
+          <Conversation lead={lead} following={thread.following} />
+          {smsConsole && <ReplyAsCustomer lead={lead} onSent={thread.follow} />}
+        </div>
       </div>
     </div>
   );
+}
+
+// The agent answers from the worker, seconds after the text: the page reads the thread (and the lead,
+// which the agent scores) every second until an answer comes or FOLLOW_MS pass. The dashboard has no
+// live stream on this page yet, so this is its way of seeing the answer arrive.
+const FOLLOW_MS = 30_000;
+const FOLLOW_EVERY_MS = 1_000;
+
+function useFollowThread(leadId: string) {
+  const queryClient = useQueryClient();
+  const [since, setSince] = useState<{ at: number; outbound: number } | null>(null);
+  const seen = useRef(0);
+  const outboundCount = () => (queryClient.getQueryData<SmsMessage[]>(['messages', leadId]) ?? []).filter((m) => m.direction === 'outbound').length;
+
+  useEffect(() => {
+    if (!since) return;
+    seen.current = 0;
+    const timer = setInterval(() => {
+      void Promise.all([
+        queryClient.invalidateQueries({ queryKey: ['messages', leadId] }),
+        queryClient.invalidateQueries({ queryKey: ['lead', leadId] }),
+      ]).then(() => {
+        // One more read after the answer shows: the lead's score may commit a moment after the text.
+        if (outboundCount() > since.outbound) seen.current += 1;
+        if (seen.current >= 2 || Date.now() - since.at > FOLLOW_MS) setSince(null);
+      });
+    }, FOLLOW_EVERY_MS);
+    return () => clearInterval(timer);
+  }, [since, leadId, queryClient]);
+
+  return { following: since !== null, follow: () => setSince({ at: Date.now(), outbound: outboundCount() }) };
 }
 
 function LeadQuotes({ lead, zone }: { lead: Lead; zone: string | undefined }) {
