@@ -1,7 +1,5 @@
-import { and, asc, desc, eq, gt, lt, sql } from 'drizzle-orm';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
-import { agentTurns, smsMessages } from '../../db/schema/index.js';
 import type { Clock } from '../../lib/clock.js';
 import { RunLater, type JobHandler } from '../../jobs/jobs.worker-task.js';
 import { quietUntil } from '../../lib/quiet-hours.js';
@@ -12,7 +10,7 @@ import { listPriceBookItems } from '../price-book/price-book.repo.js';
 import { centsToNumber } from '../../lib/money.js';
 import type { AgentSettings } from './agent-settings.schemas.js';
 import type { AgentSettingsService } from './agent-settings.service.js';
-import { tokensUsedToday } from './agent-turns.repo.js';
+import { agentTextsTo, inboundAfter, lastTurnOf, recordTurn, threadBefore, tokensUsedToday } from './agent-turns.repo.js';
 import { AGENT_ACTOR, createToolRunner, holdingReply, type ToolDeps, type TurnScope } from './agent-tools.js';
 import type { LlmEngine } from './llm-engine.js';
 import { runRulesTurn } from './rules-engine.js';
@@ -110,25 +108,9 @@ export function agentTurnJobHandler(deps: AgentTurnDeps): JobHandler {
       if (skip || !lead) return skip ?? { result: 'lead_gone' };
 
       // What this turn answers: the texts after those the last turn answered.
-      const [last] = await db
-        .select({ through: agentTurns.through })
-        .from(agentTurns)
-        .where(and(eq(agentTurns.companyId, company.id), eq(agentTurns.leadId, leadId), sql`${agentTurns.trigger} <> ${trigger}`))
-        .orderBy(desc(agentTurns.createdAt))
-        .limit(1);
+      const last = await lastTurnOf(db, company.id, leadId, trigger);
       const after = last?.through ?? null;
-      const fresh = await db
-        .select({ body: smsMessages.body, at: smsMessages.createdAt })
-        .from(smsMessages)
-        .where(
-          and(
-            eq(smsMessages.companyId, company.id),
-            eq(smsMessages.leadId, leadId),
-            eq(smsMessages.direction, 'inbound'),
-            after ? gt(smsMessages.createdAt, after) : undefined,
-          ),
-        )
-        .orderBy(asc(smsMessages.createdAt));
+      const fresh = await inboundAfter(db, company.id, leadId, after);
       if (last && fresh.length === 0) return { result: 'answered_already' };
 
       // Quiet hours hold back what we start, never an answer to someone who just contacted us: a turn
@@ -139,10 +121,7 @@ export function agentTurnJobHandler(deps: AgentTurnDeps): JobHandler {
         if (until !== null) throw new RunLater(new Date(until), 'quiet hours');
       }
 
-      const agentTexts = await db
-        .select({ n: sql<number>`count(*)::int` })
-        .from(smsMessages)
-        .where(and(eq(smsMessages.companyId, company.id), eq(smsMessages.leadId, leadId), eq(smsMessages.direction, 'outbound'), sql`${smsMessages.sender}->>'type' = 'agent'`));
+      const agentTexts = await agentTextsTo(db, company.id, leadId);
       const now = new Date(clock.now());
       const schedule = scheduleOf(settings);
       const scope: TurnScope = {
@@ -171,25 +150,17 @@ export function agentTurnJobHandler(deps: AgentTurnDeps): JobHandler {
           transcript: o.transcript ?? runner.effects.calls,
           createdAt: now,
         };
-        await db
-          .insert(agentTurns)
-          .values(values)
-          .onConflictDoUpdate({ target: [agentTurns.companyId, agentTurns.trigger], set: { ...values, createdAt: undefined } });
+        await recordTurn(db, values);
       };
 
-      if ((agentTexts[0]?.n ?? 0) >= settings.max_agent_messages_per_lead) {
+      if (agentTexts >= settings.max_agent_messages_per_lead) {
         await runner.run({ tool: 'hand_off', args: { reason: `The agent sent its ${settings.max_agent_messages_per_lead} messages to this lead` } });
         await record({ engine: settings.engine, outcome: 'message_limit' });
         return { result: 'message_limit' };
       }
 
-      const from = fresh[0]?.at;
-      const thread = await db
-        .select({ direction: smsMessages.direction, body: smsMessages.body, at: smsMessages.createdAt, sender: sql<string>`coalesce(${smsMessages.sender}->>'type', '')` })
-        .from(smsMessages)
-        .where(and(eq(smsMessages.companyId, company.id), eq(smsMessages.leadId, leadId), from ? lt(smsMessages.createdAt, from) : undefined))
-        .orderBy(desc(smsMessages.createdAt))
-        .limit(THREAD_MESSAGES);
+      // The thread before this turn's texts (they go in as `inbound`), the latest 30.
+      const thread = await threadBefore(db, company.id, leadId, fresh[0]?.at ?? null, THREAD_MESSAGES);
       const offer = await whatTheAgentOffers(db, company, schedule, now);
       const ctx: TurnContext = {
         company: { name: company.name, timezone: company.timezone, phone: company.twilioNumber },
@@ -204,7 +175,7 @@ export function agentTurnJobHandler(deps: AgentTurnDeps): JobHandler {
           notes: lead.notes,
           qualification: lead.qualification,
         },
-        thread: thread.reverse().map((m) => ({ direction: m.direction, body: m.body, at: m.at, sender: m.sender })),
+        thread,
         inbound: fresh.map((m) => m.body),
         ...offer,
         now,

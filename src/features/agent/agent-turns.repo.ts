@@ -1,6 +1,6 @@
-import { and, eq, gte, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, lt, ne, sql } from 'drizzle-orm';
 import { rowsOf, type Db } from '../../db/client.js';
-import { agentTurns } from '../../db/schema/index.js';
+import { agentTurns, smsMessages } from '../../db/schema/index.js';
 import { dateIn } from '../../lib/zoned-time.js';
 
 /** Tokens the company's turns used on today's date in its timezone. */
@@ -33,4 +33,61 @@ export async function usageByDay(db: Db, companyId: string, timezone: string, no
      where company_id = ${companyId} and created_at >= ${from}
      group by 1 order by 1 desc`);
   return rowsOf<Omit<UsageDay, 'total_tokens'>>(result).map((r) => ({ ...r, total_tokens: r.prompt_tokens + r.completion_tokens }));
+}
+
+/** The lead's latest turn but the one of `trigger` (which may be running again): what it answered through. */
+export async function lastTurnOf(db: Db, companyId: string, leadId: string, trigger: string) {
+  const [last] = await db
+    .select({ through: agentTurns.through })
+    .from(agentTurns)
+    .where(and(eq(agentTurns.companyId, companyId), eq(agentTurns.leadId, leadId), ne(agentTurns.trigger, trigger)))
+    .orderBy(desc(agentTurns.createdAt))
+    .limit(1);
+  return last;
+}
+
+/** The lead's inbound texts after `after` (all when null), oldest first. */
+export function inboundAfter(db: Db, companyId: string, leadId: string, after: Date | null) {
+  return db
+    .select({ body: smsMessages.body, at: smsMessages.createdAt })
+    .from(smsMessages)
+    .where(
+      and(
+        eq(smsMessages.companyId, companyId),
+        eq(smsMessages.leadId, leadId),
+        eq(smsMessages.direction, 'inbound'),
+        after ? gt(smsMessages.createdAt, after) : undefined,
+      ),
+    )
+    .orderBy(asc(smsMessages.createdAt));
+}
+
+/** How many texts the agent has sent the lead. */
+export async function agentTextsTo(db: Db, companyId: string, leadId: string): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(smsMessages)
+    .where(
+      and(eq(smsMessages.companyId, companyId), eq(smsMessages.leadId, leadId), eq(smsMessages.direction, 'outbound'), sql`${smsMessages.sender}->>'type' = 'agent'`),
+    );
+  return row?.n ?? 0;
+}
+
+/** The latest `limit` messages of the thread before `before` (all when null), oldest first. */
+export async function threadBefore(db: Db, companyId: string, leadId: string, before: Date | null, limit: number) {
+  const rows = await db
+    .select({ direction: smsMessages.direction, body: smsMessages.body, at: smsMessages.createdAt, sender: sql<string>`coalesce(${smsMessages.sender}->>'type', '')` })
+    .from(smsMessages)
+    .where(and(eq(smsMessages.companyId, companyId), eq(smsMessages.leadId, leadId), before ? lt(smsMessages.createdAt, before) : undefined))
+    .orderBy(desc(smsMessages.createdAt))
+    .limit(limit);
+  return rows.reverse();
+}
+
+/** A turn's record; a turn run again (after a crash) replaces its own. */
+export async function recordTurn(db: Db, values: typeof agentTurns.$inferInsert) {
+  await db
+    .insert(agentTurns)
+    .values(values)
+    .onConflictDoUpdate({ target: [agentTurns.companyId, agentTurns.trigger], set: { ...values, createdAt: undefined } });
 }
