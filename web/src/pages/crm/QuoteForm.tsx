@@ -1,15 +1,17 @@
 // The draft quote editor: lines, tax and live totals; save as a draft, or save and send.
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, fieldErrors, SETTINGS_KEY } from '../../api';
 import { draftTotals, fmt, lineCents, percentToRateE5, quantityMilli, rateE5ToFraction, rateToPercent, unitPriceCents, type LineDraft } from './quote-math';
-import type { One, Quote, Settings, TaxMode } from './types';
+import { UNIT_LABELS, UNITS, type One, type Quote, type Settings, type TaxMode, type Unit } from './types';
 import { ErrorBanner, Field, LeadLink, LeadPicker, PageHead, StatusBadge } from './ui';
+import { PriceBookPicker, usePriceBook, type PriceBookItem } from './PriceBookPicker';
 import { dayIn } from '../../components/zoned-time';
 
 let nextKey = 1;
-const newLine = (l: Partial<LineDraft> = {}): LineDraft => ({ key: nextKey++, description: '', quantity: '1', unit_price: '', ...l });
+const newLine = (l: Partial<LineDraft> = {}): LineDraft => ({ key: nextKey++, description: '', quantity: '1', unit_price: '', unit: null, price_book_item_id: null, ...l });
+const isBlank = (l: LineDraft) => l.description.trim() === '' && l.unit_price.trim() === '' && l.quantity.trim() === '1' && !l.price_book_item_id;
 
 export function QuoteForm({ quote, settings, initialLeadId }: { quote?: Quote; settings: Settings; initialLeadId: string }) {
   const navigate = useNavigate();
@@ -22,7 +24,7 @@ export function QuoteForm({ quote, settings, initialLeadId }: { quote?: Quote; s
   const [lines, setLines] = useState<LineDraft[]>(() =>
     quote?.line_items.length
       ? quote.line_items.map((l) =>
-          newLine({ description: l.description, quantity: String(l.quantity), unit_price: String(l.unit_price), unit: l.unit }),
+          newLine({ description: l.description, quantity: String(l.quantity), unit_price: String(l.unit_price), unit: l.unit, price_book_item_id: l.price_book_item_id }),
         )
       : [newLine()],
   );
@@ -34,18 +36,33 @@ export function QuoteForm({ quote, settings, initialLeadId }: { quote?: Quote; s
   const [saved, setSaved] = useState(false);
   const [noLead, setNoLead] = useState(false);
   const [tried, setTried] = useState(false);
+  const priceBook = usePriceBook();
+  // The line just taken from the price book: its quantity gets the focus, the only thing left to type.
+  const [picked, setPicked] = useState<{ key: number; name: string } | null>(null);
+  useEffect(() => {
+    if (picked) document.getElementById(`line-${picked.key}-quantity`)?.focus();
+  }, [picked]);
 
   const totals = draftTotals(lines, taxPct, taxMode);
   const rateE5 = percentToRateE5(taxPct);
 
+  // A draft's line may name an item deleted since, which the server refuses: that link is dropped
+  // (the line keeps its own name and price). Until the book has loaded, every link is sent.
+  const linkOf = (l: LineDraft) =>
+    l.price_book_item_id && (!priceBook.data || priceBook.data.some((item) => item.id === l.price_book_item_id)) ? l.price_book_item_id : undefined;
+
   function body() {
     return {
-      line_items: lines.map((l) => ({
-        description: l.description,
-        quantity: l.quantity.trim() === '' ? null : Number(l.quantity),
-        unit_price: l.unit_price.trim() === '' ? null : Number(l.unit_price),
-        ...(l.unit && { unit: l.unit }),
-      })),
+      line_items: lines.map((l) => {
+        const link = linkOf(l);
+        return {
+          description: l.description,
+          quantity: l.quantity.trim() === '' ? null : Number(l.quantity),
+          unit_price: l.unit_price.trim() === '' ? null : Number(l.unit_price),
+          unit: l.unit,
+          ...(link && { price_book_item_id: link }),
+        };
+      }),
       tax_mode: taxMode,
       // A percentage on screen, a fraction on the wire (10 % → 0.1); the API names a bad value.
       tax_rate: rateE5 === null ? (taxPct.trim() === '' ? null : Number(taxPct) / 100) : rateE5ToFraction(rateE5),
@@ -105,8 +122,15 @@ export function QuoteForm({ quote, settings, initialLeadId }: { quote?: Quote; s
     else send.mutate();
   }
 
-  const setLine = (key: number, field: keyof Omit<LineDraft, 'key'>, value: string) =>
+  const setLine = <F extends keyof Omit<LineDraft, 'key'>>(key: number, field: F, value: LineDraft[F]) =>
     setLines((ls) => ls.map((l) => (l.key === key ? { ...l, [field]: value } : l)));
+
+  function addFromPriceBook(item: PriceBookItem) {
+    const line = newLine({ description: item.name, unit_price: String(item.unit_price), unit: item.unit, price_book_item_id: item.id });
+    // A new quote starts with one empty line: the item takes its place rather than leaving it to fill.
+    setLines((ls) => [...(ls.length > 0 && isBlank(ls[ls.length - 1]) ? ls.slice(0, -1) : ls), line]);
+    setPicked({ key: line.key, name: item.name });
+  }
 
   return (
     <div className="crm-page">
@@ -148,7 +172,7 @@ export function QuoteForm({ quote, settings, initialLeadId }: { quote?: Quote; s
               <tr>
                 <th scope="col">Item</th>
                 <th scope="col" className="col-qty">
-                  Qty
+                  Quantity
                 </th>
                 <th scope="col" className="col-price">
                   Price ({currency})
@@ -169,9 +193,9 @@ export function QuoteForm({ quote, settings, initialLeadId }: { quote?: Quote; s
                 const noDescription = tried && l.description.trim() === '';
                 const n = i + 1;
                 return (
-                  <tr key={l.key} data-line={n}>
-                    <td>
-                      <label className="crm-visually-hidden" htmlFor={`line-${l.key}-description`}>
+                  <tr key={l.key} data-line={n} data-price-book-item={l.price_book_item_id ?? undefined}>
+                    <td className="cell-description">
+                      <label className="crm-line-label" htmlFor={`line-${l.key}-description`}>
                         Description
                       </label>
                       <input
@@ -188,28 +212,50 @@ export function QuoteForm({ quote, settings, initialLeadId }: { quote?: Quote; s
                           Describe the work or item
                         </p>
                       )}
+                      {l.price_book_item_id && <p className="crm-hint">From the price book</p>}
                     </td>
-                    <td>
-                      <label className="crm-visually-hidden" htmlFor={`line-${l.key}-quantity`}>
-                        Quantity
-                      </label>
-                      <input
-                        id={`line-${l.key}-quantity`}
-                        type="text"
-                        inputMode="decimal"
-                        value={l.quantity}
-                        aria-invalid={badQty}
-                        aria-describedby={badQty ? `line-${l.key}-quantity-error` : undefined}
-                        onChange={(e) => setLine(l.key, 'quantity', e.target.value)}
-                      />
+                    <td className="cell-qty">
+                      <div className="crm-qty">
+                        <div>
+                          <label className="crm-line-label" htmlFor={`line-${l.key}-quantity`}>
+                            Quantity
+                          </label>
+                          <input
+                            id={`line-${l.key}-quantity`}
+                            type="text"
+                            inputMode="decimal"
+                            value={l.quantity}
+                            aria-invalid={badQty}
+                            aria-describedby={badQty ? `line-${l.key}-quantity-error` : undefined}
+                            onChange={(e) => setLine(l.key, 'quantity', e.target.value)}
+                          />
+                        </div>
+                        <div>
+                          <label className="crm-line-label" htmlFor={`line-${l.key}-unit`}>
+                            Unit
+                          </label>
+                          <select
+                            id={`line-${l.key}-unit`}
+                            value={l.unit ?? ''}
+                            onChange={(e) => setLine(l.key, 'unit', e.target.value === '' ? null : (e.target.value as Unit))}
+                          >
+                            <option value="">no unit</option>
+                            {UNITS.map((u) => (
+                              <option key={u} value={u}>
+                                {UNIT_LABELS[u]}
+                              </option>
+                            ))}
+                          </select>
+                        </div>
+                      </div>
                       {badQty && (
                         <p className="crm-field-error" id={`line-${l.key}-quantity-error`}>
                           More than 0, up to 3 decimals
                         </p>
                       )}
                     </td>
-                    <td>
-                      <label className="crm-visually-hidden" htmlFor={`line-${l.key}-price`}>
+                    <td className="cell-price">
+                      <label className="crm-line-label" htmlFor={`line-${l.key}-price`}>
                         Unit price
                       </label>
                       <input
@@ -228,10 +274,13 @@ export function QuoteForm({ quote, settings, initialLeadId }: { quote?: Quote; s
                         </p>
                       )}
                     </td>
-                    <td className="num" data-subtotal>
+                    <td className="num cell-sub" data-subtotal>
+                      <span className="crm-line-label" aria-hidden="true">
+                        Subtotal{' '}
+                      </span>
                       {fmt(lineCents(l), currency)}
                     </td>
-                    <td>
+                    <td className="cell-remove">
                       <button
                         type="button"
                         className="crm-btn crm-btn-small"
@@ -252,11 +301,15 @@ export function QuoteForm({ quote, settings, initialLeadId }: { quote?: Quote; s
               Line items: {errors.line_items}
             </p>
           )}
-          <div className="crm-form-actions" style={{ marginTop: '0.75rem' }}>
+          <div className="crm-form-actions crm-line-actions">
             <button type="button" className="crm-btn" onClick={() => setLines((ls) => [...ls, newLine()])}>
               Add line item
             </button>
+            <PriceBookPicker items={priceBook.data} error={priceBook.error} onPick={addFromPriceBook} />
           </div>
+          <p className="crm-visually-hidden" role="status">
+            {picked ? `Added ${picked.name} as line ${lines.findIndex((l) => l.key === picked.key) + 1}.` : ''}
+          </p>
         </section>
 
         <div className="crm-grid crm-grid-2">

@@ -1,7 +1,7 @@
 // A quote that has left the draft stage: read-only, with its status, history and public link.
 import { useRef, useState } from 'react';
 import { Link } from 'react-router';
-import type { Quote } from './types';
+import { UNIT_LABELS, type Quote } from './types';
 import { LeadLink, PageHead, StatusBadge, ZoneNote, money } from './ui';
 import { rateToPercent } from './quote-math';
 import { formatDateTime, formatDay } from '../../components/dates';
@@ -67,8 +67,9 @@ export function QuoteView({ quote }: { quote: Quote }) {
 
         <section className="crm-card" aria-labelledby="lines-heading">
           <h2 id="lines-heading">Line items</h2>
-          <div className="crm-table-wrap">
-            <table className="crm-table">
+          {/* A long line can still be wider than a phone: the table scrolls in its own box, by keyboard too. */}
+          <div className="crm-table-wrap" role="region" aria-labelledby="lines-heading" tabIndex={0}>
+            <table className="crm-table crm-quote-lines">
               <thead>
                 <tr>
                   <th scope="col">Description</th>
@@ -87,7 +88,10 @@ export function QuoteView({ quote }: { quote: Quote }) {
                 {quote.line_items.map((l, i) => (
                   <tr key={i}>
                     <td>{l.description}</td>
-                    <td className="num">{l.quantity}</td>
+                    <td className="num">
+                      {l.quantity}
+                      {l.unit && ` ${UNIT_LABELS[l.unit]}`}
+                    </td>
                     <td className="num">{money(l.unit_price, c)}</td>
                     <td className="num">{money(l.subtotal, c)}</td>
                   </tr>

@@ -1,16 +1,17 @@
 // The editor's live totals, computed by the server's own money module so they match its rounding
 // to the cent: quantities in thousandths, prices in cents, rates in hundred-thousandths, all bigint.
 import { formatMoney, lineSubtotal, quoteTotals, toScaled, type Totals } from '../../../../src/lib/money';
-import type { TaxMode } from './types';
+import type { TaxMode, Unit } from './types';
 
 export type LineDraft = {
   key: number;
   description: string;
   quantity: string;
   unit_price: string;
-  // Kept as the line had it, so that saving a draft again does not drop it. (Not price_book_item_id:
-  // an item deleted since would make the save a 400; the line's own name and price are what count.)
-  unit?: string | null;
+  unit: Unit | null;
+  // The item the line was taken from. The line always sends its own name, unit and price (what the
+  // screen shows); the id records where they came from.
+  price_book_item_id: string | null;
 };
 
 /** A typed decimal as a scaled integer, or null when it is blank, not a number, or too precise. */
