@@ -17,6 +17,8 @@ import { createRetentionTask } from './retention.js';
 import { createJobsTask } from '../jobs/jobs.worker-task.js';
 import { webhookWorkerTask } from '../features/webhooks/webhooks.worker-task.js';
 
+const AGENT_TURNS_AT_ONCE = 50;
+
 export type WorkerDeps = { config: Config; database: Database; clock: Clock; log: Logger };
 
 /** Every kind of background work this process runs when it runs a worker. Each feature adds its task here. */
@@ -42,6 +44,8 @@ export function createWorkerTasks(deps: WorkerDeps): WorkerTask[] {
     // Agent turns wait on a model for seconds: a task of their own, so they never hold up the rest.
     createJobsTask({
       name: 'agent',
+      // A turn mostly waits on the model (seconds): many side by side, each lead's still one at a time.
+      batch: AGENT_TURNS_AT_ONCE,
       db,
       clock,
       log,
