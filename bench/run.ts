@@ -183,6 +183,8 @@ function peakRssMb(pid: number): number {
 async function main() {
   // Webhook delivery has a bench of its own, on a database of its own (bench/webhooks.ts).
   if (opts.only === 'webhooks') return (await import('./webhooks.js')).runWebhookBench(config.databaseUrl!);
+  // So has the lead agent (bench/agent.ts).
+  if (opts.only === 'agent') return (await import('./agent.js')).runAgentBench(config.databaseUrl!, config.redisUrl);
   const tenants = await prepareDatabase();
   const server = startProcess([path.join(ROOT, 'bin/quoteleads.js'), 'serve', '--no-worker'], {
     ...process.env,
