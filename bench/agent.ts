@@ -53,8 +53,14 @@ type Row = {
   seconds: number;
   modelRequests: number;
   cpuMsPerTurn: { worker: number; serve: number; postgres: number };
-  jobs: { status: string; result: string | null; n: number }[];
+  jobs: { status: string; result: string | null; n: number; attempts: number }[];
   replyTexts: number;
+  batches: { claims: number; turnClaims: number; quickClaims: number; jobsPerTurnClaim: number; turnsPerTurnClaim: number; turnClaimMs: number; quickClaimMs: number };
+  /** Transactions committed in the bench database (every statement outside a transaction is one), per turn. */
+  pgCommitsPerTurn: number;
+  /** The mean size of a request to the model, in bytes. */
+  modelRequestBytes: number;
+  window: { fromUs: number; toUs: number };
 };
 
 /** CPU seconds (user + system, all threads) a process has used so far. */
@@ -85,7 +91,15 @@ function percentile(sorted: number[], q: number) {
   return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN);
 }
 
-async function runEngine(databaseUrl: string, redisUrl: string | undefined, engine: Engine): Promise<Row> {
+export type AgentBenchOptions = {
+  /** A directory: the worker and serve processes run with --cpu-prof and write their profiles there. */
+  cpuProfDir?: string;
+};
+
+/** The monotonic clock in µs, the one V8's CPU profiles are stamped with. */
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+
+async function runEngine(databaseUrl: string, redisUrl: string | undefined, engine: Engine, o: AgentBenchOptions): Promise<Row> {
   const url = new URL(databaseUrl);
   const name = `${url.pathname.slice(1) || 'postgres'}_bench_agent`;
   const admin = new pg.Client({ connectionString: databaseUrl });
@@ -99,6 +113,7 @@ async function runEngine(databaseUrl: string, redisUrl: string | undefined, engi
   const company = await createCompanies({ db: database.db, clock: systemClock }).create({ name: `Agent Bench (${engine})` });
   await createCompanies({ db: database.db, clock: systemClock }).change(company.id, { smsCredits: 100_000, twilioNumber: COMPANY_NUMBER });
   const token = await createTokens({ db: database.db, clock: systemClock }).issue({ companyId: company.id, name: 'bench', scopes: ALL_SCOPES });
+  await database.close(); // its connections would count among the database's backends below
 
   // Replies as the fake Twilio accepts them, per number, and when the first one came.
   const sentAt = new Map<string, number>();
@@ -141,12 +156,16 @@ async function runEngine(databaseUrl: string, redisUrl: string | undefined, engi
     AI_API_KEY: model.apiKey,
     AI_MODEL: 'bench-model',
   };
+  // A directory per process: each thread writes a profile of its own (tsx's loader thread too).
+  const profile = (label: string) => (o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(o.cpuProfDir, `${engine}-${label}`)}`] : []);
   const start = (args: string[]): ChildProcess =>
-    spawn(process.execPath, [path.join(ROOT, 'bin/quoteleads.js'), ...args], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+    spawn(process.execPath, [...profile(args[0]), path.join(ROOT, 'bin/quoteleads.js'), ...args], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   const serve = start(['serve', '--no-worker']);
   const base = `http://127.0.0.1:${PORT}`;
   await waitFor(`${base}/health`);
   const worker = start(['worker']);
+  const killChildren = () => [serve, worker].forEach((p) => p.exitCode === null && p.kill('SIGTERM'));
+  process.once('exit', killChildren); // a run that throws leaves no server behind
   twilio.deliverTo(base, PUBLIC_URL);
 
   const on = await fetch(`${base}/v1/agent`, {
@@ -170,10 +189,11 @@ async function runEngine(databaseUrl: string, redisUrl: string | undefined, engi
   // The admin connection is on the maintenance database: read the bench database through its own.
   const bench = new pg.Client({ connectionString: url.toString() });
   await bench.connect();
+  const benchPid = (await bench.query('select pg_backend_pid() pid')).rows[0].pid as number;
   const pendingTurns = async () =>
     (await bench.query(`select count(*)::int n from jobs where kind = 'agent_turn' and status = 'pending'`)).rows[0].n as number;
   const postgresPids = async () =>
-    (await admin.query(`select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()`, [name])).rows.map((r) => r.pid as number);
+    (await admin.query(`select pid from pg_stat_activity where datname = $1 and pid <> $2`, [name, benchPid])).rows.map((r) => r.pid as number);
 
   // Warm-up: a few numbers text in and are answered before anything is measured (the worker's first
   // turn loads and compiles the agent's modules).
@@ -190,9 +210,12 @@ async function runEngine(databaseUrl: string, redisUrl: string | undefined, engi
   const pidsBefore = await postgresPids();
   const pgBefore = new Map(pidsBefore.map((pid) => [pid, cpuSeconds(pid)]));
   const cpuBefore = { worker: cpuSeconds(worker.pid!), serve: cpuSeconds(serve.pid!) };
+  const commits = async () => Number((await admin.query(`select xact_commit from pg_stat_database where datname = $1`, [name])).rows[0].xact_commit);
+  const commitsBefore = await commits();
 
   log(`${engine}: ${LEADS} numbers text in over ${SPREAD_MS / 1000} s`);
   const started = performance.now();
+  const window = { fromUs: monotonicUs(), toUs: 0 };
   const posts: Promise<void>[] = [];
   for (let i = 0; i < LEADS; i++) {
     const wait = started + (i * SPREAD_MS) / LEADS - performance.now();
@@ -204,6 +227,10 @@ async function runEngine(databaseUrl: string, redisUrl: string | undefined, engi
   // Let the queue drain (each new lead has a second turn, its text's, which finds it answered).
   for (let i = 0; i < 600 && (await pendingTurns()) > 0; i++) await sleep(100);
   const cpuAfter = { worker: cpuSeconds(worker.pid!), serve: cpuSeconds(serve.pid!) };
+  window.toUs = monotonicUs();
+  // The statistics collector reports with a delay of up to a second.
+  await sleep(1500);
+  const commitsAfter = await commits();
   const pidsAfter = await postgresPids();
   let pgCpu = 0;
   for (const pid of new Set([...pidsBefore, ...pidsAfter])) pgCpu += cpuSeconds(pid) - (pgBefore.get(pid) ?? 0);
@@ -230,16 +257,37 @@ async function runEngine(databaseUrl: string, redisUrl: string | undefined, engi
   const turns = numbers.length - unanswered.length;
   const jobs = (
     await bench.query(
-      `select status, outcome->>'result' as result, count(*)::int n from jobs where kind = 'agent_turn' group by 1, 2 order by 3 desc`,
+      `select status, outcome->>'result' as result, count(*)::int n, max(attempts)::int attempts from jobs where kind = 'agent_turn' group by 1, 2 order by 3 desc`,
     )
   ).rows as Row['jobs'];
   const replyTexts = [...repliesTo.values()].reduce((s, l) => s + l.length, 0);
+  // The worker's claims (batches of up to 10 jobs, run side by side): how many, of what, and how long
+  // from one claim's last finish to the next's (a claim's start is not kept; its jobs' finishes are).
+  const claims = (
+    await bench.query(`
+      select claim_id, count(*)::int n, count(*) filter (where outcome->>'result' <> 'answered_already')::int turns,
+        bool_and(outcome->>'result' = 'answered_already') quick,
+        extract(epoch from max(finished_at)) * 1000 last_ms
+      from jobs where kind = 'agent_turn' and finished_at >= now() - interval '10 minutes'
+      group by claim_id order by last_ms`)
+  ).rows.map((r) => ({ n: r.n as number, turns: r.turns as number, quick: r.quick as boolean, lastMs: Number(r.last_ms) }));
+  const gaps = claims.slice(1).map((c, i) => ({ quick: c.quick, ms: c.lastMs - claims[i].lastMs, n: c.n }));
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+  const batches = {
+    claims: claims.length,
+    turnClaims: gaps.filter((g) => !g.quick).length,
+    quickClaims: gaps.filter((g) => g.quick).length,
+    jobsPerTurnClaim: mean(claims.filter((c) => !c.quick).map((c) => c.n)),
+    turnsPerTurnClaim: mean(claims.filter((c) => !c.quick).map((c) => c.turns)),
+    turnClaimMs: mean(gaps.filter((g) => !g.quick).map((g) => g.ms)),
+    quickClaimMs: mean(gaps.filter((g) => g.quick).map((g) => g.ms)),
+  };
 
   worker.kill('SIGTERM');
   serve.kill('SIGTERM');
   await Promise.all([worker, serve].map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)))));
+  process.off('exit', killChildren);
   await bench.end();
-  await database.close();
   await admin.end();
   await twilio.close();
   await model.close();
@@ -264,13 +312,19 @@ async function runEngine(databaseUrl: string, redisUrl: string | undefined, engi
     },
     jobs,
     replyTexts,
+    batches,
+    window,
+    pgCommitsPerTurn: (commitsAfter - commitsBefore) / turns,
+    modelRequestBytes: model.requests.length
+      ? model.requests.slice(modelRequestsBefore).reduce((sum, r) => sum + JSON.stringify(r.body).length, 0) / (model.requests.length - modelRequestsBefore)
+      : 0,
   };
 }
 
-export async function runAgentBench(databaseUrl: string, redisUrl: string | undefined) {
+export async function runAgentBench(databaseUrl: string, redisUrl: string | undefined, o: AgentBenchOptions = {}) {
   const load = os.loadavg().map((l) => l.toFixed(2)).join(', ');
   const rows: Row[] = [];
-  for (const engine of ['llm', 'rules'] as const) rows.push(await runEngine(databaseUrl, redisUrl, engine));
+  for (const engine of ['llm', 'rules'] as const) rows.push(await runEngine(databaseUrl, redisUrl, engine, o));
   const ms = (n: number) => `${n.toLocaleString('en-US')} ms`;
   const cpu = (r: Row) => r.cpuMsPerTurn.worker + r.cpuMsPerTurn.serve;
   console.log(`
@@ -292,7 +346,13 @@ ${rows
 `);
   for (const r of rows) {
     console.log(`${r.engine}: last reply ${r.seconds.toFixed(1)} s after the first text; ${r.replyTexts} texts sent in all (warm-up included); model requests ${r.modelRequests}`);
-    console.log(`${r.engine}: agent_turn jobs: ${r.jobs.map((j) => `${j.status}/${j.result ?? '-'} ${j.n}`).join(', ')}`);
+    console.log(`${r.engine}: agent_turn jobs: ${r.jobs.map((j) => `${j.status}/${j.result ?? '-'} ${j.n} (at most ${j.attempts} attempt${j.attempts === 1 ? '' : 's'})`).join(', ')}`);
+    const b = r.batches;
+    console.log(
+      `${r.engine}: ${b.claims} claims: ${b.turnClaims} with turns (${b.jobsPerTurnClaim.toFixed(1)} jobs each, of which ${b.turnsPerTurnClaim.toFixed(1)} turns; ${Math.round(b.turnClaimMs)} ms apart), ${b.quickClaims} of answered_already jobs only (${Math.round(b.quickClaimMs)} ms)`,
+    );
+    console.log(`${r.engine}: PostgreSQL commits per turn ${r.pgCommitsPerTurn.toFixed(1)}${r.modelRequests ? `; mean model request ${(r.modelRequestBytes / 1024).toFixed(1)} KB` : ''}`);
+    if (o.cpuProfDir) console.log(`${r.engine}: measured window on the monotonic clock (µs, as in the CPU profiles): ${r.window.fromUs}–${r.window.toUs}`);
     console.log(`${r.engine}: p99 ${r.p99 <= TARGET_P99_MS ? 'met' : 'MISSED'} (target ${ms(TARGET_P99_MS)}); CPU per turn ${cpu(r) <= TARGET_CPU_MS ? 'met' : 'MISSED'} (target ${TARGET_CPU_MS} ms)`);
   }
   const wrong = rows.filter((r) => r.unanswered.length || r.duplicates.length);
