@@ -22,7 +22,8 @@ const { values: opts } = parseArgs({
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '32' },
     reseed: { type: 'boolean', default: false },
-    only: { type: 'string' }, // run only the rows whose request contains this text (or one of several, comma-separated)
+    only: { type: 'string' },
+    'cpu-prof': { type: 'string' }, // --only agent: a directory for the worker's and server's CPU profiles // run only the rows whose request contains this text (or one of several, comma-separated)
   },
 });
 const SMALL_COMPANIES = 100;
@@ -183,6 +184,8 @@ function peakRssMb(pid: number): number {
 async function main() {
   // Webhook delivery has a bench of its own, on a database of its own (bench/webhooks.ts).
   if (opts.only === 'webhooks') return (await import('./webhooks.js')).runWebhookBench(config.databaseUrl!);
+  // So has the lead agent (bench/agent.ts).
+  if (opts.only === 'agent') return (await import('./agent.js')).runAgentBench(config.databaseUrl!, config.redisUrl, { cpuProfDir: opts['cpu-prof'] });
   const tenants = await prepareDatabase();
   const server = startProcess([path.join(ROOT, 'bin/quoteleads.js'), 'serve', '--no-worker'], {
     ...process.env,

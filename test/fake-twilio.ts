@@ -46,7 +46,14 @@ export type FakeTwilio = {
 const newSid = (prefix: string) => prefix + randomBytes(16).toString('hex');
 const E164 = /^\+[1-9]\d{6,14}$/;
 
-export async function startFakeTwilio(o: { accountSid?: string; authToken?: string } = {}): Promise<FakeTwilio> {
+export async function startFakeTwilio(
+  o: {
+    accountSid?: string;
+    authToken?: string;
+    /** Called with each message as it is accepted (the benchmark times replies by it). */
+    onSent?: (message: SentMessage) => void;
+  } = {},
+): Promise<FakeTwilio> {
   const accountSid = o.accountSid ?? newSid('AC');
   const authToken = o.authToken ?? randomBytes(16).toString('hex');
   let failures = 0;
@@ -152,6 +159,7 @@ export async function startFakeTwilio(o: { accountSid?: string; authToken?: stri
       if (fake.unsubscribed.has(to)) return error(400, 21610, 'Attempt to send to unsubscribed recipient');
       const message: SentMessage = { sid: newSid('SM'), from, to, body, statusCallback: form.get('StatusCallback'), numSegments: countSegments(body).segments };
       fake.sent.push(message);
+      o.onSent?.(message);
       void (held ?? Promise.resolve()).then(() => answer(201, {
         sid: message.sid,
         account_sid: accountSid,
