@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database, Db } from '../db/client.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -46,6 +47,8 @@ export const MAX_IDLE_MS = 30_000;
 // A due job that could not be claimed (another worker's claim holds it right now) is looked at again
 // after this, not in a hot loop.
 const MIN_IDLE_MS = 250;
+// How often a pooled task with jobs running looks for more.
+const POOL_LOOK_MS = 100;
 // While the listening connection is down, notifications may be missed: look this often instead.
 const UNHEARD_POLL_MS = 1_000;
 // Retries: 10 s, 20 s, 40 s, 80 s… never more than an hour apart.
@@ -74,6 +77,12 @@ export function createJobsTask(deps: {
   name?: string;
   /** Jobs claimed at once and run side by side (default 10): more for work that mostly waits (a model). */
   batch?: number;
+  /**
+   * Keep up to `batch` jobs running, claiming more as places free up (every POOL_LOOK_MS at most),
+   * instead of claiming a batch and waiting for its slowest: for runs that take seconds, so a job
+   * that falls due is not held behind the slowest of the batch before it.
+   */
+  pool?: boolean;
 }): WorkerTask {
   const { db, clock, log } = deps;
   const handlers = new Map(deps.handlers.map((h) => [h.kind, h]));
@@ -130,9 +139,30 @@ export function createJobsTask(deps: {
     }
   }
 
+  const inFlight = new Set<Promise<void>>();
+  /** One look of a pooled task: claims what fits, then waits for a job to end or the next look. */
+  async function runPooled(): Promise<number> {
+    heard = Infinity;
+    const now = new Date(clock.now());
+    const room = (deps.batch ?? BATCH) - inFlight.size;
+    const claimed = room > 0 ? await claimDueJobsAnyCompany(db, { now, kinds, limit: room, claimId: randomUUID() }) : [];
+    for (const job of claimed) {
+      const running: Promise<void> = run(job).finally(() => inFlight.delete(running));
+      inFlight.add(running);
+    }
+    if (inFlight.size === 0) {
+      const due = await nextJobDueAtAnyCompany(db, now, kindNames);
+      wakeAt = Math.min(due ?? Infinity, now.getTime() + MAX_IDLE_MS);
+      return 0;
+    }
+    await Promise.race([...inFlight, sleep(POOL_LOOK_MS)]);
+    return Math.max(claimed.length, 1);
+  }
+
   return {
     name: deps.name ?? 'jobs',
     async runOnce() {
+      if (deps.pool) return runPooled();
       heard = Infinity;
       const now = new Date(clock.now());
       const claimed = await claimDueJobsAnyCompany(db, { now, kinds, limit: deps.batch ?? BATCH, claimId: randomUUID() });
@@ -173,6 +203,8 @@ export function createJobsTask(deps: {
     },
     async stop() {
       stopped = true;
+      // Running jobs finish (a turn takes seconds); one cut off would only run again after its lease.
+      await Promise.allSettled(inFlight);
       await unlisten?.();
       unlisten = null;
     },

@@ -46,6 +46,7 @@ export function createWorkerTasks(deps: WorkerDeps): WorkerTask[] {
       name: 'agent',
       // A turn mostly waits on the model (seconds): many side by side, each lead's still one at a time.
       batch: AGENT_TURNS_AT_ONCE,
+      pool: true,
       db,
       clock,
       log,
