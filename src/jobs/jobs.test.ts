@@ -89,6 +89,36 @@ describe('the job queue', () => {
     expect(ran.map((j) => j.payload.n)).toEqual([1, 2]);
   });
 
+  it('a pooled task runs a job that falls due while a slow one runs, without waiting for it; stopping waits for both', async () => {
+    const clock = manualClock(Date.now());
+    const companyId = await newCompany();
+    const kind = newKind();
+    let release = () => {};
+    const slowDone = new Promise<void>((r) => (release = r));
+    const ran: string[] = [];
+    const handler: JobHandler = {
+      kind,
+      async handle(job) {
+        ran.push(`start ${job.payload.n}`);
+        if (job.payload.n === 'slow') await slowDone;
+        ran.push(`end ${job.payload.n}`);
+      },
+    };
+    const task = createJobsTask({ db: db(), clock, log: quiet, listen: server.database.listen, handlers: [handler], batch: 5, pool: true });
+    const slow = await enqueueJob(db(), { kind, companyId, runAt: new Date(clock.now()), payload: { n: 'slow' } });
+    expect(await task.runOnce()).toBe(1);
+    const quick = await enqueueJob(db(), { kind, companyId, runAt: new Date(clock.now()), payload: { n: 'quick' } });
+    // The slow one still runs: the next look claims and finishes the quick one all the same.
+    for (let i = 0; i < 20 && !ran.includes('end quick'); i++) await task.runOnce();
+    expect(ran).toEqual(['start slow', 'start quick', 'end quick']);
+    expect((await jobRow(quick!)).status).toBe('succeeded');
+    expect((await jobRow(slow!)).status).toBe('pending');
+    const stopped = task.stop!();
+    release();
+    await stopped;
+    expect((await jobRow(slow!)).status).toBe('succeeded');
+  });
+
   it('a unique key refuses a second job of its kind in its company, also once the first is done', async () => {
     const clock = manualClock(Date.now());
     const companyId = await newCompany();
