@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { asc, eq, sql } from 'drizzle-orm';
 import { outboxEvents, users, type Role } from '../src/db/schema/index.js';
 import { hashPassword } from '../src/lib/passwords.js';
@@ -206,4 +207,33 @@ export async function withInsertFailure<T>(
   } finally {
     await db.execute(sql.raw(`drop trigger if exists ${o.name} on ${o.table}`));
   }
+}
+
+/**
+ * On PostgreSQL, a database of the calling file's own (`<DATABASE_URL's name>_<suffix>`, made afresh
+ * and migrated): for files that run agent turns or jobs by hand, which the worker tasks of other files
+ * sharing the database would otherwise take (and theirs this file's). On PGlite (undefined) every
+ * server has its own database already.
+ */
+export async function databaseOfItsOwn(suffix: string): Promise<{ database: Database; drop(): Promise<void> } | undefined> {
+  if (!onPostgres) return undefined;
+  const url = new URL(testConfig.databaseUrl!);
+  const name = `${url.pathname.slice(1)}_${suffix}`;
+  const admin = async (q: string) => {
+    const c = new pg.Client({ connectionString: testConfig.databaseUrl });
+    await c.connect();
+    await c.query(q).finally(() => c.end());
+  };
+  await admin(`drop database if exists ${name} with (force)`);
+  await admin(`create database ${name}`);
+  url.pathname = `/${name}`;
+  const database = await openDatabase({ databaseUrl: url.toString(), poolSize: 10 });
+  await database.migrate();
+  return {
+    database,
+    async drop() {
+      await database.close();
+      await admin(`drop database if exists ${name} with (force)`);
+    },
+  };
 }

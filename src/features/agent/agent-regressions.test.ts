@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../db/client.js';
 import { and, asc, eq, ne } from 'drizzle-orm';
 import { appointments, jobs } from '../../db/schema/index.js';
 import { instantOfWallTime } from '../../lib/zoned-time.js';
@@ -17,7 +15,7 @@ import { createQuotes } from '../quotes/quotes.service.js';
 import { randomAuMobile, smsTenant, startServerWithFakeTwilio, type FakeTwilio } from '../../../test/fake-twilio.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../../../test/fake-openai.js';
 import { manualClock } from '../../../test/clock.js';
-import { onPostgres, testConfig, type Tenant, type TestServer } from '../../../test/helpers.js';
+import { databaseOfItsOwn, type Tenant, type TestServer } from '../../../test/helpers.js';
 import { createAgentSettings } from './agent-settings.service.js';
 import { createToolRunner } from './agent-tools.js';
 import { AGENT_TURN_JOB, agentTurnJobHandler, scheduleOf } from './agent-turn.js';
@@ -32,42 +30,15 @@ import type { ToolCall } from './tools.js';
 // A turn is run again when its worker dies mid-turn (agent-crash.test.ts): its side effects are keyed
 // by the job's trigger, so it must not repeat them, and it must also not be told they failed.
 const quiet = { warn() {}, info() {} };
-/**
- * On PostgreSQL, a database of this file's own: its agent turns are run by hand, and the worker task of
- * another file (agent-turn.test.ts) would otherwise take them, and this file's workers theirs. On
- * PGlite every server has its own database already.
- */
-async function ownDatabase(suffix: string): Promise<{ database: Database; drop(): Promise<void> } | undefined> {
-  if (!onPostgres) return undefined;
-  const url = new URL(testConfig.databaseUrl!);
-  const name = `${url.pathname.slice(1)}_${suffix}`;
-  const admin = async (q: string) => {
-    const c = new pg.Client({ connectionString: testConfig.databaseUrl });
-    await c.connect();
-    await c.query(q).finally(() => c.end());
-  };
-  await admin(`drop database if exists ${name} with (force)`);
-  await admin(`create database ${name}`);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ databaseUrl: url.toString(), poolSize: 10 });
-  await database.migrate();
-  return {
-    database,
-    async drop() {
-      await database.close();
-      await admin(`drop database if exists ${name} with (force)`);
-    },
-  };
-}
 
 let fake: FakeTwilio;
 let model: FakeOpenAI;
 let server: TestServer;
 let close: () => Promise<void>;
-let own: Awaited<ReturnType<typeof ownDatabase>>;
+let own: Awaited<ReturnType<typeof databaseOfItsOwn>>;
 beforeAll(async () => {
   model = await startFakeOpenAI();
-  own = await ownDatabase('agent_bugs');
+  own = await databaseOfItsOwn('agent_bugs');
   ({ fake, server, close } = await startServerWithFakeTwilio({ AI_BASE_URL: model.url, AI_API_KEY: model.apiKey, AI_MODEL: 'gpt-test' }, { database: own?.database }));
 });
 afterAll(async () => {

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../db/client.js';
 import { and, asc, eq, ne } from 'drizzle-orm';
 import { appointments, jobs, quotes } from '../../db/schema/index.js';
 import { instantOfWallTime } from '../../lib/zoned-time.js';
@@ -14,7 +12,7 @@ import { createQuotes } from '../quotes/quotes.service.js';
 import { randomAuMobile, smsTenant, startServerWithFakeTwilio, type FakeTwilio } from '../../../test/fake-twilio.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../../../test/fake-openai.js';
 import { manualClock } from '../../../test/clock.js';
-import { onPostgres, testConfig, type Tenant, type TestServer } from '../../../test/helpers.js';
+import { databaseOfItsOwn, type Tenant, type TestServer } from '../../../test/helpers.js';
 import { createAgentSettings } from './agent-settings.service.js';
 import { createToolRunner, type ToolDeps } from './agent-tools.js';
 import { AGENT_TURN_JOB, agentTurnJobHandler, scheduleOf } from './agent-turn.js';
@@ -32,43 +30,16 @@ const at = (date: string, time: string) => instantOfWallTime(date, time, TZ);
 const clock = manualClock(at(MONDAY, '09:00'));
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/**
- * On PostgreSQL, a database of this file's own: its agent turns are run by hand, and the worker task of
- * another file (agent-turn.test.ts) would otherwise take them, and this file's workers theirs. On
- * PGlite every server has its own database already.
- */
-async function ownDatabase(suffix: string): Promise<{ database: Database; drop(): Promise<void> } | undefined> {
-  if (!onPostgres) return undefined;
-  const url = new URL(testConfig.databaseUrl!);
-  const name = `${url.pathname.slice(1)}_${suffix}`;
-  const admin = async (q: string) => {
-    const c = new pg.Client({ connectionString: testConfig.databaseUrl });
-    await c.connect();
-    await c.query(q).finally(() => c.end());
-  };
-  await admin(`drop database if exists ${name} with (force)`);
-  await admin(`create database ${name}`);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ databaseUrl: url.toString(), poolSize: 10 });
-  await database.migrate();
-  return {
-    database,
-    async drop() {
-      await database.close();
-      await admin(`drop database if exists ${name} with (force)`);
-    },
-  };
-}
 
 let fake: FakeTwilio;
 let model: FakeOpenAI;
 let server: TestServer;
 let close: () => Promise<void>;
-let own: Awaited<ReturnType<typeof ownDatabase>>;
+let own: Awaited<ReturnType<typeof databaseOfItsOwn>>;
 let deps: ToolDeps;
 beforeAll(async () => {
   model = await startFakeOpenAI();
-  own = await ownDatabase('agent_tools');
+  own = await databaseOfItsOwn('agent_tools');
   ({ fake, server, close } = await startServerWithFakeTwilio({ AI_BASE_URL: model.url, AI_API_KEY: model.apiKey, AI_MODEL: 'gpt-test' }, { database: own?.database }));
   const db = server.database.db;
   const leads = createLeads({ db, clock });
