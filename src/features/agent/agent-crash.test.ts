@@ -3,6 +3,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { answerTo } from '../../../test/scripted-customer.js';
 import { openDatabase, rowsOf, type Database } from '../../db/client.js';
 import { onPostgres, startTestServer, testConfig, testEncryptionKey, type TestServer } from '../../../test/helpers.js';
 import { PUBLIC_URL, randomAuMobile, smsTenant, startFakeTwilio, twilioEnv, type FakeTwilio } from '../../../test/fake-twilio.js';
@@ -252,13 +253,3 @@ describe.runIf(onPostgres)('an agent turn across a SIGKILL of its worker (Postgr
   }, 180_000);
 });
 
-/** A customer who answers whatever the default script asks (as in agent-turn.test.ts). */
-function answerTo(question: string): string {
-  const q = question.toLowerCase();
-  if (q.includes('postcode')) return '2150';
-  if (q.includes('need done') || q.includes('what do you need')) return 'Replace the gutters and downpipes';
-  if (q.includes('when')) return 'asap';
-  if (q.includes('house, a unit') || q.includes('commercial')) return 'house';
-  if (q.includes('own')) return 'yep';
-  throw new Error(`no answer for: ${question}`);
-}

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { answerTo } from '../../../test/scripted-customer.js';
 import { and, asc, eq, ne } from 'drizzle-orm';
 import { appointments, jobs } from '../../db/schema/index.js';
 import { instantOfWallTime } from '../../lib/zoned-time.js';
@@ -248,13 +249,3 @@ describe('tool names', () => {
   });
 });
 
-/** A customer who answers whatever the default script asks (as in agent-turn.test.ts). */
-function answerTo(question: string): string {
-  const q = question.toLowerCase();
-  if (q.includes('postcode')) return '2150';
-  if (q.includes('need done') || q.includes('what do you need')) return 'Replace the gutters and downpipes';
-  if (q.includes('when')) return 'asap';
-  if (q.includes('house, a unit') || q.includes('commercial')) return 'house';
-  if (q.includes('own')) return 'yep';
-  throw new Error(`no answer for: ${question}`);
-}

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { answerTo } from '../../../test/scripted-customer.js';
 import { and, eq } from 'drizzle-orm';
 import { agentTurns, jobs } from '../../db/schema/index.js';
 import { claimDueJobsAnyCompany } from '../../jobs/jobs.repo.js';
@@ -72,16 +73,6 @@ async function say(t: AgentTenant, from: string, body: string) {
   expect((await fake.postInbound({ from, to: t.number, body })).status).toBe(200);
 }
 
-/** A customer who answers whatever the default script asks. */
-function answerTo(question: string): string {
-  const q = question.toLowerCase();
-  if (q.includes('postcode')) return '2150';
-  if (q.includes('need done') || q.includes('what do you need')) return 'Replace the gutters and downpipes';
-  if (q.includes('when')) return 'asap';
-  if (q.includes('house, a unit') || q.includes('commercial')) return 'house';
-  if (q.includes('own')) return 'yep';
-  throw new Error(`no answer for: ${question}`);
-}
 
 describe('the lead agent, rules engine', () => {
   it('answers a texter at once, asks the script, scores, offers real slots and books the one chosen', async () => {
