@@ -211,11 +211,14 @@ export async function withInsertFailure<T>(
 
 /**
  * On PostgreSQL, a database of the calling file's own (`<DATABASE_URL's name>_<suffix>`, made afresh
- * and migrated): for files that run agent turns or jobs by hand, which the worker tasks of other files
+ * and migrated): for files that run agent turns or jobs by hand, or real worker processes, which the worker tasks of other files
  * sharing the database would otherwise take (and theirs this file's). On PGlite (undefined) every
  * server has its own database already.
  */
-export async function databaseOfItsOwn(suffix: string): Promise<{ database: Database; drop(): Promise<void> } | undefined> {
+export async function databaseOfItsOwn(
+  suffix: string,
+  o: { poolSize?: number } = {},
+): Promise<{ database: Database; url: string; drop(): Promise<void> } | undefined> {
   if (!onPostgres) return undefined;
   const url = new URL(testConfig.databaseUrl!);
   const name = `${url.pathname.slice(1)}_${suffix}`;
@@ -227,10 +230,12 @@ export async function databaseOfItsOwn(suffix: string): Promise<{ database: Data
   await admin(`drop database if exists ${name} with (force)`);
   await admin(`create database ${name}`);
   url.pathname = `/${name}`;
-  const database = await openDatabase({ databaseUrl: url.toString(), poolSize: 10 });
+  const database = await openDatabase({ databaseUrl: url.toString(), poolSize: o.poolSize ?? 10 });
   await database.migrate();
   return {
     database,
+    // For processes of the test's own (`quoteleads serve`, `worker`) on the same database.
+    url: url.toString(),
     async drop() {
       await database.close();
       await admin(`drop database if exists ${name} with (force)`);

@@ -4,10 +4,10 @@ import path from 'node:path';
 import pg from 'pg';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onPostgres, testConfig, testEncryptionKey } from '../../test/helpers.js';
+import { databaseOfItsOwn, onPostgres, testConfig, testEncryptionKey } from '../../test/helpers.js';
 import { createCompanies } from '../features/companies/companies.service.js';
 import { createTokens } from '../features/tokens/tokens.service.js';
-import { openDatabase, rowsOf, type Database } from '../db/client.js';
+import { rowsOf, type Database } from '../db/client.js';
 import { systemClock } from '../lib/clock.js';
 import { ALL_SCOPES } from '../auth/scopes.js';
 import { randomAuMobile, startFakeTwilio, twilioEnv } from '../../test/fake-twilio.js';
@@ -22,6 +22,7 @@ const children: ChildProcess[] = [];
 let database: Database;
 let url: string;
 let admin: pg.Client;
+let own: NonNullable<Awaited<ReturnType<typeof databaseOfItsOwn>>>;
 
 async function freePort(): Promise<number> {
   const s = net.createServer();
@@ -85,22 +86,16 @@ async function waitingOnLocks(): Promise<number> {
 
 describe.runIf(onPostgres)('Idempotency-Key across a SIGKILL (PostgreSQL)', () => {
   beforeAll(async () => {
-    const base = new URL(testConfig.databaseUrl!);
-    const name = `${base.pathname.slice(1)}_idempotency_crash`;
+    own = (await databaseOfItsOwn('idempotency_crash', { poolSize: 4 }))!;
+    ({ database, url } = own);
+    // Watches the servers' backends (which wait on the test's locks) and cuts them off.
     admin = new pg.Client({ connectionString: testConfig.databaseUrl });
     await admin.connect();
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.query(`create database ${name}`);
-    base.pathname = `/${name}`;
-    url = base.toString();
-    database = await openDatabase({ databaseUrl: url, poolSize: 4 });
-    await database.migrate();
   });
   afterAll(async () => {
     for (const c of children) c.kill('SIGKILL');
-    await database?.close();
-    await admin.query(`drop database if exists ${new URL(url).pathname.slice(1)} with (force)`);
-    await admin.end();
+    await admin?.end();
+    await own?.drop();
   });
 
   // Each step: what the test locks, in its own transaction, so that the requests stop there.

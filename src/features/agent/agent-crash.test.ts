@@ -1,11 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import pg from 'pg';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerTo } from '../../../test/scripted-customer.js';
-import { openDatabase, rowsOf, type Database } from '../../db/client.js';
-import { onPostgres, startTestServer, testConfig, testEncryptionKey, type TestServer } from '../../../test/helpers.js';
+import { rowsOf, type Database } from '../../db/client.js';
+import { databaseOfItsOwn, onPostgres, startTestServer, testEncryptionKey, type TestServer } from '../../../test/helpers.js';
 import { PUBLIC_URL, randomAuMobile, smsTenant, startFakeTwilio, twilioEnv, type FakeTwilio } from '../../../test/fake-twilio.js';
 import { startFakeOpenAI, type ChatRequest, type FakeOpenAI, type ScriptedAnswer } from '../../../test/fake-openai.js';
 import { DEFAULT_SCHEDULE, freeSlots } from './slots.js';
@@ -24,6 +23,7 @@ let server: TestServer;
 let fake: FakeTwilio;
 let model: FakeOpenAI;
 let url: string;
+let own: NonNullable<Awaited<ReturnType<typeof databaseOfItsOwn>>>;
 
 const aiEnv = () => ({ AI_BASE_URL: model.url, AI_API_KEY: model.apiKey, AI_MODEL: 'gpt-test' });
 
@@ -111,17 +111,8 @@ const firstFreeCallback = () => freeSlots({ timezone: TZ, schedule: DEFAULT_SCHE
 
 describe.runIf(onPostgres)('an agent turn across a SIGKILL of its worker (PostgreSQL)', () => {
   beforeAll(async () => {
-    const base = new URL(testConfig.databaseUrl!);
-    const name = `${base.pathname.slice(1)}_agent_crash`;
-    const admin = new pg.Client({ connectionString: testConfig.databaseUrl });
-    await admin.connect();
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    base.pathname = `/${name}`;
-    url = base.toString();
-    database = await openDatabase({ databaseUrl: url, poolSize: 10 });
-    await database.migrate();
+    own = (await databaseOfItsOwn('agent_crash'))!;
+    ({ database, url } = own);
     fake = await startFakeTwilio();
     model = await startFakeOpenAI();
     server = await startTestServer({ database, env: { ...twilioEnv(fake), ...aiEnv() } });
@@ -132,11 +123,7 @@ describe.runIf(onPostgres)('an agent turn across a SIGKILL of its worker (Postgr
     await server?.close();
     await model?.close();
     await fake?.close();
-    await database?.close();
-    const admin = new pg.Client({ connectionString: testConfig.databaseUrl });
-    await admin.connect();
-    await admin.query(`drop database if exists ${new URL(url).pathname.slice(1)} with (force)`);
-    await admin.end();
+    await own?.drop();
   });
 
   it('killed while the model held its first answer, before anything was done: the turn run again books and answers once', async () => {

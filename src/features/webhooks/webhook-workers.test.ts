@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import pg from 'pg';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../db/client.js';
-import { onPostgres, startTestServer, testConfig, testEncryptionKey, type Tenant, type TestServer } from '../../../test/helpers.js';
+import type { Database } from '../../db/client.js';
+import { databaseOfItsOwn, onPostgres, startTestServer, testEncryptionKey, type Tenant, type TestServer } from '../../../test/helpers.js';
 import { startReceiver, type Receiver } from '../../../test/webhook-receiver.js';
 
 // Real `quoteleads worker` processes on PostgreSQL: one killed with SIGKILL in the middle of a burst
@@ -16,6 +15,7 @@ let database: Database;
 let server: TestServer;
 let receiver: Receiver;
 let url: string;
+let own: NonNullable<Awaited<ReturnType<typeof databaseOfItsOwn>>>;
 
 function startWorkerProcess(): ChildProcess {
   const env: NodeJS.ProcessEnv = {
@@ -52,17 +52,8 @@ async function eventIdsOf(companyId: string): Promise<string[]> {
 
 describe.runIf(onPostgres)('webhook worker processes on PostgreSQL', () => {
   beforeAll(async () => {
-    const base = new URL(testConfig.databaseUrl!);
-    const name = `${base.pathname.slice(1)}_webhook_workers`;
-    const admin = new pg.Client({ connectionString: testConfig.databaseUrl });
-    await admin.connect();
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    base.pathname = `/${name}`;
-    url = base.toString();
-    database = await openDatabase({ databaseUrl: url, poolSize: 10 });
-    await database.migrate();
+    own = (await databaseOfItsOwn('webhook_workers'))!;
+    ({ database, url } = own);
     server = await startTestServer({ database, env: { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' } });
     receiver = await startReceiver();
   });
@@ -70,11 +61,7 @@ describe.runIf(onPostgres)('webhook worker processes on PostgreSQL', () => {
     for (const c of children) c.kill('SIGKILL');
     await receiver?.close();
     await server?.close();
-    await database?.close();
-    const admin = new pg.Client({ connectionString: testConfig.databaseUrl });
-    await admin.connect();
-    await admin.query(`drop database if exists ${new URL(url).pathname.slice(1)} with (force)`);
-    await admin.end();
+    await own?.drop();
   });
 
   it('a worker killed mid-burst loses nothing: another one delivers every committed event', async () => {
