@@ -37,6 +37,11 @@ import { keysRoutes } from './features/tokens/keys.routes.js';
 import { settingsRoutes } from './features/companies/settings.routes.js';
 import { companyRoutes } from './features/companies/company.routes.js';
 import { agentSettingsRoutes } from './features/agent/agent-settings.routes.js';
+import { automationsRoutes } from './features/follow-ups/automations.routes.js';
+import { createAutomations } from './features/follow-ups/automations.service.js';
+import { followUpsRoutes } from './features/follow-ups/follow-ups.routes.js';
+import { createFollowUps } from './features/follow-ups/follow-ups.service.js';
+import { reminderAnswers } from './features/follow-ups/reminder-answers.js';
 import { agentRoutes } from './features/agent/agent.routes.js';
 import { createAgentTry } from './features/agent/agent-try.js';
 import { llmEngineOf } from './features/agent/llm-engine.js';
@@ -191,7 +196,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onRecordError: (err: unknown) => app.log.error({ err }, "SMS sent, but Twilio's answer was not recorded"),
   });
   await app.register(smsRoutes({ sms }));
-  const twilio = createTwilioWebhooks({ db, clock, leads, sms, authToken: config.twilioAuthToken, publicUrl: config.publicUrl });
+  const appointments = createAppointments({ db, clock });
+  const twilio = createTwilioWebhooks({ db, clock, leads, sms, answers: reminderAnswers({ appointments }), authToken: config.twilioAuthToken, publicUrl: config.publicUrl });
   await app.register(twilioWebhookRoutes({ twilio }));
   await app.register(consoleRoutes({ db, twilio, consoleSms: config.smsProvider === 'console' }));
   // A quote sent with {"sms": true} is texted through the one SMS send path: credits, opt-out, thread.
@@ -200,7 +206,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(quotesRoutes({ quotes, lists }));
   await app.register(priceBookRoutes({ priceBook: createPriceBook({ db, clock }) }));
   await app.register(quotePageRoutes({ quotes, page: createQuotePage({ db, clock, quotes, leads }) }));
-  await app.register(appointmentsRoutes({ appointments: createAppointments({ db, clock }), lists }));
+  await app.register(appointmentsRoutes({ appointments, lists }));
   // The test send of POST /v1/webhooks/:id/test goes out from the API process, with the same guard.
   const webhookSender = createWebhookSender({ allowPrivateTargets: config.webhookAllowPrivateTargets });
   app.addHook('onClose', () => webhookSender.close());
@@ -222,6 +228,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(agentSettingsRoutes({ agentSettings }));
   const agentTry = createAgentTry({ db, clock, agentSettings, llm: llmEngineOf(config), publicUrl: config.publicUrl });
   await app.register(agentRoutes({ db, clock, agentTry }));
+  await app.register(automationsRoutes({ automations: createAutomations({ db, clock, publicUrl: config.publicUrl }) }));
+  await app.register(followUpsRoutes({ followUps: createFollowUps({ db, clock }) }));
   const events = await startEventStream({ database, db, log });
   app.addHook('onClose', () => events.stop());
   await app.register(streamRoutes({ events, authenticate: accounts.authenticate, heartbeatMs: config.streamHeartbeatMs }));

@@ -4,6 +4,7 @@ import twilio from 'twilio';
 import { countSegments } from '../src/lib/sms-segments.js';
 import { createCompanies } from '../src/features/companies/companies.service.js';
 import type { Database } from '../src/db/client.js';
+import type { Clock } from '../src/lib/clock.js';
 import { startTestServer, type Tenant, type TestServer } from './helpers.js';
 
 /**
@@ -209,10 +210,10 @@ export function randomAuMobile(): string {
  */
 export async function startServerWithFakeTwilio(
   env: Record<string, string> = {},
-  o: { database?: Database } = {},
+  o: { database?: Database; clock?: Clock } = {},
 ): Promise<{ fake: FakeTwilio; server: TestServer; close(): Promise<void> }> {
   const fake = await startFakeTwilio();
-  const server = await startTestServer({ env: { ...twilioEnv(fake), ...env }, database: o.database });
+  const server = await startTestServer({ env: { ...twilioEnv(fake), ...env }, database: o.database, clock: o.clock });
   fake.deliverTo(server.url, PUBLIC_URL);
   return {
     fake,

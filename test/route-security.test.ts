@@ -30,7 +30,7 @@ describe.each(SECURED_ROUTES)('$method $path', (route) => {
   }
   async function target() {
     const owner = await server.tenant();
-    return { owner, params: route.target ? await route.target(owner, server) : {} };
+    return { owner, params: { ...route.params, ...(route.target ? await route.target(owner, server) : {}) } };
   }
 
   it('refuses a request without a token', async () => {

@@ -18,6 +18,8 @@ export type SecuredRoute = {
   body?: unknown | ((params: Record<string, string>) => unknown);
   /** Creates what the route acts on for `owner`, and returns the values of the path parameters. */
   target?: (owner: Tenant, server: TestServer) => Promise<Record<string, string>>;
+  /** Path parameters that name no company's data (a sequence's kind), the same for every company. */
+  params?: Record<string, string>;
   /** The status a correct request gets. */
   ok: number;
 };
@@ -25,6 +27,16 @@ export type SecuredRoute = {
 async function leadOf(owner: Tenant) {
   const res = await owner.call('POST', '/v1/leads', { name: 'Security Lead', phone: '0412 000 111' });
   return { id: res.body.data.id as string };
+}
+
+/** A lead with a scheduled follow-up: a reminder of a visit booked a week ahead. */
+async function followUpOf(owner: Tenant) {
+  const lead = await leadOf(owner);
+  await owner.call('PATCH', '/v1/automations/appointment_reminder', { enabled: true });
+  const start = new Date(Date.now() + 7 * 86_400_000).toISOString();
+  await owner.call('POST', '/v1/appointments', { lead_id: lead.id, appointment_type: 'onsite', start_time: start });
+  const steps = await owner.call('GET', `/v1/leads/${lead.id}/follow-ups`);
+  return { id: lead.id, follow_up_id: steps.body.data[0].id as string };
 }
 
 async function quoteOf(owner: Tenant) {
@@ -143,6 +155,10 @@ export const SECURED_ROUTES: SecuredRoute[] = [
   { method: 'PATCH', path: '/v1/agent', scope: 'agent:manage', body: { enabled: true }, ok: 200 },
   { method: 'GET', path: '/v1/agent/usage', scope: 'agent:manage', ok: 200 },
   { method: 'POST', path: '/v1/agent/try', scope: 'agent:manage', body: { text: 'Hi, I need a quote' }, ok: 200 },
+  { method: 'GET', path: '/v1/automations', scope: 'agent:manage', ok: 200 },
+  { method: 'PATCH', path: '/v1/automations/{kind}', scope: 'agent:manage', body: { enabled: true }, params: { kind: 'quote_chase' }, ok: 200 },
+  { method: 'GET', path: '/v1/leads/{id}/follow-ups', scope: 'leads:read', target: leadOf, ok: 200 },
+  { method: 'DELETE', path: '/v1/leads/{id}/follow-ups/{follow_up_id}', scope: 'leads:write', target: followUpOf, ok: 200 },
 ];
 
 export function fillPath(path: string, params: Record<string, string>): string {

@@ -6,6 +6,8 @@ import { createCompanies } from '../features/companies/companies.service.js';
 import { createTokens } from '../features/tokens/tokens.service.js';
 import { createAgentSettings } from '../features/agent/agent-settings.service.js';
 import { receiveSmsFromCommand, tryAgentFromCommand } from '../features/agent/agent.commands.js';
+import { createAppointments } from '../features/appointments/appointments.service.js';
+import { reminderAnswers } from '../features/follow-ups/reminder-answers.js';
 import type { AppError } from '../lib/errors.js';
 import type { Command } from './args.js';
 
@@ -47,7 +49,7 @@ export async function runDataCommand(ctx: CommandContext, c: DataCommand): Promi
     case 'agent try':
       return tryAgentFromCommand(ctx, c);
     case 'sms receive':
-      return receiveSmsFromCommand(ctx, c);
+      return receiveSmsFromCommand(ctx, c, reminderAnswers({ appointments: createAppointments(ctx) }));
   }
 }
 

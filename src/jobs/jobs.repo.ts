@@ -214,6 +214,25 @@ export async function finishJob(db: Db, job: Claim, now: Date, outcome: Record<s
     .where(heldBy(job));
 }
 
+/**
+ * In the caller's transaction (the work's own): the job is done with `outcome` if it is still pending
+ * and still this claim's. False when it is not (it was cancelled meanwhile): the caller rolls its work
+ * back. The row lock orders it with whatever cancels the job, so the two never both happen.
+ */
+export async function finishHeldJob(tx: Db, job: Claim, now: Date, outcome: Record<string, unknown>): Promise<boolean> {
+  const rows = await tx
+    .update(jobs)
+    .set({ status: 'succeeded', finishedAt: now, lockedUntil: null, outcome })
+    .where(and(heldBy(job), eq(jobs.status, 'pending')))
+    .returning({ id: jobs.id });
+  return rows.length > 0;
+}
+
+/** In the transaction that undoes the work finishHeldJob recorded (the provider refused): pending again, still this claim's. */
+export async function reopenHeldJob(tx: Db, job: Claim): Promise<void> {
+  await tx.update(jobs).set({ status: 'pending', finishedAt: null, outcome: null }).where(heldBy(job));
+}
+
 /** The handler failed and may try again at `runAt`. */
 export async function retryJob(db: Db, job: Claim, runAt: Date, error: string): Promise<void> {
   await db

@@ -11,6 +11,8 @@ import { createQuotes } from '../features/quotes/quotes.service.js';
 import { quoteLinkTexter } from '../features/quotes/quote-link-text.js';
 import { createAgentSettings } from '../features/agent/agent-settings.service.js';
 import { agentTurnJobHandler } from '../features/agent/agent-turn.js';
+import { followUpJobHandler } from '../features/follow-ups/follow-up-job.js';
+import { reminderAnswerJobHandler } from '../features/follow-ups/reminder-answers.js';
 import { llmEngineOf } from '../features/agent/llm-engine.js';
 import type { WorkerTask } from '../jobs/task-loop.js';
 import { createRetentionTask } from './retention.js';
@@ -36,11 +38,22 @@ export function createWorkerTasks(deps: WorkerDeps): WorkerTask[] {
   });
   const quotes = createQuotes({ db, clock, leads, publicUrl: config.publicUrl, textQuoteLink: quoteLinkTexter(sms) });
   const llm = llmEngineOf(config);
+  const agentSettings = createAgentSettings({ db, clock, config });
   return [
     webhookWorkerTask(deps),
     createRetentionTask({ db, clock }),
     // Every kind of timed work is a job; its handler is registered here.
-    createJobsTask({ db, clock, log, listen: database.listen, handlers: [instantReplyJobHandler({ db, sms })] }),
+    createJobsTask({
+      db,
+      clock,
+      log,
+      listen: database.listen,
+      handlers: [
+        instantReplyJobHandler({ db, sms }),
+        followUpJobHandler({ db, clock, sms, agentSettings, publicUrl: config.publicUrl }),
+        reminderAnswerJobHandler({ db, clock, sms, leads, agentSettings }),
+      ],
+    }),
     // Agent turns wait on a model for seconds: a task of their own, so they never hold up the rest.
     createJobsTask({
       name: 'agent',
@@ -60,7 +73,7 @@ export function createWorkerTasks(deps: WorkerDeps): WorkerTask[] {
           leads,
           appointments: createAppointments({ db, clock }),
           quotes,
-          agentSettings: createAgentSettings({ db, clock, config }),
+          agentSettings,
           llm,
         }),
       ],

@@ -63,6 +63,11 @@ export const companies = pgTable('companies', {
   // When texts we start (follow-ups, reminders) wait, in the company's timezone; null: never. An
   // answer to someone who wrote to us in the last hour is never held back.
   quietHours: jsonb('quiet_hours').$type<QuietHours | null>().default({ start: '20:00', end: '08:00' }),
+  // Follow-ups (issue 15) keep off Sundays and the agent's closed dates unless these allow them.
+  followUpsOnSundays: boolean('follow_ups_on_sundays').notNull().default(false),
+  followUpsOnClosedDates: boolean('follow_ups_on_closed_dates').notNull().default(false),
+  // Where a review request sends the customer (Google, a trade directory); null: no review requests.
+  reviewUrl: text('review_url'),
   ...timestamps,
 });
 

@@ -6,3 +6,4 @@ export * from './webhooks.js';
 export * from './accounts.js';
 export * from './jobs.js';
 export * from './agent.js';
+export * from './automations.js';

@@ -141,6 +141,8 @@ export const appointments = pgTable(
     bookedBy: text('booked_by', { enum: BOOKED_BY }).notNull(),
     // What made the booking when it must happen once (the agent's turn, tool and ordinal): unique per company.
     originKey: text('origin_key'),
+    // When the customer answered a reminder with R (issue 15), until the appointment is moved.
+    rescheduleRequestedAt: at('reschedule_requested_at'),
     createdAt: at('created_at').notNull().defaultNow(),
     updatedAt: at('updated_at').notNull().defaultNow(),
   },

@@ -27,8 +27,10 @@ export const smsMessages = pgTable(
     providerSid: text('provider_sid'),
     fromNumber: text('from_number'),
     toNumber: text('to_number'),
-    // 'instant_reply' for the automatic first answer; at most one per lead (index below).
-    kind: text('kind', { enum: ['message', 'instant_reply'] }).notNull().default('message'),
+    // 'instant_reply' for the automatic first answer; at most one per lead (index below). 'follow_up'
+    // for a step of a sequence; 'reminder_reply' for an inbound C or R that answers an appointment
+    // reminder (it starts no agent turn).
+    kind: text('kind', { enum: ['message', 'instant_reply', 'follow_up', 'reminder_reply'] }).notNull().default('message'),
     // Who wrote it: the lead (inbound), a user, an API key, the agent, an automation (src/auth/principal.ts).
     sender: jsonb('sender').$type<Actor>().notNull(),
     // What caused an automatic text (e.g. `instant_reply:<lead id>`): unique, so a retried job can never text twice.

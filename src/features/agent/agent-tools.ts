@@ -7,7 +7,7 @@ import { isUuid } from '../../lib/ids.js';
 import { normalizePhone } from '../../lib/phone.js';
 import { countSegments } from '../../lib/sms-segments.js';
 import type { AppointmentsService } from '../appointments/appointments.service.js';
-import { busyIntervals, findAppointmentByOrigin } from '../appointments/appointments.repo.js';
+import { busyIntervals, findAppointmentByOrigin, findLeadBookingAt, findRescheduleRequest } from '../appointments/appointments.repo.js';
 import { recordEvent } from '../events/events.js';
 import { findLead } from '../leads/leads.repo.js';
 import type { LeadsService } from '../leads/leads.service.js';
@@ -150,6 +150,11 @@ export function createToolRunner(deps: ToolDeps, scope: TurnScope): { run: ToolR
       // This turn booked already (it is running again after a crash): that booking is its answer.
       const earlier = await findAppointmentByOrigin(tx, scope.companyId, key('book_appointment'));
       if (earlier) return { ok: true as const, id: earlier.id, start: earlier.startTime, type: earlier.appointmentType };
+      // The customer asked (R to a reminder) to move a booking: this moves it. One already moved there
+      // (the turn running again after a crash) is the answer.
+      const moving = await findRescheduleRequest(tx, scope.companyId, scope.leadId, new Date(at));
+      const movedAlready = await findLeadBookingAt(tx, scope.companyId, scope.leadId, new Date(start));
+      if (movedAlready) return { ok: true as const, id: movedAlready.id, start: new Date(start), type };
       const busy = await busyIntervals(tx, scope.companyId, new Date(at), new Date(at + (scope.schedule.days_ahead + 2) * DAY_MS), { lock: true });
       const query = { ...slotQuery(busy), type };
       const check = checkSlot(query, start);
@@ -158,6 +163,16 @@ export function createToolRunner(deps: ToolDeps, scope: TurnScope): { run: ToolR
           .slice(0, 6)
           .map((s) => `${formatSlot(s.start, scope.timezone, { withDate: true })} (${s.start.toISOString()})`);
         return { ok: false as const, error: `${REFUSALS[check.reason]}; free ${type} slots are: ${free.join(', ') || 'none in the coming days'}` };
+      }
+      if (moving) {
+        const moved = await appointments.change(
+          tx,
+          scope.companyId,
+          moving,
+          { start_time: check.slot.start.toISOString(), end_time: check.slot.end.toISOString(), status: 'scheduled' },
+          AGENT_ACTOR,
+        );
+        return { ok: true as const, id: moved.id, start: check.slot.start, type };
       }
       const booked = await appointments.book(
         tx,

@@ -6,7 +6,7 @@ import { UnprocessableError, ValidationError } from '../../lib/errors.js';
 import { isUuid } from '../../lib/ids.js';
 import { findCompany } from '../companies/companies.repo.js';
 import { createLeads } from '../leads/leads.service.js';
-import { createTwilioWebhooks } from '../sms/sms.inbound.js';
+import { createTwilioWebhooks, type InboundAnswers } from '../sms/sms.inbound.js';
 import { createSmsProvider } from '../sms/sms.provider.js';
 import { createSms } from '../sms/sms.service.js';
 import { createAgentSettings } from './agent-settings.service.js';
@@ -29,7 +29,7 @@ export async function tryAgentFromCommand(ctx: Ctx, c: { companyId: string; text
  * Twilio's webhook would deliver it (the thread, STOP/START, the agent's turn), without Twilio: only
  * with SMS_PROVIDER=console, so that the whole loop can be tried on a laptop.
  */
-export async function receiveSmsFromCommand(ctx: Ctx, c: { companyId: string; from: string; text: string }) {
+export async function receiveSmsFromCommand(ctx: Ctx, c: { companyId: string; from: string; text: string }, answers?: InboundAnswers) {
   if (ctx.config.smsProvider !== 'console') {
     throw new UnprocessableError('sms receive works with SMS_PROVIDER=console only: with Twilio, texts arrive by its webhook', 'not_console');
   }
@@ -37,7 +37,7 @@ export async function receiveSmsFromCommand(ctx: Ctx, c: { companyId: string; fr
   if (!company) throw new ValidationError(`Company not found: ${c.companyId}`);
   const leads = createLeads(ctx);
   const sms = createSms({ ...ctx, leads, provider: createSmsProvider(ctx.config, quiet), publicUrl: ctx.config.publicUrl });
-  const twilio = createTwilioWebhooks({ ...ctx, leads, sms, authToken: ctx.config.twilioAuthToken, publicUrl: ctx.config.publicUrl });
+  const twilio = createTwilioWebhooks({ ...ctx, leads, sms, answers, authToken: ctx.config.twilioAuthToken, publicUrl: ctx.config.publicUrl });
   const sid = `SMconsole${randomBytes(12).toString('hex')}`;
   await twilio.receive({ MessageSid: sid, To: company.twilioNumber ?? 'console', From: c.from, Body: c.text }, { companyId: company.id });
   return { company_id: company.id, from: c.from, text: c.text, message_sid: sid };

@@ -307,22 +307,35 @@ function offerSlots(ctx: TurnContext, exclude: readonly string[]): { type: Booka
   for (const type of types) {
     const free = (ctx.freeSlots[type] ?? []).filter((s) => s.start.getTime() > ctx.now.getTime() && !exclude.includes(s.start.toISOString()));
     if (!free.length) continue;
-    const chosen: Slot[] = [free[0]];
-    for (const s of free) {
-      if (chosen.length >= MAX_OFFERED) break;
-      if (s.start.getTime() - chosen.at(-1)!.start.getTime() >= OFFER_SPREAD_MS) chosen.push(s);
-    }
-    // Too few spread out: the earliest of the others fill in.
-    for (const s of free) if (chosen.length < MAX_OFFERED && !chosen.includes(s)) chosen.push(s);
-    chosen.sort((a, b) => a.start.getTime() - b.start.getTime());
-    return { type, slots: chosen };
+    return { type, slots: slotsToOffer(free) };
   }
   return undefined;
 }
 
-function offerList(ctx: TurnContext, state: RulesState): string {
-  const labels = formatSlotList(state.offered.map((o) => ({ start: new Date(o.start) })), ctx.company.timezone);
+/** Up to 3 of the free slots (in order), at least 3 hours apart where they allow: what an offer lists. */
+export function slotsToOffer(free: readonly Slot[]): Slot[] {
+  if (!free.length) return [];
+  const chosen: Slot[] = [free[0]];
+  for (const s of free) {
+    if (chosen.length >= MAX_OFFERED) break;
+    if (s.start.getTime() - chosen.at(-1)!.start.getTime() >= OFFER_SPREAD_MS) chosen.push(s);
+  }
+  // Too few spread out: the earliest of the others fill in.
+  for (const s of free) if (chosen.length < MAX_OFFERED && !chosen.includes(s)) chosen.push(s);
+  return chosen.sort((a, b) => a.start.getTime() - b.start.getTime());
+}
+
+/** The "Reply 1 for …, 2 for …" of an offer, on the company's wall clock. */
+export function offerListText(starts: readonly Date[], timeZone: string): string {
+  const labels = formatSlotList(starts.map((start) => ({ start })), timeZone);
   return `Reply ${numbered(labels.map((l, i) => `${i + 1} for ${l}`))}`;
+}
+
+function offerList(ctx: TurnContext, state: RulesState): string {
+  return offerListText(
+    state.offered.map((o) => new Date(o.start)),
+    ctx.company.timezone,
+  );
 }
 
 async function offer(turn: Turn, prefix: string[], exclude: string[] = []): Promise<RulesTurnResult> {

@@ -105,6 +105,42 @@ export async function findAppointmentByOrigin(db: Db, companyId: string, originK
 }
 
 /**
+ * The lead's upcoming appointment that its customer asked to move (an R answered to a reminder),
+ * locked: the agent's next booking moves it instead of making a second one.
+ */
+export async function findRescheduleRequest(db: Db, companyId: string, leadId: string, now: Date): Promise<AppointmentRecord | undefined> {
+  const [row] = await db
+    .select({ id: appointments.id })
+    .from(appointments)
+    .where(
+      and(
+        eq(appointments.companyId, companyId),
+        eq(appointments.leadId, leadId),
+        sql`${appointments.rescheduleRequestedAt} is not null and ${appointments.status} in ('scheduled', 'confirmed') and ${appointments.startTime} > ${now}`,
+      ),
+    )
+    .orderBy(appointments.startTime)
+    .limit(1);
+  return row ? findAppointment(db, companyId, row.id, { lock: true }) : undefined;
+}
+
+/** The lead's live booking that starts at `start`, if any: a move already made (a turn run again after a crash). */
+export async function findLeadBookingAt(db: Db, companyId: string, leadId: string, start: Date): Promise<{ id: string } | undefined> {
+  const [row] = await db
+    .select({ id: appointments.id })
+    .from(appointments)
+    .where(
+      and(
+        eq(appointments.companyId, companyId),
+        eq(appointments.leadId, leadId),
+        eq(appointments.startTime, start),
+        sql`${appointments.status} in ('scheduled', 'confirmed')`,
+      ),
+    );
+  return row;
+}
+
+/**
  * The company's bookings that are not cancelled and overlap [from, to): what an offered slot must
  * not overlap. `lock` first takes the company's booking lock (to the end of the transaction), so two
  * bookings racing for one slot take turns: the second sees the first.

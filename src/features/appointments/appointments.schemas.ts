@@ -60,6 +60,7 @@ export const appointment = z
     location: z.string().nullable(),
     notes: z.string().nullable(),
     booked_by: z.enum(BOOKED_BY),
+    reschedule_requested_at: timestamp.nullable().meta({ description: 'When the customer answered a reminder with R (asking for another time); null again once it is moved' }),
     created_at: timestamp,
     updated_at: timestamp,
     leads: z

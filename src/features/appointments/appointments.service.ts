@@ -39,6 +39,7 @@ export function appointmentView(row: AppointmentRecord): Appointment {
     location: row.location,
     notes: row.notes,
     booked_by: row.bookedBy,
+    reschedule_requested_at: row.rescheduleRequestedAt ? row.rescheduleRequestedAt.toISOString() : null,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
     leads: { name: row.leadName, phone: row.leadPhone, email: row.leadEmail },
@@ -138,42 +139,59 @@ export function createAppointments(deps: { db: Db; clock: Clock }) {
     });
   }
 
+  /**
+   * The one writer of an appointment's changes (STYLE 9), in the caller's transaction with the row
+   * locked: a move keeps the length unless a new end comes too, and clears a reschedule request (an R
+   * answered to a reminder); `rescheduleRequested` records one. appointment.updated with what changed.
+   */
+  async function change(
+    tx: Db,
+    companyId: string,
+    current: AppointmentRecord,
+    input: Partial<UpdateAppointmentInput> & { rescheduleRequested?: boolean },
+    actor: Actor,
+  ): Promise<Appointment> {
+    const start = input.start_time ? new Date(input.start_time) : current.startTime;
+    // A new start without a new end moves the appointment, keeping its length.
+    const end = input.end_time
+      ? new Date(input.end_time)
+      : input.start_time
+        ? new Date(start.getTime() + (current.endTime.getTime() - current.startTime.getTime()))
+        : current.endTime;
+    checkOrder(start, end);
+    const patch: Partial<AppointmentInsert> = { startTime: start, endTime: end };
+    if (input.status !== undefined) patch.status = input.status;
+    if (input.title !== undefined) patch.title = input.title;
+    if (input.description !== undefined) patch.description = input.description;
+    if (input.location !== undefined) patch.location = input.location;
+    if (input.notes !== undefined) patch.notes = input.notes;
+    if (input.rescheduleRequested) patch.rescheduleRequestedAt = now();
+    else if (start.getTime() !== current.startTime.getTime()) patch.rescheduleRequestedAt = null;
+
+    const before = appointmentView(current);
+    const candidate = appointmentView({ ...current, ...patch } as AppointmentRecord);
+    const previous: Record<string, unknown> = {};
+    for (const key of Object.keys(before) as (keyof Appointment)[]) {
+      if (key !== 'updated_at' && JSON.stringify(before[key]) !== JSON.stringify(candidate[key])) previous[key] = before[key];
+    }
+    if (Object.keys(previous).length === 0) return before;
+    await updateAppointmentRow(tx, companyId, current.id, { ...patch, updatedAt: now() });
+    const updated = appointmentView((await findAppointment(tx, companyId, current.id))!);
+    await recordEvent(tx, companyId, 'appointment.updated', { ...updated, lead_name: updated.leads.name }, actor, previous);
+    return updated;
+  }
+
   async function update(tenant: Principal, id: string, input: UpdateAppointmentInput): Promise<Appointment> {
     if (Object.values(input).every((v) => v === undefined)) throw new ValidationError('No valid fields to update');
     if (!isUuid(id)) throw new NotFoundError('Appointment not found');
     return db.transaction(async (tx) => {
       const current = await findAppointment(tx, tenant.companyId, id, { lock: true });
       if (!current) throw new NotFoundError('Appointment not found');
-      const start = input.start_time ? new Date(input.start_time) : current.startTime;
-      // A new start without a new end moves the appointment, keeping its length.
-      const end = input.end_time
-        ? new Date(input.end_time)
-        : input.start_time
-          ? new Date(start.getTime() + (current.endTime.getTime() - current.startTime.getTime()))
-          : current.endTime;
-      checkOrder(start, end);
-      const patch: Partial<AppointmentInsert> = { startTime: start, endTime: end };
-      if (input.status !== undefined) patch.status = input.status;
-      if (input.title !== undefined) patch.title = input.title;
-      if (input.description !== undefined) patch.description = input.description;
-      if (input.location !== undefined) patch.location = input.location;
-      if (input.notes !== undefined) patch.notes = input.notes;
-
-      const before = appointmentView(current);
-      const candidate = appointmentView({ ...current, ...patch } as AppointmentRecord);
-      const previous: Record<string, unknown> = {};
-      for (const key of Object.keys(before) as (keyof Appointment)[]) {
-        if (key !== 'updated_at' && JSON.stringify(before[key]) !== JSON.stringify(candidate[key])) previous[key] = before[key];
-      }
-      if (Object.keys(previous).length === 0) return before;
-      await updateAppointmentRow(tx, tenant.companyId, id, { ...patch, updatedAt: now() });
-      const updated = appointmentView((await findAppointment(tx, tenant.companyId, id))!);
-      await recordEvent(tx, tenant.companyId, 'appointment.updated', { ...updated, lead_name: updated.leads.name }, actorOf(tenant), previous);
-      return updated;
+      return change(tx, tenant.companyId, current, input, actorOf(tenant));
     });
   }
 
-  return { list, get, create, update, book };
+  return { list, get, create, update, change, book };
 }
 
 export type AppointmentsService = ReturnType<typeof createAppointments>;

@@ -9,7 +9,7 @@ afterAll(() => server.close());
 
 const FIELDS = [
   'id', 'lead_id', 'title', 'description', 'status', 'appointment_type', 'start_time', 'end_time', 'location',
-  'notes', 'booked_by', 'created_at', 'updated_at', 'leads',
+  'notes', 'booked_by', 'reschedule_requested_at', 'created_at', 'updated_at', 'leads',
 ].sort();
 
 async function leadOf(t: Tenant) {

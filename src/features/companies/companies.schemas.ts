@@ -19,6 +19,9 @@ export const companySettingsBody = z
     // Stops every outbound text at once (agent, follow-ups, the API) until it is switched back.
     sms_paused: f.smsPaused.meta({ description: 'true stops every outbound text of the company until set back to false' }),
     quiet_hours: f.quietHours,
+    follow_ups_on_sundays: f.followUpsOnSundays.meta({ description: 'true: follow-up steps may go out on Sundays (default false: they wait for Monday)' }),
+    follow_ups_on_closed_dates: f.followUpsOnClosedDates.meta({ description: "true: follow-up steps may go out on the agent's closed_dates (default false)" }),
+    review_url: f.reviewUrl.meta({ description: 'The link a review request sends ({review_link}); empty or null: none', example: 'https://g.page/r/example/review' }),
   })
   .partial();
 export type CompanySettingsBody = z.output<typeof companySettingsBody>;
@@ -34,6 +37,9 @@ export const settingsInput = (b: CompanySettingsBody): Partial<CompanyInput> => 
   instantReply: b.instant_reply,
   smsPaused: b.sms_paused,
   quietHours: b.quiet_hours,
+  followUpsOnSundays: b.follow_ups_on_sundays,
+  followUpsOnClosedDates: b.follow_ups_on_closed_dates,
+  reviewUrl: b.review_url,
 });
 
 export const company = z
@@ -50,6 +56,9 @@ export const company = z
     instant_reply: z.string().nullable(),
     sms_paused: z.boolean(),
     quiet_hours: z.object({ start: z.string(), end: z.string() }).nullable(),
+    follow_ups_on_sundays: z.boolean(),
+    follow_ups_on_closed_dates: z.boolean(),
+    review_url: z.string().nullable(),
     created_at: timestamp,
     updated_at: timestamp,
   })

@@ -49,6 +49,16 @@ export const companyFields = z.object({
     .refine((q) => q.start !== q.end, 'must have a start and an end that differ')
     .nullable()
     .meta({ description: 'Hours (company timezone) in which texts we start wait; end before start runs past midnight; null: none', example: { start: '20:00', end: '08:00' } }),
+  // Follow-ups (issue 15) wait through Sundays and the agent's closed dates unless these allow them.
+  followUpsOnSundays: z.boolean('must be true or false'),
+  followUpsOnClosedDates: z.boolean('must be true or false'),
+  // The link a review request sends ({review_link}); '' (or null) removes it.
+  reviewUrl: z
+    .string()
+    .max(500, 'must be at most 500 characters')
+    .nullable()
+    .transform((t) => (t === null || t.trim() === '' ? null : t.trim()))
+    .refine((t) => t === null || /^https?:\/\/[^\s]+$/.test(t), 'must be an http(s) URL'),
 });
 export type CompanyField = keyof typeof companyFields.shape;
 
@@ -73,6 +83,9 @@ export type CompanySettings = {
   instantReply?: string | null;
   smsPaused?: boolean;
   quietHours?: QuietHours | null;
+  followUpsOnSundays?: boolean;
+  followUpsOnClosedDates?: boolean;
+  reviewUrl?: string | null;
 };
 export type CompanyInput = { name: string; country?: string; smsCredits?: number; twilioNumber?: string | null } & CompanySettings;
 
@@ -90,6 +103,9 @@ export function companyView(row: CompanyRow) {
     instant_reply: row.instantReply,
     sms_paused: row.smsPaused,
     quiet_hours: row.quietHours ?? null,
+    follow_ups_on_sundays: row.followUpsOnSundays,
+    follow_ups_on_closed_dates: row.followUpsOnClosedDates,
+    review_url: row.reviewUrl,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };
@@ -121,6 +137,9 @@ function settingsOf(values: Partial<z.output<typeof companyFields>>) {
     ...(values.instantReply !== undefined && { instantReply: values.instantReply }),
     ...(values.smsPaused !== undefined && { smsPaused: values.smsPaused }),
     ...(values.quietHours !== undefined && { quietHours: values.quietHours }),
+    ...(values.followUpsOnSundays !== undefined && { followUpsOnSundays: values.followUpsOnSundays }),
+    ...(values.followUpsOnClosedDates !== undefined && { followUpsOnClosedDates: values.followUpsOnClosedDates }),
+    ...(values.reviewUrl !== undefined && { reviewUrl: values.reviewUrl }),
   };
 }
 

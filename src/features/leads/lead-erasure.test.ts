@@ -36,6 +36,7 @@ const TABLES: Record<string, { covered: 'lead_id cascade' | 'erasure repo' | 'no
   invites: { covered: 'no lead data' },
   webhook_endpoints: { covered: 'no lead data' },
   agent_settings: { covered: 'no lead data', why: "the company's agent settings" },
+  automations: { covered: 'no lead data', why: "the company's follow-up sequences (its steps are jobs, erased with the lead)" },
   agent_turns: { covered: 'lead_id cascade' },
   price_book_items: { covered: 'no lead data', why: "the company's own prices" },
 };

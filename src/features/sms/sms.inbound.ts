@@ -12,8 +12,29 @@ import { statusFromTwilio } from './sms.provider.js';
 import { findCompany } from '../companies/companies.repo.js';
 import { applyStatusCallbackAnyCompany, findCompanyByTwilioNumber, findLeadByPhoneForUpdate, findMessageBySid, lockSender } from './sms.repo.js';
 import { SmsNotConfiguredError, type SmsService } from './sms.service.js';
+import type { Actor } from '../../auth/principal.js';
 
-export type TwilioWebhookDeps = { db: Db; clock: Clock; authToken: string | undefined; publicUrl: string; leads: LeadsService; sms: SmsService };
+export type TwilioWebhookDeps = {
+  db: Db;
+  clock: Clock;
+  authToken: string | undefined;
+  publicUrl: string;
+  leads: LeadsService;
+  sms: SmsService;
+  /** What answers a text of ours (a C or R to an appointment reminder, src/features/follow-ups). */
+  answers?: InboundAnswers;
+};
+
+/**
+ * Claims an inbound text that answers something we sent: such a text is kept as `reminder_reply`
+ * (no agent turn starts from it), and what the claim returns is applied in the text's transaction.
+ */
+export type InboundAnswers = {
+  claim(
+    tx: Db,
+    o: { companyId: string; leadId: string; body: string; now: Date },
+  ): Promise<((tx: Db, o: { messageId: string; actor: Actor }) => Promise<void>) | null>;
+};
 
 // Carrier keywords (the whole message, any case), as Twilio's own opt-out handling reads them.
 const OPT_OUT = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT']);
@@ -81,8 +102,11 @@ export function createTwilioWebhooks(deps: TwilioWebhookDeps) {
           lead = (await findLead(tx, company.id, lead.id))!;
         }
 
+        // A bare C or R after a reminder of an upcoming appointment answers it (and starts no agent turn).
+        const answering = deps.answers ? await deps.answers.claim(tx, { companyId: company.id, leadId: lead.id, body, now: now() }) : null;
         const written = await sms.writeMessage(tx, company.id, lead, {
           direction: 'inbound',
+          kind: answering ? 'reminder_reply' : 'message',
           body,
           status: 'received',
           segments: Number(params.NumSegments) || countSegments(body).segments,
@@ -94,6 +118,7 @@ export function createTwilioWebhooks(deps: TwilioWebhookDeps) {
         });
         // The lock above makes this rare (another company cannot share a sid); roll back all the same.
         if (!written) throw new DuplicateDelivery();
+        await answering?.(tx, { messageId: written.message.id, actor: leadActor(lead) });
         return { duplicate: false };
       })
       .catch((err) => {

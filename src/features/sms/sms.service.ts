@@ -132,7 +132,7 @@ export function createSms(deps: SmsDeps) {
    */
   async function send(
     tenant: Pick<Tenant, 'companyId'>,
-    input: { leadId: string; body: string; sender: Actor; kind?: 'message' | 'instant_reply'; originKey?: string },
+    input: { leadId: string; body: string; sender: Actor; kind?: 'message' | 'instant_reply' | 'follow_up'; originKey?: string },
     keeper?: AnswerKeeper<SmsSent>,
   ): Promise<SmsSent> {
     const { companyId } = tenant;

@@ -80,6 +80,7 @@ function appointment(at: string, status: string) {
     location: '12 Example St, Sydney NSW 2000',
     notes: null,
     booked_by: 'api',
+    reschedule_requested_at: null,
     created_at: at,
     updated_at: at,
     leads: { name: 'Sam Sample', phone: '+61412345678', email: 'sam@example.com' },
