@@ -18,6 +18,7 @@ import WebhookPage from './pages/integrations/WebhookPage';
 import TeamPage from './pages/TeamPage';
 import SettingsPage from './pages/SettingsPage';
 import AgentPage from './pages/agent/AgentPage';
+import AutomationsPage from './pages/automations/AutomationsPage';
 import PriceBookPage from './pages/PriceBookPage';
 import NotFoundPage from './pages/NotFoundPage';
 
@@ -45,6 +46,7 @@ const router = createBrowserRouter(
         { path: 'appointments', element: <AppointmentsPage /> },
         { path: 'price-book', element: <PriceBookPage /> },
         { path: 'agent', element: <RequireManager />, children: [{ index: true, element: <AgentPage /> }] },
+        { path: 'automations', element: <RequireManager />, children: [{ index: true, element: <AutomationsPage /> }] },
         {
           path: 'integrations',
           element: <RequireManager />,

@@ -12,6 +12,7 @@ const LINKS: { to: string; label: string; managers?: true; end?: true }[] = [
   { to: '/appointments', label: 'Appointments' },
   { to: '/price-book', label: 'Price book' },
   { to: '/agent', label: 'Agent', managers: true },
+  { to: '/automations', label: 'Automations', managers: true },
   { to: '/integrations', label: 'Integrations', managers: true },
   { to: '/team', label: 'Team', managers: true },
   { to: '/settings', label: 'Settings' },

@@ -6,6 +6,7 @@ import { useTitle } from '../../components/useTitle';
 import { AgentPanel } from './AgentPanel';
 import { AppointmentForm } from './AppointmentForm';
 import { Conversation } from './Conversation';
+import { FollowUpsPanel } from './FollowUpsPanel';
 import { ReplyAsCustomer, useSmsConsole } from './ReplyAsCustomer';
 import type { Appointment, Lead, One, Quote, SmsMessage, Stage } from './types';
 import {
@@ -172,6 +173,7 @@ function LeadView({ lead }: { lead: Lead }) {
           </section>
           <LeadQuotes lead={lead} zone={zone} />
           <LeadAppointments lead={lead} zone={zone} />
+          <FollowUpsPanel lead={lead} zone={zone} />
         </div>
         <div className="crm-stack">
           <Conversation lead={lead} following={thread.following} />
