@@ -17,6 +17,8 @@ import { createQuoteBody } from '../features/quotes/quotes.schemas.js';
 import { createPriceBook } from '../features/price-book/price-book.service.js';
 import { createPriceBookItemBody } from '../features/price-book/price-book.schemas.js';
 import { createAgentSettings } from '../features/agent/agent-settings.service.js';
+import { createAutomations } from '../features/follow-ups/automations.service.js';
+import { SEQUENCE_KINDS } from '../db/schema/index.js';
 
 type Sample = [first: string, last: string, phone: string, stage: PipelineStage, ai: AiStatus, score: number, service: string, suburb: string, value: number | null];
 
@@ -66,8 +68,17 @@ export const DEMO_EMAIL = 'demo@quoteleads.test';
 
 export async function seedDemoIfEmpty(db: Db, clock: Clock, publicUrl: string) {
   if ((await countCompanies(db)) > 0) return null;
-  const company = await createCompanies({ db: db, clock: clock }).create({ name: 'Demo Roofing Co', country: 'AU', smsCredits: 100 });
+  const company = await createCompanies({ db: db, clock: clock }).create({
+    name: 'Demo Roofing Co',
+    country: 'AU',
+    smsCredits: 100,
+    reviewUrl: 'https://g.page/r/demo-roofing-co/review',
+  });
   const now = clock.now();
+  // Every follow-up sequence on, before anything is sent or booked: the quotes below are chased and
+  // the visits reminded (each lead's page lists its follow-ups), as a business that turned them on.
+  const automations = createAutomations({ db, clock, publicUrl });
+  for (const kind of SEQUENCE_KINDS) await automations.update(company.id, kind, { enabled: true });
   const token = await createTokens({ db, clock }).issue({ companyId: company.id, name: 'Demo token', scopes: ALL_SCOPES });
   // The samples are made as the demo token would make them through the API, so their events say so.
   const tenant: TokenPrincipal = {
