@@ -184,6 +184,8 @@ function peakRssMb(pid: number): number {
 async function main() {
   // Webhook delivery has a bench of its own, on a database of its own (bench/webhooks.ts).
   if (opts.only === 'webhooks') return (await import('./webhooks.js')).runWebhookBench(config.databaseUrl!);
+  // So have follow-ups (bench/follow-ups.ts).
+  if (opts.only === 'follow-ups') return (await import('./follow-ups.js')).runFollowUpBench(config.databaseUrl!);
   // So has the lead agent (bench/agent.ts).
   if (opts.only === 'agent') return (await import('./agent.js')).runAgentBench(config.databaseUrl!, config.redisUrl, { cpuProfDir: opts['cpu-prof'] });
   const tenants = await prepareDatabase();

@@ -182,6 +182,22 @@ describe('lead nurture', () => {
     expect(statuses(await followUps(t, cancelled.id))).toEqual(['cancelled:cancelled_by_user', 'sent', 'scheduled']);
   });
 
+  it('stops when an appointment is booked, and when a person texts from the dashboard', async () => {
+    clock.set(sydney('2030-12-10T10:00'));
+    const t = await company({ settings: INSTANT, sequences: { lead_nurture: NURTURE } });
+    const booked = await newLead(t);
+    const texted = await newLead(t);
+    await work();
+    const start = new Date(sydney('2030-12-12T10:00')).toISOString();
+    expect((await t.call('POST', '/v1/appointments', { lead_id: booked.id, appointment_type: 'onsite', start_time: start })).status).toBe(201);
+    const person = await server.user({ role: 'member', companyId: t.companyId });
+    const sent = await person.call('POST', '/v1/sms', { lead_id: texted.id, message: 'Hi, Dana here. Free to chat?' });
+    expect(sent.status, sent.text).toBe(200);
+    expect(statuses(await followUps(t, booked.id))).toEqual(Array(3).fill('cancelled:appointment_booked'));
+    // A person's text takes over from the agent first (its own change), which stops the nurture.
+    expect(statuses(await followUps(t, texted.id))).toEqual(Array(3).fill('cancelled:taken_over'));
+  });
+
   it('records a step that cannot be sent (no credits) with why, and stops the rest of the sequence', async () => {
     clock.set(sydney('2030-12-10T10:00'));
     const t = await company({ settings: INSTANT, sequences: { lead_nurture: NURTURE }, credits: 1 });
@@ -300,6 +316,32 @@ describe('quote chase', () => {
     // Sunday's step would wait for Monday 08:00, past the expiry: skipped.
     await after(3 * DAY);
     expect(statuses((await followUps(t, lead.id)).filter((f) => f.status !== 'cancelled'))).toEqual(['sent', 'skipped:quiet_until_quote_expiry']);
+  });
+
+  it('stops the chase on a decline, a reply from the lead, and the lead closed', async () => {
+    clock.set(sydney('2030-12-10T10:00'));
+    const t = await company({ sequences: { quote_chase: { enabled: true } } });
+    const sent = async () => {
+      const lead = await newLead(t);
+      const d = await t.call('POST', '/v1/quotes', { lead_id: lead.id, line_items: [{ description: 'Gutters', quantity: 1, unit_price: 400 }] });
+      const res = await t.call('POST', `/v1/quotes/${d.body.data.id}/send`);
+      return { ...lead, link: res.body.data.public_url as string };
+    };
+    const declined = await sent();
+    const replied = await sent();
+    const closed = await sent();
+    const post = await fetch(`${server.url}${new URL(declined.link).pathname}/decline`, {
+      method: 'POST',
+      body: '',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(post.status).toBe(303);
+    await say(t, replied.phone, 'Can you do it for less?');
+    expect((await t.call('PATCH', `/v1/leads/${closed.id}`, { pipeline_stage: 'closed_lost' })).status).toBe(200);
+    expect(statuses(await followUps(t, declined.id))).toEqual(Array(3).fill('cancelled:quote_declined'));
+    expect(statuses(await followUps(t, replied.id))).toEqual(Array(3).fill('cancelled:lead_replied'));
+    expect(statuses(await followUps(t, closed.id))).toEqual(Array(3).fill('cancelled:lead_closed'));
   });
 
   it('skips a step that comes due after its quote expired (a worker that was down)', async () => {
