@@ -242,3 +242,12 @@ export async function databaseOfItsOwn(
     },
   };
 }
+
+/** Waits until `check` holds, looking every 25 ms; throws naming `what` after `ms`. */
+export async function until(check: () => boolean | Promise<boolean>, ms: number, what: string) {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -4,7 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseOfItsOwn, onPostgres, testConfig, testEncryptionKey } from '../../test/helpers.js';
+import { databaseOfItsOwn, onPostgres, testConfig, testEncryptionKey, until } from '../../test/helpers.js';
 import { createCompanies } from '../features/companies/companies.service.js';
 import { createTokens } from '../features/tokens/tokens.service.js';
 import { rowsOf, type Database } from '../db/client.js';
@@ -30,14 +30,6 @@ async function freePort(): Promise<number> {
   const { port } = s.address() as net.AddressInfo;
   await new Promise((r) => s.close(r));
   return port;
-}
-
-async function until(check: () => boolean | Promise<boolean>, ms: number, what: string) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 async function startServer(extraEnv: Record<string, string> = {}): Promise<{ child: ChildProcess; base: string }> {

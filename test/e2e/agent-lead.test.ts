@@ -3,7 +3,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { createCompanies } from '../../src/features/companies/companies.service.js';
 import { createWorkerTasks } from '../../src/worker/tasks.js';
 import { startTestServer, type DashboardUser, type TestServer } from '../helpers.js';
-import { checkPage, launchBrowser, type TestBrowser } from './browser.js';
+import { checkPage, expectNoHorizontalScroll, launchBrowser, sessionContext, type TestBrowser } from './browser.js';
 
 // The lead agent in the dashboard, in a real browser at a phone's width (375 px): the Agent page's
 // "Try it" console holds a conversation and stores nothing; on a lead's page the Agent panel's Take
@@ -26,16 +26,7 @@ describe('the lead agent in a browser, at 375 px', () => {
   let page: Page;
 
   const heading = (p: Page, name: string) => p.getByRole('heading', { level: 1, name }).waitFor();
-  async function sessionContext(user: DashboardUser, url = server.url) {
-    const ctx = await chrome.browser.newContext({ viewport: PHONE });
-    const [name, value] = user.cookie.split('=');
-    await ctx.addCookies([{ name, value, url, httpOnly: true, sameSite: 'Lax' }]);
-    return ctx;
-  }
-  async function expectNoHorizontalScroll(p: Page) {
-    const overflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    expect(overflow, `horizontal overflow of ${p.url()}`).toBeLessThanOrEqual(0);
-  }
+  const signedIn = (user: DashboardUser, url = server.url) => sessionContext(chrome, user, url, PHONE);
   const leadOf = async (user: DashboardUser, id: string) => (await user.call('GET', `/v1/leads/${id}`)).body.data;
   /** The worker's agent task, run until no turn is left: what the background worker does seconds later. */
   async function runAgentTurns() {
@@ -48,7 +39,7 @@ describe('the lead agent in a browser, at 375 px', () => {
     twilioServer = await startTestServer({ database: server.database });
     chrome = await launchBrowser();
     owner = await server.user({ role: 'owner' });
-    context = await sessionContext(owner);
+    context = await signedIn(owner);
     page = await context.newPage();
   }, 120_000);
   afterAll(async () => {
@@ -115,7 +106,7 @@ describe('the lead agent in a browser, at 375 px', () => {
 
     // A member has no Agent page, but has the switch on every lead.
     const member = await server.user({ role: 'member', companyId: owner.companyId });
-    const memberCtx = await sessionContext(member);
+    const memberCtx = await signedIn(member);
     const memberPage = await memberCtx.newPage();
     await memberPage.goto(`${server.url}/app/leads/${lead.id}`);
     await heading(memberPage, 'Tess Takeover');
@@ -138,7 +129,7 @@ describe('the lead agent in a browser, at 375 px', () => {
     // The lead's own switch on after its creation: no greeting, its texts are answered from now on.
     await boss.call('PATCH', `/v1/leads/${lead.id}`, { ai_enabled: true });
 
-    const ctx = await sessionContext(boss);
+    const ctx = await signedIn(boss);
     const p = await ctx.newPage();
     await p.goto(`${server.url}/app/leads/${lead.id}`);
     await heading(p, 'Casey Console');
@@ -178,7 +169,7 @@ describe('the lead agent in a browser, at 375 px', () => {
     await ctx.close();
 
     // Without the console provider the box is not there (and its route answers 404).
-    const real = await sessionContext(boss, twilioServer.url);
+    const real = await signedIn(boss, twilioServer.url);
     const realPage = await real.newPage();
     await realPage.goto(`${twilioServer.url}/app/leads/${lead.id}`);
     await heading(realPage, 'Casey Console');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startTestServer, type DashboardUser, type TestServer } from '../helpers.js';
-import { checkPage, launchBrowser, type TestBrowser } from './browser.js';
+import { checkPage, expectNoHorizontalScroll, launchBrowser, sessionContext, type TestBrowser } from './browser.js';
 
 // The Agent and Price book pages in a real browser, on a phone's width (375 px): what an owner saves
 // survives a reload and is what GET /v1/agent answers; the server's 400 shows beside the field it
@@ -18,22 +18,13 @@ describe('the Agent and Price book pages in a browser, at 375 px', () => {
 
   const app = (path: string) => `${server.url}/app${path}`;
   const heading = (p: Page, name: string) => p.getByRole('heading', { level: 1, name }).waitFor();
-  async function sessionContext(user: DashboardUser) {
-    const ctx = await chrome.browser.newContext({ viewport: PHONE });
-    const [name, value] = user.cookie.split('=');
-    await ctx.addCookies([{ name, value, url: server.url, httpOnly: true, sameSite: 'Lax' }]);
-    return ctx;
-  }
-  async function expectNoHorizontalScroll(p: Page) {
-    const overflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    expect(overflow, `horizontal overflow of ${p.url()}`).toBeLessThanOrEqual(0);
-  }
+  const signedIn = (user: DashboardUser) => sessionContext(chrome, user, server.url, PHONE);
 
   beforeAll(async () => {
     server = await startTestServer();
     chrome = await launchBrowser();
     owner = await server.user({ role: 'owner' });
-    context = await sessionContext(owner);
+    context = await signedIn(owner);
     page = await context.newPage();
   }, 120_000);
   afterAll(async () => {
@@ -125,7 +116,7 @@ describe('the Agent and Price book pages in a browser, at 375 px', () => {
 
   it('keeps the Agent page from a member, who still has the price book', async () => {
     const member = await server.user({ role: 'member', companyId: owner.companyId });
-    const ctx = await sessionContext(member);
+    const ctx = await signedIn(member);
     const memberPage = await ctx.newPage();
     await memberPage.goto(app('/'));
     await heading(memberPage, 'Home');

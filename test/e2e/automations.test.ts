@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startTestServer, type DashboardUser, type TestServer } from '../helpers.js';
-import { checkPage, launchBrowser, type TestBrowser } from './browser.js';
+import { checkPage, expectNoHorizontalScroll, launchBrowser, sessionContext, type TestBrowser } from './browser.js';
 
 // The Automations page and a lead's follow-ups in a real browser, on a phone's width (375 px): an
 // owner turns the quote chase on with a step of their own, sees the segment count and a preview,
@@ -18,18 +18,12 @@ describe('the Automations page and follow-ups in a browser, at 375 px', () => {
 
   const app = (path: string) => `${server.url}/app${path}`;
   const heading = (p: Page, name: string) => p.getByRole('heading', { level: 1, name }).waitFor();
-  async function expectNoHorizontalScroll(p: Page) {
-    const overflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    expect(overflow, `horizontal overflow of ${p.url()}`).toBeLessThanOrEqual(0);
-  }
 
   beforeAll(async () => {
     server = await startTestServer();
     chrome = await launchBrowser();
     owner = await server.user({ role: 'owner' });
-    context = await chrome.browser.newContext({ viewport: PHONE });
-    const [name, value] = owner.cookie.split('=');
-    await context.addCookies([{ name, value, url: server.url, httpOnly: true, sameSite: 'Lax' }]);
+    context = await sessionContext(chrome, owner, server.url, PHONE);
     page = await context.newPage();
   }, 120_000);
   afterAll(async () => {

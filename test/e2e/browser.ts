@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 
 // Debian's Chromium (.ci/run installs it: apt-get install -y chromium), driven by playwright-core.
@@ -44,4 +44,18 @@ export async function checkPage(page: Page, name: string) {
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')}`);
   expect(blocking, `accessibility of ${name}`).toEqual([]);
+}
+
+/** The page is no wider than the screen: nothing scrolls sideways. */
+export async function expectNoHorizontalScroll(page: Page) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow, `horizontal overflow of ${page.url()}`).toBeLessThanOrEqual(0);
+}
+
+/** A browser context of its own, signed in as `user` (its session cookie set for `url`), at `viewport`. */
+export async function sessionContext(chrome: TestBrowser, user: { cookie: string }, url: string, viewport: { width: number; height: number }): Promise<BrowserContext> {
+  const ctx = await chrome.browser.newContext({ viewport });
+  const [name, value] = user.cookie.split('=');
+  await ctx.addCookies([{ name, value, url, httpOnly: true, sameSite: 'Lax' }]);
+  return ctx;
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startTestServer, type DashboardUser, type TestServer } from '../helpers.js';
-import { checkPage, launchBrowser, type TestBrowser } from './browser.js';
+import { checkPage, expectNoHorizontalScroll, launchBrowser, sessionContext, type TestBrowser } from './browser.js';
 
 // The quote editor's "Add from price book", in a real browser on a phone's width (375 px): an item
 // becomes a line with its name, unit and price, the quantity is changed, a typed line joins it, and
@@ -20,10 +20,6 @@ describe('the quote editor takes lines from the price book, at 375 px', () => {
 
   const app = (path: string) => `${server.url}/app${path}`;
   const heading = (p: Page, name: string | RegExp) => p.getByRole('heading', { level: 1, name }).waitFor();
-  async function expectNoHorizontalScroll(p: Page) {
-    const overflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    expect(overflow, `horizontal overflow of ${p.url()}`).toBeLessThanOrEqual(0);
-  }
   const line = (n: number) => page.locator(`tr[data-line="${n}"]`);
 
   beforeAll(async () => {

@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerTo } from '../../../test/scripted-customer.js';
 import { rowsOf, type Database } from '../../db/client.js';
-import { databaseOfItsOwn, onPostgres, startTestServer, testEncryptionKey, type TestServer } from '../../../test/helpers.js';
+import { databaseOfItsOwn, onPostgres, startTestServer, testEncryptionKey, until, type TestServer } from '../../../test/helpers.js';
 import { PUBLIC_URL, randomAuMobile, smsTenant, startFakeTwilio, twilioEnv, type FakeTwilio } from '../../../test/fake-twilio.js';
 import { startFakeOpenAI, type ChatRequest, type FakeOpenAI, type ScriptedAnswer } from '../../../test/fake-openai.js';
 import { DEFAULT_SCHEDULE, freeSlots } from './slots.js';
@@ -46,14 +46,6 @@ async function kill(child: ChildProcess) {
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGKILL');
   await exited;
-}
-
-async function until(check: () => boolean | Promise<boolean>, ms: number, what: string) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 const query = async <T>(q: ReturnType<typeof sql>) => rowsOf<T>(await database.db.execute(q));

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf, type Database } from '../../db/client.js';
-import { databaseOfItsOwn, onPostgres, startTestServer, testEncryptionKey, type TestServer } from '../../../test/helpers.js';
+import { databaseOfItsOwn, onPostgres, startTestServer, testEncryptionKey, until, type TestServer } from '../../../test/helpers.js';
 import { PUBLIC_URL, randomAuMobile, smsTenant, startFakeTwilio, twilioEnv, type FakeTwilio } from '../../../test/fake-twilio.js';
 
 // A real `quoteleads worker` killed with SIGKILL in the middle of a batch of due follow-up steps
@@ -25,13 +25,6 @@ function startWorker(): ChildProcess {
   const child = spawn(process.execPath, [BIN, 'worker'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   children.push(child);
   return child;
-}
-async function until(check: () => boolean | Promise<boolean>, ms: number, what: string) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 const query = async <T>(q: ReturnType<typeof sql>) => rowsOf<T>(await database.db.execute(q));
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/client.js';
-import { databaseOfItsOwn, onPostgres, startTestServer, testEncryptionKey, type Tenant, type TestServer } from '../../../test/helpers.js';
+import { databaseOfItsOwn, onPostgres, startTestServer, testEncryptionKey, until, type Tenant, type TestServer } from '../../../test/helpers.js';
 import { startReceiver, type Receiver } from '../../../test/webhook-receiver.js';
 
 // Real `quoteleads worker` processes on PostgreSQL: one killed with SIGKILL in the middle of a burst
@@ -29,14 +29,6 @@ function startWorkerProcess(): ChildProcess {
   const child = spawn(process.execPath, [BIN, 'worker'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   children.push(child);
   return child;
-}
-
-async function until(check: () => boolean | Promise<boolean>, ms: number, what: string) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 async function burst(owner: Tenant, n: number) {
