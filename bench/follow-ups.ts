@@ -7,8 +7,9 @@
 //           outside a transaction is one) over IDLE_SECONDS
 //   one     100,000 steps due at once, one worker: sends per second until the last reaches Twilio
 //   two     100,000 more (the next step of each lead), two workers
-// Every step must reach Twilio exactly once. Per number, the highest count handed to Twilio in any
-// one second is reported: the worker does not pace a number itself; Twilio's queue does (below).
+// Every step must reach Twilio exactly once. The queue paces follow-ups per company (one a second
+// from its number, as Twilio's queue would send them): per number, the shortest gap between two texts
+// handed to Twilio and the most in any one clock second are reported.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
@@ -20,17 +21,18 @@ import { createCompanies } from '../src/features/companies/companies.service.js'
 import { systemClock } from '../src/lib/clock.js';
 import { startFakeTwilio, type SentMessage } from '../test/fake-twilio.js';
 
-const COMPANIES = 1_000;
-const LEADS_PER_COMPANY = 100;
+// The sizes can be made smaller for a quick look (the figures reported are from the defaults).
+const COMPANIES = Number(process.env.BENCH_FOLLOW_UP_COMPANIES ?? 1_000);
+const LEADS_PER_COMPANY = Number(process.env.BENCH_FOLLOW_UP_LEADS ?? 100);
 const STEPS = COMPANIES * LEADS_PER_COMPANY;
-const IDLE_SECONDS = 60;
+const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
 const TARGET_PER_SECOND = 500;
 const TARGET_IDLE = 2;
 const ROOT = path.resolve(import.meta.dirname, '..');
 const log = (msg: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-type Phase = { workers: number; steps: number; sent: number; duplicates: number; seconds: number; perSecond: number; maxPerNumberPerSecond: number };
+type Phase = { workers: number; steps: number; sent: number; duplicates: number; seconds: number; perSecond: number; maxPerNumberPerSecond: number; shortestGapMs: number };
 
 export async function runFollowUpBench(databaseUrl: string) {
   const url = new URL(databaseUrl);
@@ -110,7 +112,9 @@ export async function runFollowUpBench(databaseUrl: string) {
   };
   const workers: ChildProcess[] = [];
   const startWorker = () => {
-    const w = spawn(process.execPath, [path.join(ROOT, 'bin/quoteleads.js'), 'worker'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+    // BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the workers.
+    const nodeArgs = process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    const w = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'bin/quoteleads.js'), 'worker'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
     workers.push(w);
     return w;
   };
@@ -146,6 +150,13 @@ export async function runFollowUpBench(databaseUrl: string) {
       const k = `${s.message.from}@${Math.floor(s.at / 1000)}`;
       perNumber.set(k, (perNumber.get(k) ?? 0) + 1);
     }
+    const lastFrom = new Map<string, number>();
+    let shortestGapMs = Infinity;
+    for (const s of mine) {
+      const last = lastFrom.get(s.message.from);
+      if (last !== undefined) shortestGapMs = Math.min(shortestGapMs, s.at - last);
+      lastFrom.set(s.message.from, s.at);
+    }
     const distinct = new Set(mine.map((s) => `${s.message.to}:${s.message.body}`)).size;
     return {
       workers: workerCount,
@@ -155,6 +166,7 @@ export async function runFollowUpBench(databaseUrl: string) {
       seconds,
       perSecond: Math.round(mine.length / seconds),
       maxPerNumberPerSecond: Math.max(...perNumber.values()),
+      shortestGapMs,
     };
   }
   const one = await phase(0, 1);
@@ -169,13 +181,13 @@ export async function runFollowUpBench(databaseUrl: string) {
   await database.close();
 
   const row = (p: Phase) =>
-    `| ${p.workers} | ${p.steps.toLocaleString()} | ${p.sent.toLocaleString()} | ${p.duplicates} | ${p.seconds.toFixed(1)} | ${p.perSecond} | ${p.maxPerNumberPerSecond} |`;
+    `| ${p.workers} | ${p.steps.toLocaleString()} | ${p.sent.toLocaleString()} | ${p.duplicates} | ${p.seconds.toFixed(1)} | ${p.perSecond} | ${p.shortestGapMs.toFixed(0)} | ${p.maxPerNumberPerSecond} |`;
   console.log(`
 Follow-up steps: ${os.cpus().length} × ${os.cpus()[0].model}, Node ${process.version}, PostgreSQL database ${name}
 ${COMPANIES} companies (one Twilio number each), ${LEADS_PER_COMPANY} leads each; the fake Twilio in the bench process.
 
-| workers | steps due at once | sent | sent twice | seconds | sends/s (target ≥ ${TARGET_PER_SECOND} with one) | most to one number in a second |
-|---|---:|---:|---:|---:|---:|---:|
+| workers | steps due at once | sent | sent twice | seconds | sends/s (target ≥ ${TARGET_PER_SECOND} with one) | shortest gap between two from one number (ms) | most from one number in a clock second |
+|---|---:|---:|---:|---:|---:|---:|---:|
 ${row(one)}
 ${row(two)}
 

@@ -111,17 +111,20 @@ const claimable = (now: Date) => sql`
  * before a second from any, so a backlog of 100,000 jobs in one partition holds another company's
  * job up by one batch at most. The partitions come from a loose scan of the due index (one probe per
  * partition with pending jobs, not a pass over the jobs). FOR UPDATE SKIP LOCKED hands each job to
- * one worker; `claimId` says which claim holds it.
+ * one worker; `claimId` says which claim holds it. A paced kind (`paceMs` > 0) gives at most one job
+ * per partition per claim, and none while the partition's pace runs (job_pacing); the claim sets the
+ * next pace under the pacing row's lock, so a second worker's claim in the same pace takes nothing.
  */
 export async function claimDueJobsAnyCompany(
   db: Db,
-  o: { now: Date; kinds: { kind: string; leaseMs: number }[]; limit: number; claimId: string },
+  o: { now: Date; kinds: { kind: string; leaseMs: number; paceMs?: number }[]; limit: number; claimId: string },
 ): Promise<ClaimedJob[]> {
   if (o.kinds.length === 0) return [];
   const result = await db.execute(sql`
     with recursive kinds as (
-      select * from unnest(${textArray(o.kinds.map((k) => k.kind))}::text[], ${`{${o.kinds.map((k) => k.leaseMs).join(',')}}`}::int[])
-        as k(kind, lease_ms)
+      select * from unnest(${textArray(o.kinds.map((k) => k.kind))}::text[], ${`{${o.kinds.map((k) => k.leaseMs).join(',')}}`}::int[],
+        ${`{${o.kinds.map((k) => k.paceMs ?? 0).join(',')}}`}::int[])
+        as k(kind, lease_ms, pace_ms)
     ), partitions(company_id, kind) as (
       (select company_id, kind from jobs where status = 'pending' order by company_id, kind limit 1)
       union all
@@ -133,18 +136,20 @@ export async function claimDueJobsAnyCompany(
     ), heads as (
       -- At most one job per partition is taken in a round, so the partitions with the oldest
       -- claimable heads, as many as the limit, are all that one batch can serve.
-      select p.company_id, p.kind, k.lease_ms, h.run_at, h.seq
+      select p.company_id, p.kind, k.lease_ms, k.pace_ms, h.run_at, h.seq
       from partitions p
       join kinds k on k.kind = p.kind
+      left join job_pacing jp on jp.company_id = p.company_id and jp.kind = p.kind
       cross join lateral (
         select j.run_at, j.seq from jobs j
         where j.company_id = p.company_id and j.kind = p.kind and ${claimable(o.now)}
         order by j.run_at, j.seq limit 1
       ) h
+      where k.pace_ms = 0 or jp.next_at is null or jp.next_at <= ${o.now}
       order by h.run_at, h.seq
       limit ${o.limit}
     ), candidates as (
-      select c.id, c.run_at, c.seq, h.lease_ms,
+      select c.id, h.company_id, h.kind, c.run_at, c.seq, h.lease_ms, h.pace_ms,
         row_number() over (partition by h.company_id, h.kind order by c.run_at, c.seq) as turn
       from heads h
       cross join lateral (
@@ -155,13 +160,25 @@ export async function claimDueJobsAnyCompany(
         for update of j skip locked
       ) c
     ), picked as (
-      select id, lease_ms from candidates order by turn, run_at, seq limit ${o.limit}
+      select id, company_id, kind, lease_ms, pace_ms from candidates
+      where pace_ms = 0 or turn = 1
+      order by turn, run_at, seq limit ${o.limit}
+    ), paced as (
+      -- Waits for a concurrent claim of the same partition to commit, then takes the pace only if
+      -- that claim's has run out: the loser's job stays pending for a later claim.
+      insert into job_pacing (company_id, kind, next_at)
+      -- In key order, so that two claims lock pacing rows in the same order and never deadlock.
+      select company_id, kind, ${o.now}::timestamptz + pace_ms * interval '1 millisecond' from picked where pace_ms > 0
+      order by company_id, kind
+      on conflict (company_id, kind) do update set next_at = excluded.next_at where job_pacing.next_at <= ${o.now}
+      returning company_id, kind
     )
     update jobs j
     set attempts = j.attempts + 1, locked_until = ${o.now}::timestamptz + picked.lease_ms * interval '1 millisecond',
       claim_id = ${o.claimId}
     from picked
     where j.id = picked.id
+      and (picked.pace_ms = 0 or exists (select 1 from paced where paced.company_id = picked.company_id and paced.kind = picked.kind))
     returning j.id, j.company_id, j.lead_id, j.kind, j.unique_key, j.group_key, j.payload, j.run_at, j.attempts, j.claim_id`);
   return rowsOf<Record<string, unknown>>(result).map((r) => ({
     id: r.id as string,

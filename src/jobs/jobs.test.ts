@@ -7,7 +7,7 @@ import { startWorker } from './task-loop.js';
 import { onPostgres, startTestServer, type TestServer } from '../../test/helpers.js';
 import { manualClock } from '../../test/clock.js';
 import { cancelJobs, claimDueJobsAnyCompany, enqueueJob, finishJob, listLeadJobs, type ClaimedJob } from './jobs.repo.js';
-import { createJobsTask, retryDelayMs, type JobHandler } from './jobs.worker-task.js';
+import { createJobsTask, JOBS_AT_ONCE, retryDelayMs, type JobHandler } from './jobs.worker-task.js';
 
 const quiet = { warn() {}, info() {} };
 
@@ -303,7 +303,7 @@ describe('the job queue', () => {
     // Through the worker task too: the first batch serves the quiet company.
     const late = await enqueueJob(db(), { kind, companyId: calm, runAt: new Date(clock.now()) });
     const { task, ran } = recordingTask(clock, kind);
-    expect(await task.runOnce()).toBe(10);
+    expect(await task.runOnce()).toBe(JOBS_AT_ONCE);
     expect(ran.map((j) => j.id)).toContain(late);
     // The backlog is no other test's business.
     await cancelJobs(db(), busy, { kind });
@@ -321,6 +321,32 @@ describe('the job queue', () => {
     expect(new Set(claimed).size).toBe(claimed.length);
     const rest = await claim(clock, [kind], 100);
     expect([...claimed, ...rest.map((j) => j.id)].sort()).toEqual([...ids].sort());
+  });
+
+  it('a paced kind gives one job per company per pace, however many claims race for it, and leaves other kinds alone', async () => {
+    const clock = manualClock(Date.now());
+    const [a, b] = [await newCompany(), await newCompany()];
+    const paced = newKind();
+    const free = newKind();
+    for (const companyId of [a, a, a, a, b]) await enqueueJob(db(), { kind: paced, companyId, runAt: new Date(clock.now()) });
+    for (let n = 0; n < 3; n++) await enqueueJob(db(), { kind: free, companyId: a, runAt: new Date(clock.now()) });
+    const kinds = [
+      { kind: paced, leaseMs: 60_000, paceMs: 1_000 },
+      { kind: free, leaseMs: 60_000 },
+    ];
+    const claimAt = () => claimDueJobsAnyCompany(db(), { now: new Date(clock.now()), kinds, limit: 10, claimId: randomUUID() });
+
+    // Eight claims side by side (on PostgreSQL, eight connections): one of a's, one of b's, every free one.
+    const first = (await Promise.all(Array.from({ length: 8 }, claimAt))).flat();
+    expect(first.filter((j) => j.kind === paced).map((j) => j.companyId).sort()).toEqual([a, b].sort());
+    expect(first.filter((j) => j.kind === free)).toHaveLength(3);
+
+    clock.advance(999);
+    expect(await claimAt()).toEqual([]);
+    clock.advance(1);
+    expect((await claimAt()).map((j) => [j.kind, j.companyId])).toEqual([[paced, a]]);
+    clock.advance(1_000);
+    expect((await claimAt()).map((j) => [j.kind, j.companyId])).toEqual([[paced, a]]);
   });
 
   it('an idle worker sleeps without polling, and a notification wakes it for a job due now or soon', async () => {

@@ -14,12 +14,23 @@ export type JobHandler = {
   /** Runs (claims) before the job is marked failed. */
   maxAttempts?: number;
   /**
+   * At most one job of the kind per company is claimed in this long (a Twilio number sends about one
+   * text a second, so follow-ups are paced per company, as Twilio's queue would): unset, no pacing.
+   */
+  paceMs?: number;
+  /**
    * Does the work. What it returns is kept on the job as its outcome; a throw is retried with backoff.
    * May run more than once for one job (a worker that died after the work, before recording it), so
    * the work itself must refuse a second time (a unique key on what it writes).
    */
-  handle(job: ClaimedJob): Promise<Record<string, unknown> | void>;
+  handle(job: ClaimedJob): Promise<Record<string, unknown> | void | typeof FINISHED>;
 };
+
+/**
+ * What a handler returns when it already finished the job in its work's own transaction
+ * (finishHeldJob, which keeps the outcome): nothing is left to record, so no statement is spent on it.
+ */
+export const FINISHED: unique symbol = Symbol('finished in the handler');
 
 /**
  * Thrown by a handler whose work must wait (quiet hours): the job runs again at `at`, and this run
@@ -38,8 +49,10 @@ export const JOBS_CHANNEL = 'quoteleads_jobs';
 const DEFAULT_LEASE_MS = 60_000;
 const DEFAULT_MAX_ATTEMPTS = 5;
 // Jobs claimed at once, and run side by side; the next claim waits for the slowest of them, so a kind
-// whose runs take long (an agent turn) may want a task of its own when it comes.
-const BATCH = 10;
+// whose runs take long (an agent turn) may want a task of its own when it comes. A claim costs about
+// the same for 10 jobs as for 50 (it walks the partitions with pending work), so a burst of follow-ups
+// is served in fifties.
+export const JOBS_AT_ONCE = 50;
 // The longest an idle worker sleeps: the trigger that notifies (drizzle/*_jobs_sql.sql) stays silent
 // about jobs due later than this, and this look finds them in time. It also bounds how long a job
 // whose worker died waits past its lease.
@@ -75,7 +88,7 @@ export function createJobsTask(deps: {
   handlers: JobHandler[];
   /** The task's name in logs (default `jobs`): a kind whose runs take long gets a task of its own. */
   name?: string;
-  /** Jobs claimed at once and run side by side (default 10): more for work that mostly waits (a model). */
+  /** Jobs claimed at once and run side by side (default JOBS_AT_ONCE): more for work that mostly waits (a model). */
   batch?: number;
   /**
    * Keep up to `batch` jobs running, claiming more as places free up (every POOL_LOOK_MS at most),
@@ -86,7 +99,7 @@ export function createJobsTask(deps: {
 }): WorkerTask {
   const { db, clock, log } = deps;
   const handlers = new Map(deps.handlers.map((h) => [h.kind, h]));
-  const kinds = deps.handlers.map((h) => ({ kind: h.kind, leaseMs: h.leaseMs ?? DEFAULT_LEASE_MS }));
+  const kinds = deps.handlers.map((h) => ({ kind: h.kind, leaseMs: h.leaseMs ?? DEFAULT_LEASE_MS, paceMs: h.paceMs ?? 0 }));
   const kindNames = kinds.map((k) => k.kind);
 
   let unlisten: (() => Promise<void>) | null = null;
@@ -120,7 +133,7 @@ export function createJobsTask(deps: {
       if (job.attempts > maxAttempts) {
         return await failJob(db, job, new Date(clock.now()), `gave up: ${job.attempts - 1} of ${maxAttempts} attempts ended with no answer`);
       }
-      let outcome: Record<string, unknown> | void;
+      let outcome: Record<string, unknown> | void | typeof FINISHED;
       try {
         outcome = await handler.handle(job);
       } catch (err) {
@@ -133,7 +146,7 @@ export function createJobsTask(deps: {
         log.warn({ err, jobId: job.id, kind: job.kind, attempts: job.attempts }, 'job failed; will retry');
         return await retryJob(db, job, new Date(clock.now() + retryDelayMs(job.attempts)), error);
       }
-      await finishJob(db, job, new Date(clock.now()), outcome ?? null);
+      if (outcome !== FINISHED) await finishJob(db, job, new Date(clock.now()), outcome ?? null);
     } catch (err) {
       log.warn({ err, jobId: job.id, kind: job.kind }, 'job outcome not recorded; it runs again when its lease ends');
     }
@@ -144,7 +157,7 @@ export function createJobsTask(deps: {
   async function runPooled(): Promise<number> {
     heard = Infinity;
     const now = new Date(clock.now());
-    const room = (deps.batch ?? BATCH) - inFlight.size;
+    const room = (deps.batch ?? JOBS_AT_ONCE) - inFlight.size;
     const claimed = room > 0 ? await claimDueJobsAnyCompany(db, { now, kinds, limit: room, claimId: randomUUID() }) : [];
     for (const job of claimed) {
       const running: Promise<void> = run(job).finally(() => inFlight.delete(running));
@@ -165,7 +178,7 @@ export function createJobsTask(deps: {
       if (deps.pool) return runPooled();
       heard = Infinity;
       const now = new Date(clock.now());
-      const claimed = await claimDueJobsAnyCompany(db, { now, kinds, limit: deps.batch ?? BATCH, claimId: randomUUID() });
+      const claimed = await claimDueJobsAnyCompany(db, { now, kinds, limit: deps.batch ?? JOBS_AT_ONCE, claimId: randomUUID() });
       if (claimed.length === 0) {
         const due = await nextJobDueAtAnyCompany(db, now, kindNames);
         wakeAt = Math.min(due ?? Infinity, now.getTime() + MAX_IDLE_MS);

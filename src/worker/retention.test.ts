@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { agentTurns, idempotencyKeys, jobs, leads, outboxEvents, sessions, users, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../db/schema/index.js';
+import { agentTurns, idempotencyKeys, jobPacing, jobs, leads, outboxEvents, sessions, users, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../db/schema/index.js';
 import { createCompanies } from '../features/companies/companies.service.js';
 import { manualClock } from '../../test/clock.js';
 import { openTestDatabase } from '../../test/helpers.js';
 import { IDEMPOTENCY_RETENTION_MS } from '../http/idempotency.js';
-import { AGENT_TURN_RETENTION_MS, createRetentionTask, DELIVERY_LOG_RETENTION_MS, JOB_HISTORY_RETENTION_MS, OUTBOX_RETENTION_MS } from './retention.js';
+import { AGENT_TURN_RETENTION_MS, createRetentionTask, DELIVERY_LOG_RETENTION_MS, JOB_HISTORY_RETENTION_MS, OUTBOX_RETENTION_MS, PACING_RETENTION_MS } from './retention.js';
 
 let database: Database;
 beforeAll(async () => {
@@ -109,6 +109,24 @@ describe('retention', () => {
     while ((await task.runOnce()) > 0);
     const left = await db.select({ id: jobs.id }).from(jobs).where(eq(jobs.companyId, company.id));
     expect(left.map((r) => r.id).sort()).toEqual([rows[3].id, rows[4].id].sort());
+  });
+
+  it('drops follow-up paces that ran out an hour ago, a deleted company\'s too, and keeps one still running', async () => {
+    const db = database.db;
+    const clock = manualClock(Date.now());
+    const now = clock.now();
+    const company = await createCompanies({ db: db, clock: clock }).create({ name: 'Pacing Roofing' });
+    const gone = randomUUID(); // a company erased since: job_pacing has no foreign key (schema/jobs.ts)
+    await db.insert(jobPacing).values([
+      { companyId: company.id, kind: 'follow_up', nextAt: new Date(now + 1_000) },
+      { companyId: company.id, kind: 'retention_test', nextAt: new Date(now - PACING_RETENTION_MS - 1_000) },
+      { companyId: gone, kind: 'follow_up', nextAt: new Date(now - PACING_RETENTION_MS - 1_000) },
+    ]);
+    const task = createRetentionTask({ db, clock });
+    while ((await task.runOnce()) > 0);
+    const left = await db.select().from(jobPacing).where(inArray(jobPacing.companyId, [company.id, gone]));
+    expect(left.map((r) => r.kind)).toEqual(['follow_up']);
+    expect(left[0].companyId).toBe(company.id);
   });
 
   it('drops dashboard sessions past their idle or absolute end, and keeps live ones', async () => {

@@ -14,6 +14,8 @@ export const DELIVERY_LOG_RETENTION_MS = 30 * DAY_MS;
 export const AGENT_TURN_RETENTION_MS = 30 * DAY_MS;
 /** Finished jobs (succeeded, failed, cancelled) are a lead's history of timed work: 30 days. */
 export const JOB_HISTORY_RETENTION_MS = 30 * DAY_MS;
+/** A follow-up pace (job_pacing) that ran out an hour ago. */
+export const PACING_RETENTION_MS = 3_600_000;
 const BATCH = 1000;
 
 /**
@@ -48,6 +50,8 @@ export function createRetentionTask(deps: { db: Db; clock: Clock }): WorkerTask 
         await batch('sessions', sql`expires_at < ${before(0)} or idle_expires_at < ${before(0)}`),
         await batch('jobs', sql`status <> 'pending' and finished_at < ${before(JOB_HISTORY_RETENTION_MS)}`),
         await batch('agent_turns', sql`created_at < ${before(AGENT_TURN_RETENTION_MS)}`),
+        // A pace that ran out an hour ago holds nothing back (and a deleted company's goes this way).
+        await batch('job_pacing', sql`next_at < ${before(PACING_RETENTION_MS)}`, 'company_id, kind'),
         // Idempotency-Key answers past B2's day (lookups already ignore them).
         await batch('idempotency_keys', sql`created_at < ${before(IDEMPOTENCY_RETENTION_MS)}`, 'company_id, key'),
         // Copies of erased leads in events that were still on their way when the lead was erased.

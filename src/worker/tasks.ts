@@ -50,7 +50,7 @@ export function createWorkerTasks(deps: WorkerDeps): WorkerTask[] {
       listen: database.listen,
       handlers: [
         instantReplyJobHandler({ db, sms }),
-        followUpJobHandler({ db, clock, sms, agentSettings, publicUrl: config.publicUrl }),
+        followUpJobHandler({ db, clock, sms, publicUrl: config.publicUrl }),
         reminderAnswerJobHandler({ db, clock, sms, leads, agentSettings }),
       ],
     }),

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { companyRef, leads } from './core.js';
 
 const at = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
@@ -59,4 +59,22 @@ export const jobs = pgTable(
       .on(t.finishedAt)
       .where(sql`status <> 'pending'`),
   ],
+);
+
+/**
+ * Paced kinds (a handler's `paceMs`: follow-up texts, one a second from a company's Twilio number):
+ * when the company's next job of the kind may be claimed. The claim that takes one sets it, under
+ * the row's lock, so two workers never take two inside one pace. No foreign key on purpose: the claim
+ * would take a share lock on the company row while holding job rows, and a transaction that holds
+ * the company row (credits) and cancels jobs (a reply) would deadlock with it. A row means nothing
+ * once its time has passed; the retention task drops those, a deleted company's with them.
+ */
+export const jobPacing = pgTable(
+  'job_pacing',
+  {
+    companyId: uuid('company_id').notNull(),
+    kind: text('kind').notNull(),
+    nextAt: at('next_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.companyId, t.kind] })],
 );

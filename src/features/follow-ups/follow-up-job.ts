@@ -1,26 +1,30 @@
 import { and, eq } from 'drizzle-orm';
 import type { Actor } from '../../auth/principal.js';
 import type { Db } from '../../db/client.js';
-import { automations, jobs, type SequenceKind } from '../../db/schema/index.js';
-import { RunLater, type JobHandler } from '../../jobs/jobs.worker-task.js';
+import { jobs, type SequenceKind } from '../../db/schema/index.js';
+import { FINISHED, RunLater, type JobHandler } from '../../jobs/jobs.worker-task.js';
 import { finishHeldJob, reopenHeldJob, type ClaimedJob } from '../../jobs/jobs.repo.js';
 import type { Clock } from '../../lib/clock.js';
 import { AppError } from '../../lib/errors.js';
 import { quietUntil, type QuietSpan } from '../../lib/quiet-hours.js';
 import { addDays, dateIn, instantOfWallTime, weekdayOf } from '../../lib/zoned-time.js';
-import type { AgentSettingsService } from '../agent/agent-settings.service.js';
 import { findAppointment } from '../appointments/appointments.repo.js';
-import { findCompany, type CompanyRow } from '../companies/companies.repo.js';
+import type { CompanyRow } from '../companies/companies.repo.js';
 import { findLead, type LeadRow } from '../leads/leads.repo.js';
 import { findQuote } from '../quotes/quotes.repo.js';
 import { statusAt } from '../quotes/quotes.service.js';
 import { AlreadySentError, SmsSendFailedError, type SmsService } from '../sms/sms.service.js';
 import { appointmentWords, firstNameOf, renderStep, type TextValues } from './follow-up-text.js';
-import { cancelRestOfSequence, FOLLOW_UP_JOB } from './follow-ups.repo.js';
+import { cancelRestOfSequence, findStepContext, FOLLOW_UP_JOB } from './follow-ups.repo.js';
 
 // A send takes at most the provider's 10 s; a worker that dies mid-send lets the step go after this.
 const LEASE_MS = 60_000;
 const MAX_ATTEMPTS = 5;
+// A Twilio long code sends about one text a second and queues the rest (for up to 4 hours, then
+// drops them): follow-ups leave a company's number no faster, so a burst of due steps is spread out
+// here rather than piling up in Twilio's queue. Conversational texts (instant replies, the agent,
+// answers to C/R) are not held back: someone is waiting for those.
+export const FOLLOW_UP_PACE_MS = 1_000;
 // Quiet hours, Sundays and closed dates chained can push a step on by days; past this many hops
 // (a company closed for weeks) the step waits for the last one found and looks again then.
 const MAX_HOPS = 30;
@@ -88,16 +92,12 @@ export function nextAllowedAt(
  * step is sent at most once and never after the reply that stopped it. A step that cannot be sent
  * (no credits, opted out) is kept with why, and the rest of its sequence stops.
  */
-export function followUpJobHandler(deps: { db: Db; clock: Clock; sms: SmsService; agentSettings: AgentSettingsService; publicUrl: string }): JobHandler {
-  const { db, clock, sms, agentSettings, publicUrl } = deps;
+export function followUpJobHandler(deps: { db: Db; clock: Clock; sms: SmsService; publicUrl: string }): JobHandler {
+  const { db, clock, sms, publicUrl } = deps;
 
   /** Why the step must not go out now (a stop that no trigger sees: time, a setting), or its text's values. */
-  async function check(job: ClaimedJob, step: Step, company: CompanyRow, lead: LeadRow): Promise<{ stop: string } | { values: TextValues; before?: number }> {
-    const [sequence] = await db
-      .select({ enabled: automations.enabled })
-      .from(automations)
-      .where(and(eq(automations.companyId, job.companyId), eq(automations.kind, step.sequence)));
-    if (!sequence?.enabled) return { stop: 'sequence_off' };
+  async function check(job: ClaimedJob, step: Step, company: CompanyRow, sequenceOn: boolean, lead: LeadRow): Promise<{ stop: string } | { values: TextValues; before?: number }> {
+    if (!sequenceOn) return { stop: 'sequence_off' };
     if (lead.smsOptedOut) return { stop: 'opted_out' };
     const values: TextValues = { first_name: firstNameOf(lead), company: company.name };
     const now = new Date(clock.now());
@@ -144,15 +144,20 @@ export function followUpJobHandler(deps: { db: Db; clock: Clock; sms: SmsService
     kind: FOLLOW_UP_JOB,
     leaseMs: LEASE_MS,
     maxAttempts: MAX_ATTEMPTS,
+    paceMs: FOLLOW_UP_PACE_MS,
     async handle(job) {
       const step = stepOf(job);
-      const [company, lead] = await Promise.all([findCompany(db, job.companyId), job.leadId ? findLead(db, job.companyId, job.leadId) : undefined]);
-      if (!company || !lead) return skipped('lead_gone');
-      const checked = await check(job, step, company, lead);
+      const [context, lead] = await Promise.all([
+        findStepContext(db, job.companyId, step.sequence),
+        job.leadId ? findLead(db, job.companyId, job.leadId) : undefined,
+      ]);
+      if (!context || !lead) return skipped('lead_gone');
+      const { company } = context;
+      const checked = await check(job, step, company, context.sequenceOn, lead);
       if ('stop' in checked) return checked.stop === 'opted_out' ? stopSequence(job, step, checked.stop) : skipped(checked.stop);
 
       const now = clock.now();
-      const closedDates = company.followUpsOnClosedDates ? [] : (await agentSettings.get(job.companyId)).closed_dates;
+      const closedDates = company.followUpsOnClosedDates ? [] : context.closedDates;
       const allowed = nextAllowedAt(now, { ...company, quietHours: company.quietHours ?? null }, closedDates);
       if (checked.before !== undefined && allowed >= checked.before) {
         return skipped(step.sequence === 'appointment_reminder' ? 'quiet_until_appointment' : 'quiet_until_quote_expiry');
@@ -161,7 +166,7 @@ export function followUpJobHandler(deps: { db: Db; clock: Clock; sms: SmsService
 
       const body = renderStep(step.sequence, step.text, checked.values);
       try {
-        const sent = await sms.send(
+        await sms.send(
           { companyId: job.companyId },
           { leadId: lead.id, body, kind: 'follow_up', sender: SENDERS[step.sequence], originKey: `follow_up:${job.uniqueKey ?? job.id}` },
           {
@@ -172,8 +177,10 @@ export function followUpJobHandler(deps: { db: Db; clock: Clock; sms: SmsService
             // Twilio refused or could not be reached: the step is planned again, and retried.
             release: (tx) => reopenHeldJob(tx, job),
           },
+          { lead, company },
         );
-        return { result: 'sent', message_id: sent.message_id };
+        // The keeper finished the step, with its outcome, in the transaction that wrote the text.
+        return FINISHED;
       } catch (err) {
         if (err instanceof StepStopped) return outcomeNow(job);
         if (err instanceof SmsSendFailedError) throw err;

@@ -111,7 +111,7 @@ describe.runIf(onPostgres)('follow-ups under races (PostgreSQL)', () => {
     expect(res.body.data).toMatchObject([{ status: 'sent' }]);
   });
 
-  it('two workers claiming the same due steps send each one once', async () => {
+  it('two workers claiming the same due steps send each one once, and one a second from the number', async () => {
     const t = await company(500);
     const leads = await nurtured(t, 40);
     clock.advance(HOUR);
@@ -119,7 +119,15 @@ describe.runIf(onPostgres)('follow-ups under races (PostgreSQL)', () => {
     const drain = async (task: ReturnType<typeof jobsTask>) => {
       while ((await task.runOnce()) > 0);
     };
-    await Promise.all([drain(a), drain(b), drain(a), drain(b)]);
+    const number = (t as Tenant & { number: string }).number;
+    const followUps = () => fake.sent.filter((m) => m.from === number && m.body.includes('Still keen')).length;
+    // Each second of the clock, both workers drain what they can: one step, whoever claims it.
+    for (let second = 1; second <= 40; second++) {
+      const before = followUps();
+      await Promise.all([drain(a), drain(b), drain(a), drain(b)]);
+      expect(followUps() - before).toBe(1);
+      clock.advance(1_000);
+    }
     for (const lead of leads) expect(texts(lead.phone)).toEqual(['Hi Lead, thanks!', 'Ridge Roofing: Still keen, Lead? Reply STOP to opt out']);
     const sent = rowsOf<{ n: number }>(
       await server.database.db.execute(sql`select count(*)::int n from sms_messages where company_id = ${t.companyId} and kind = 'follow_up'`),

@@ -1,7 +1,8 @@
-import { and, asc, eq, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { jobs } from '../../db/schema/index.js';
+import { agentSettings, automations, companies, jobs, type SequenceKind } from '../../db/schema/index.js';
 import type { JobRow } from '../../jobs/jobs.repo.js';
+import type { CompanyRow } from '../companies/companies.repo.js';
 
 /** The job kind of a follow-up step; the triggers of drizzle/0026_follow_ups_sql.sql plan them. */
 export const FOLLOW_UP_JOB = 'follow_up';
@@ -46,4 +47,22 @@ export async function cancelRestOfSequence(
         sql`${jobs.payload}->>'sequence' = ${job.sequence} and ${jobs.payload}->>'anchor_id' = ${job.anchorId}`,
       ),
     );
+}
+
+/**
+ * What a step's send looks at besides its lead, in one read: the company, whether the step's
+ * sequence is on, and the agent's closed dates (none until the company sets its agent up).
+ */
+export async function findStepContext(
+  db: Db,
+  companyId: string,
+  sequence: SequenceKind,
+): Promise<{ company: CompanyRow; sequenceOn: boolean; closedDates: string[] } | undefined> {
+  const [row] = await db
+    .select({ company: getTableColumns(companies), sequenceOn: automations.enabled, closedDates: agentSettings.closedDates })
+    .from(companies)
+    .leftJoin(automations, and(eq(automations.companyId, companies.id), eq(automations.kind, sequence)))
+    .leftJoin(agentSettings, eq(agentSettings.companyId, companies.id))
+    .where(eq(companies.id, companyId));
+  return row && { company: row.company, sequenceOn: row.sequenceOn === true, closedDates: row.closedDates ?? [] };
 }

@@ -37,6 +37,7 @@ const TABLES: Record<string, { covered: 'lead_id cascade' | 'erasure repo' | 'no
   webhook_endpoints: { covered: 'no lead data' },
   agent_settings: { covered: 'no lead data', why: "the company's agent settings" },
   automations: { covered: 'no lead data', why: "the company's follow-up sequences (its steps are jobs, erased with the lead)" },
+  job_pacing: { covered: 'no lead data', why: "when a company's next paced job (a follow-up) may be claimed: a company id, a kind and a time" },
   agent_turns: { covered: 'lead_id cascade' },
   price_book_items: { covered: 'no lead data', why: "the company's own prices" },
 };

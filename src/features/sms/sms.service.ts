@@ -5,7 +5,7 @@ import type { Clock } from '../../lib/clock.js';
 import { AppError, ConflictError, NotFoundError, PaymentRequiredError, ValidationError } from '../../lib/errors.js';
 import { isUuid } from '../../lib/ids.js';
 import { countSegments } from '../../lib/sms-segments.js';
-import { findCompany } from '../companies/companies.repo.js';
+import { findCompany, type CompanyRow } from '../companies/companies.repo.js';
 import { recordEvent } from '../events/events.js';
 import { findLead, type LeadRow } from '../leads/leads.repo.js';
 import type { LeadsService } from '../leads/leads.service.js';
@@ -128,19 +128,23 @@ export function createSms(deps: SmsDeps) {
    * with the provider's code and gives the credits back; an acceptance records sms.sent. A text with
    * an `originKey` is sent at most once, however often it is asked for (a refused one frees its key).
    * A `keeper` keeps the answer with the message and its credits: a crash after that commit never
-   * sends the text again (at most once: one the provider never got stays `queued`).
+   * sends the text again (at most once: one the provider never got stays `queued`). A caller that has
+   * just read the lead and the company (a worker's job) may pass them in `known`, saving two reads:
+   * the checks that matter under concurrency (opt-out, credits, the origin key) are made again in the
+   * send's transaction either way.
    */
   async function send(
     tenant: Pick<Tenant, 'companyId'>,
     input: { leadId: string; body: string; sender: Actor; kind?: 'message' | 'instant_reply' | 'follow_up'; originKey?: string },
     keeper?: AnswerKeeper<SmsSent>,
+    known?: { lead: LeadRow; company: CompanyRow },
   ): Promise<SmsSent> {
     const { companyId } = tenant;
     const { leadId, body } = input;
-    const lead = isUuid(leadId) ? await findLead(db, companyId, leadId) : undefined;
+    const lead = known?.lead.id === leadId && known.lead.companyId === companyId ? known.lead : isUuid(leadId) ? await findLead(db, companyId, leadId) : undefined;
     if (!lead) throw new NotFoundError(LEAD_NOT_FOUND);
     if (!lead.phone) throw new ValidationError('Lead has no phone number');
-    const company = await findCompany(db, companyId);
+    const company = known?.company.id === companyId ? known.company : await findCompany(db, companyId);
     if (!company) throw new NotFoundError(LEAD_NOT_FOUND);
     const problem = provider.problem(company.twilioNumber);
     if (problem) throw new SmsNotConfiguredError(problem);
