@@ -10,6 +10,7 @@ import type { RateLimiter } from './lib/rate-limiter.js';
 import { createAuthenticator, createTokens } from './features/tokens/tokens.service.js';
 import { startTokenCache } from './features/tokens/token-cache.js';
 import { leadsRoutes } from './features/leads/leads.routes.js';
+import { createLeadUpserts } from './features/leads/lead-upsert.service.js';
 import { createLeads } from './features/leads/leads.service.js';
 import { pipelineRoutes } from './features/pipeline/pipeline.routes.js';
 import { createSmsProvider } from './features/sms/sms.provider.js';
@@ -185,7 +186,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes({ database, limiter }));
   const leads = createLeads({ db, clock });
-  await app.register(leadsRoutes({ leads, lists }));
+  await app.register(leadsRoutes({ leads, upserts: createLeadUpserts({ db, clock, leads }), lists }));
   await app.register(pipelineRoutes({ pipeline: createPipeline({ db, clock }), lists }));
   const sms = createSms({
     db,

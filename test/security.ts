@@ -159,6 +159,9 @@ export const SECURED_ROUTES: SecuredRoute[] = [
   { method: 'PATCH', path: '/v1/automations/{kind}', scope: 'agent:manage', body: { enabled: true }, params: { kind: 'quote_chase' }, ok: 200 },
   { method: 'GET', path: '/v1/leads/{id}/follow-ups', scope: 'leads:read', target: leadOf, ok: 200 },
   { method: 'DELETE', path: '/v1/leads/{id}/follow-ups/{follow_up_id}', scope: 'leads:write', target: followUpOf, ok: 200 },
+  { method: 'POST', path: '/v1/leads/upsert', scope: 'leads:write', body: { name: 'Upserted Lead', external_id: 'sec-1' }, ok: 201 },
+  { method: 'POST', path: '/v1/leads/batch', scope: 'leads:write', body: { leads: [{ name: 'Batch Lead' }] }, ok: 200 },
+  { method: 'GET', path: '/v1/leads/{id}/submissions', scope: 'leads:read', target: leadOf, ok: 200 },
 ];
 
 export function fillPath(path: string, params: Record<string, string>): string {

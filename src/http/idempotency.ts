@@ -94,7 +94,7 @@ function leadOfAnswer(request: FastifyRequest, payload: unknown): string | null 
   if (typeof payload !== 'string' || !payload.startsWith('{')) return null;
   try {
     const data = (JSON.parse(payload) as { data?: { id?: unknown; lead_id?: unknown } }).data;
-    const id = request.routeOptions.url === '/v1/leads' ? data?.id : data?.lead_id;
+    const id = request.routeOptions.url === '/v1/leads' || request.routeOptions.url === '/v1/leads/upsert' ? data?.id : data?.lead_id;
     return typeof id === 'string' && isUuid(id) ? id : null;
   } catch {
     return null;
@@ -110,7 +110,7 @@ function leadOfAnswer(request: FastifyRequest, payload: unknown): string | null 
 export function answerKeeper<T>(
   request: FastifyRequest,
   reply: FastifyReply,
-  status: number,
+  statusOf: number | ((result: T) => number),
   answer: (result: T) => unknown,
 ): AnswerKeeper<T> | undefined {
   const held = request.idempotencyKey;
@@ -118,6 +118,7 @@ export function answerKeeper<T>(
   const { companyId } = request.principal;
   return {
     async keep(tx, result) {
+      const status = typeof statusOf === 'number' ? statusOf : statusOf(result);
       reply.code(status);
       const payload = reply.serialize(answer(result)) as string;
       const kept = await tx

@@ -11,6 +11,7 @@ import {
   smallint,
   text,
   timestamp,
+  uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
 
@@ -68,8 +69,13 @@ export const companies = pgTable('companies', {
   followUpsOnClosedDates: boolean('follow_ups_on_closed_dates').notNull().default(false),
   // Where a review request sends the customer (Google, a trade directory); null: no review requests.
   reviewUrl: text('review_url'),
+  // Leads that arrive by intake, upsert, batch or import with the phone or email of an open lead seen
+  // within `window_days` are recorded on it instead of making another (issue 16).
+  dedupe: jsonb('dedupe').$type<DedupeSettings>().notNull().default({ enabled: true, window_days: 30 }),
   ...timestamps,
 });
+
+export type DedupeSettings = { enabled: boolean; window_days: number };
 
 /** A span of the day as HH:MM in the company's timezone; `end` before `start` runs past midnight. */
 export type QuietHours = { start: string; end: string };
@@ -135,6 +141,11 @@ export const leads = pgTable(
     customData: jsonb('custom_data').$type<Record<string, unknown>>().notNull().default({}),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
     smsOptedOut: boolean('sms_opted_out').notNull().default(false),
+    // An integration's own id for the lead (unique per company): what upserts match first.
+    externalId: text('external_id'),
+    // Where the lead first came from (utm_*, gclid, fbclid, referrer, landing page): the first touch;
+    // later touches stay on its submissions (lead_submissions).
+    attribution: jsonb('attribution').$type<Record<string, string>>(),
     // What `search` matches: name, email and the phone's digits, lower-cased.
     searchText: text('search_text').generatedAlwaysAs(
       sql`lower(coalesce(name, '') || ' ' || coalesce(email, '') || ' ' || regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g'))`,
@@ -149,6 +160,9 @@ export const leads = pgTable(
     index('leads_company_stage_created_idx').on(t.companyId, t.pipelineStage, t.createdAt, t.id),
     index('leads_company_ai_status_created_idx').on(t.companyId, t.aiStatus, t.createdAt, t.id),
     index('leads_company_phone_idx').on(t.companyId, t.phone),
+    // Dedupe matches on email (stored lower-cased) as on phone.
+    index('leads_company_email_idx').on(t.companyId, t.email),
+    uniqueIndex('leads_company_external_id_idx').on(t.companyId, t.externalId).where(sql`external_id is not null`),
     // Search uses a GIN index of company-scoped trigrams, lead_search_keys(company_id, search_text),
     // made in drizzle/0003_company_scoped_search.sql: see that file for why.
   ],

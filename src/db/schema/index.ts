@@ -7,3 +7,4 @@ export * from './accounts.js';
 export * from './jobs.js';
 export * from './agent.js';
 export * from './automations.js';
+export * from './intake.js';

@@ -22,6 +22,7 @@ export const companySettingsBody = z
     follow_ups_on_sundays: f.followUpsOnSundays.meta({ description: 'true: follow-up steps may go out on Sundays (default false: they wait for Monday)' }),
     follow_ups_on_closed_dates: f.followUpsOnClosedDates.meta({ description: "true: follow-up steps may go out on the agent's closed_dates (default false)" }),
     review_url: f.reviewUrl.meta({ description: 'The link a review request sends ({review_link}); empty or null: none', example: 'https://g.page/r/example/review' }),
+    dedupe: f.dedupe,
   })
   .partial();
 export type CompanySettingsBody = z.output<typeof companySettingsBody>;
@@ -40,6 +41,7 @@ export const settingsInput = (b: CompanySettingsBody): Partial<CompanyInput> => 
   followUpsOnSundays: b.follow_ups_on_sundays,
   followUpsOnClosedDates: b.follow_ups_on_closed_dates,
   reviewUrl: b.review_url,
+  dedupe: b.dedupe,
 });
 
 export const company = z
@@ -59,6 +61,7 @@ export const company = z
     follow_ups_on_sundays: z.boolean(),
     follow_ups_on_closed_dates: z.boolean(),
     review_url: z.string().nullable(),
+    dedupe: z.object({ enabled: z.boolean(), window_days: z.number().int() }),
     created_at: timestamp,
     updated_at: timestamp,
   })

@@ -10,7 +10,7 @@ import { notifyAuthChange } from '../tokens/tokens.repo.js';
 import { dropCachedTokens } from '../tokens/token-cache.js';
 import { canonicalTimeZone } from './time-zones.js';
 import { timeOfDay } from '../../http/schema-fields.js';
-import type { QuietHours } from '../../db/schema/index.js';
+import type { DedupeSettings, QuietHours } from '../../db/schema/index.js';
 
 const TIMEZONE_RULE = 'must be an IANA time zone, e.g. Australia/Sydney';
 const TIMEZONE_MESSAGE = `'timezone' ${TIMEZONE_RULE}`;
@@ -59,6 +59,21 @@ export const companyFields = z.object({
     .nullable()
     .transform((t) => (t === null || t.trim() === '' ? null : t.trim()))
     .refine((t) => t === null || /^https?:\/\/[^\s]+$/.test(t), 'must be an http(s) URL'),
+  // One lead per person (issue 16): how intake, upsert, batch and import match a lead already there.
+  dedupe: z
+    .object(
+      {
+        enabled: z.boolean('must be true or false'),
+        window_days: z
+          .number('must have a window_days that is a number of days')
+          .int('must have a window_days that is a whole number of days')
+          .min(1, 'must have a window_days of at least 1')
+          .max(3650, 'must have a window_days of at most 3650'),
+      },
+      'must be {"enabled": true|false, "window_days": 1-3650}',
+    )
+    .strict()
+    .meta({ description: 'Leads arriving by intake, upsert, batch or import with the phone or email of an open lead last seen within window_days are recorded on it', example: { enabled: true, window_days: 30 } }),
 });
 export type CompanyField = keyof typeof companyFields.shape;
 
@@ -86,6 +101,7 @@ export type CompanySettings = {
   followUpsOnSundays?: boolean;
   followUpsOnClosedDates?: boolean;
   reviewUrl?: string | null;
+  dedupe?: DedupeSettings;
 };
 export type CompanyInput = { name: string; country?: string; smsCredits?: number; twilioNumber?: string | null } & CompanySettings;
 
@@ -106,6 +122,7 @@ export function companyView(row: CompanyRow) {
     follow_ups_on_sundays: row.followUpsOnSundays,
     follow_ups_on_closed_dates: row.followUpsOnClosedDates,
     review_url: row.reviewUrl,
+    dedupe: row.dedupe,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };
@@ -115,7 +132,8 @@ function parse<T>(schema: z.ZodType<T>, input: unknown): T {
   const result = schema.safeParse(input);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new ValidationError(`'${optionName(String(issue.path[0] ?? 'name'))}' ${issue.message}`);
+    const path = issue.path.length ? issue.path.map((p) => optionName(String(p))).join('.') : 'name';
+    throw new ValidationError(`'${path}' ${issue.message}`);
   }
   return result.data;
 }
@@ -140,6 +158,7 @@ function settingsOf(values: Partial<z.output<typeof companyFields>>) {
     ...(values.followUpsOnSundays !== undefined && { followUpsOnSundays: values.followUpsOnSundays }),
     ...(values.followUpsOnClosedDates !== undefined && { followUpsOnClosedDates: values.followUpsOnClosedDates }),
     ...(values.reviewUrl !== undefined && { reviewUrl: values.reviewUrl }),
+    ...(values.dedupe !== undefined && { dedupe: values.dedupe }),
   };
 }
 

@@ -53,3 +53,12 @@ export function recordEvent(
   // A Drizzle statement: awaiting it runs it; it can also be embedded in a larger statement.
   return tx.insert(outboxEvents).values({ companyId, eventType, data: data as Record<string, unknown>, actor, previous: previous ?? null });
 }
+
+/** Several events of one company in one statement (a batch of leads): as recordEvent, each. */
+export function recordEvents(
+  tx: Db,
+  companyId: string,
+  events: { eventType: EventType; data: Record<string, unknown>; actor: Actor; previous?: Record<string, unknown> }[],
+) {
+  return tx.insert(outboxEvents).values(events.map((e) => ({ companyId, eventType: e.eventType, data: e.data, actor: e.actor, previous: e.previous ?? null })));
+}

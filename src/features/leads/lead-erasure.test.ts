@@ -17,6 +17,7 @@ const TABLES: Record<string, { covered: 'lead_id cascade' | 'erasure repo' | 'no
   quote_line_items: { covered: 'no lead data', why: 'lines of a quote, deleted with it (quote_id cascade)' },
   appointments: { covered: 'lead_id cascade' },
   sms_messages: { covered: 'lead_id cascade' },
+  lead_submissions: { covered: 'lead_id cascade' },
   jobs: { covered: 'lead_id cascade' },
   lead_counters: { covered: 'no lead data', why: 'counts per stage, kept by trigger' },
   appointment_counts: { covered: 'no lead data', why: 'counts, kept by trigger' },

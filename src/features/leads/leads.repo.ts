@@ -224,3 +224,15 @@ export async function deleteLeadRow(db: Db, companyId: string, leadId: string): 
     .returning({ id: leads.id });
   return rows.length === 1;
 }
+
+/** Writes many new leads in one statement, each with its number's opt-out state; answers those states by id. */
+export async function insertLeadRows(db: Db, rows: LeadRow[]): Promise<Map<string, boolean>> {
+  const values = rows.map(({ searchText: _generated, ...row }) => ({
+    ...row,
+    smsOptedOut: (row.phone
+      ? sql`exists (select 1 from ${smsOptOuts} where ${smsOptOuts.companyId} = ${row.companyId} and ${smsOptOuts.phone} = ${row.phone})`
+      : false) as unknown as boolean,
+  }));
+  const inserted = await db.insert(leads).values(values).returning({ id: leads.id, optedOut: leads.smsOptedOut });
+  return new Map(inserted.map((r) => [r.id, r.optedOut]));
+}

@@ -3,7 +3,7 @@ import { optionalText, jsonObject, timestamp } from '../../http/schema-fields.js
 import { AI_STATUSES, PIPELINE_STAGES } from '../../db/schema/index.js';
 import { paginationQuery } from '../../http/pagination.js';
 
-const STRING_LIMITS = { name: 500, email: 254, notes: 10_000, search: 100, phone: 50 } as const;
+const STRING_LIMITS = { name: 500, email: 254, notes: 10_000, search: 100, phone: 50, externalId: 200 } as const;
 
 export const pipelineStage = z.enum(PIPELINE_STAGES);
 export const aiStatus = z.enum(AI_STATUSES);
@@ -29,7 +29,15 @@ const leadFields = {
   value: money.nullable().optional(),
   custom_data: jsonObject.optional(),
   metadata: jsonObject.optional(),
+  external_id: optionalText(STRING_LIMITS.externalId).meta({ description: "The integration's own id for the lead, unique in the company: upserts match on it first" }),
 };
+
+/** Where a lead came from, as intake captures it (the first touch stays on the lead). */
+export const ATTRIBUTION_KEYS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content', 'gclid', 'fbclid', 'referrer', 'landing_page'] as const;
+export const attributionBody = z
+  .object(Object.fromEntries(ATTRIBUTION_KEYS.map((k) => [k, z.string().trim().max(2000, 'must be at most 2000 characters').optional()])) as Record<(typeof ATTRIBUTION_KEYS)[number], z.ZodOptional<z.ZodString>>)
+  .meta({ description: 'utm_* parameters, gclid, fbclid, the referrer and the landing page' });
+export type Attribution = Partial<Record<(typeof ATTRIBUTION_KEYS)[number], string>>;
 
 // Unknown keys are dropped, not refused: real clients send extra fields (lead_type, company_id…).
 export const createLeadBody = z.object(leadFields);
@@ -84,6 +92,8 @@ export const lead = z
     custom_data: z.record(z.string(), z.unknown()),
     metadata: z.record(z.string(), z.unknown()),
     sms_opted_out: z.boolean(),
+    external_id: z.string().nullable(),
+    attribution: z.record(z.string(), z.string()).nullable().meta({ description: 'Where the lead first came from (utm_*, gclid, fbclid, referrer, landing_page); null: not known' }),
     created_at: timestamp,
     updated_at: timestamp,
   })
@@ -92,3 +102,54 @@ export type Lead = z.infer<typeof lead>;
 
 /** The answer of every route that returns one lead. */
 export const leadAnswer = z.object({ data: lead });
+
+/** POST /v1/leads/upsert and each item of a batch: a lead, with where it came from. */
+export const upsertLeadBody = createLeadBody.extend({ attribution: attributionBody.optional() });
+export type UpsertLeadInput = z.output<typeof upsertLeadBody>;
+
+const matchedBy = z.enum(['external_id', 'phone', 'email']).nullable();
+
+export const upsertAnswer = z.object({
+  data: lead,
+  deduplicated: z.boolean().meta({ description: 'true: recorded on a lead that was already there (200); false: a new lead (201)' }),
+  matched_by: matchedBy.meta({ description: 'What matched the lead already there: external_id, phone or email; null when created' }),
+});
+
+export const BATCH_LIMIT = 500;
+export const batchLeadsBody = z.object({
+  leads: z
+    .array(z.unknown())
+    .min(1, 'must hold at least one lead')
+    .max(BATCH_LIMIT, `must hold at most ${BATCH_LIMIT} leads`)
+    .meta({ description: `Up to ${BATCH_LIMIT} leads, each as POST /v1/leads/upsert takes it; each item succeeds or fails on its own` }),
+});
+
+export const batchItemResult = z.object({
+  index: z.number().int().meta({ description: 'The item’s place in `leads`, from 0' }),
+  status: z.enum(['created', 'updated', 'error']),
+  id: z.uuid().nullable().meta({ description: 'The lead created or updated; null on error' }),
+  matched_by: matchedBy,
+  error: z.string().nullable().meta({ description: 'What is wrong with the item, naming the field' }),
+  field: z.string().nullable(),
+});
+export type BatchItemResult = z.infer<typeof batchItemResult>;
+export const batchAnswer = z.object({
+  data: z.array(batchItemResult),
+  created: z.number().int(),
+  updated: z.number().int(),
+  errors: z.number().int(),
+});
+
+export const submission = z
+  .object({
+    id: z.uuid(),
+    lead_id: z.uuid(),
+    channel: z.enum(['intake', 'upsert', 'batch', 'import']),
+    matched_by: matchedBy,
+    source: z.string().nullable(),
+    attribution: z.record(z.string(), z.string()).nullable(),
+    fields: z.record(z.string(), z.unknown()).meta({ description: 'The fields as they were sent' }),
+    created_at: timestamp,
+  })
+  .meta({ id: 'LeadSubmission' });
+export type Submission = z.infer<typeof submission>;

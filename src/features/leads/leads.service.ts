@@ -3,14 +3,16 @@ import { writeKept, type AnswerKeeper } from '../../db/answer-keeper.js';
 import type { Db } from '../../db/client.js';
 import { actorOf, type Actor, type Principal, type Tenant } from '../../auth/principal.js';
 import type { Clock } from '../../lib/clock.js';
-import { NotFoundError, ValidationError } from '../../lib/errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors.js';
+import { uniqueViolation } from '../../db/errors.js';
 import { isUuid } from '../../lib/ids.js';
 import { normalizePhone } from '../../lib/phone.js';
-import { recordEvent } from '../events/events.js';
+import { recordEvent, recordEvents } from '../events/events.js';
 import type { CreateLeadInput, Lead, ListLeadsQuery, UpdateLeadInput } from './leads.schemas.js';
 import {
   findLead,
   insertLeadWith,
+  insertLeadRows,
   isNumberOptedOut,
   newLeadRow,
   listLeadPage,
@@ -47,6 +49,8 @@ export function leadView(row: LeadRow): Lead {
     custom_data: row.customData,
     metadata: row.metadata,
     sms_opted_out: row.smsOptedOut,
+    external_id: row.externalId,
+    attribution: row.attribution,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };
@@ -62,7 +66,7 @@ function agentHandover(current: LeadRow, paused: boolean, principal: Principal):
   return { agentPausedReason: null, ...(q.stage === 'handed_off' && { qualification: { ...q, stage: 'asking', handoff_reason: undefined } }) };
 }
 
-const derivedName = (first: string | null | undefined, last: string | null | undefined) =>
+export const derivedName = (first: string | null | undefined, last: string | null | undefined) =>
   [first, last].filter(Boolean).join(' ') || null;
 
 function phoneOf(input: string | null | undefined, country: string): string | null | undefined {
@@ -73,7 +77,7 @@ function phoneOf(input: string | null | undefined, country: string): string | nu
 }
 
 /** API field names → columns, for the fields a client may write. */
-function columnsOf(input: UpdateLeadInput, country: string): Partial<LeadInsert> {
+export function columnsOf(input: UpdateLeadInput, country: string): Partial<LeadInsert> {
   const c: Partial<LeadInsert> = {};
   if (input.name !== undefined) c.name = input.name;
   if (input.first_name !== undefined) c.firstName = input.first_name;
@@ -91,6 +95,7 @@ function columnsOf(input: UpdateLeadInput, country: string): Partial<LeadInsert>
   if (input.metadata !== undefined) c.metadata = input.metadata;
   if (input.ai_enabled !== undefined) c.aiEnabled = input.ai_enabled;
   if (input.agent_paused !== undefined) c.agentPaused = input.agent_paused;
+  if (input.external_id !== undefined) c.externalId = input.external_id;
   return c;
 }
 
@@ -103,6 +108,16 @@ function changedFields(before: Lead, after: Lead): Record<string, unknown> {
     if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) previous[key] = before[key];
   }
   return previous;
+}
+
+/** The one unique field a client writes: another lead of the company with that external_id is a 409 naming it. */
+export async function externalIdUnique<T>(externalId: string | null | undefined, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (externalId && uniqueViolation(err)) throw new ConflictError(`'external_id' ${externalId} is already used by another lead`);
+    throw err;
+  }
 }
 
 /** A change to a lead, in columns; `smsOptedOut` is the opt-out state of its number (sms feature). */
@@ -142,10 +157,22 @@ export function createLeads(deps: { db: Db; clock: Clock }) {
     const at = now();
     const row = newLeadRow({ ...values, id: o.id ?? randomUUID(), companyId: tenant.companyId, createdAt: at, updatedAt: at });
     // The opt-out state is read inside the one statement that writes the lead and its event.
-    const optedOut = await insertLeadWith(tx, row, (optedOutSql) =>
-      recordEvent(tx, tenant.companyId, 'lead.created', optedOutSql(leadView(row)), actor),
+    const optedOut = await externalIdUnique(row.externalId, () =>
+      insertLeadWith(tx, row, (optedOutSql) => recordEvent(tx, tenant.companyId, 'lead.created', optedOutSql(leadView(row)), actor)),
     );
     return leadView({ ...row, smsOptedOut: optedOut });
+  }
+
+  /**
+   * Creates whole new rows (newLeadRow, validated by the caller) in two statements, lead.created for
+   * each: a batch of leads costs what one does.
+   */
+  async function createLeadRows(tx: Db, companyId: string, rows: LeadRow[], actor: Actor): Promise<Lead[]> {
+    if (rows.length === 0) return [];
+    const optedOut = await externalIdUnique(rows.find((r) => r.externalId)?.externalId, () => insertLeadRows(tx, rows));
+    const created = rows.map((r) => leadView({ ...r, smsOptedOut: optedOut.get(r.id) ?? false }));
+    await recordEvents(tx, companyId, created.map((lead) => ({ eventType: 'lead.created' as const, data: lead, actor })));
+    return created;
   }
 
   /**
@@ -169,7 +196,7 @@ export function createLeads(deps: { db: Db; clock: Clock }) {
     const before = leadView(current);
     const previous = changedFields(before, leadView({ ...current, ...patch } as LeadRow));
     if (Object.keys(previous).length === 0) return before;
-    const row = await updateLeadRow(tx, companyId, current.id, { ...patch, updatedAt: now() });
+    const row = await externalIdUnique(patch.externalId, () => updateLeadRow(tx, companyId, current.id, { ...patch, updatedAt: now() }));
     if (!row) throw new NotFoundError('Lead not found');
     const lead = leadView(row);
     await recordEvent(tx, companyId, 'lead.updated', lead, actor, previous);
@@ -240,7 +267,7 @@ export function createLeads(deps: { db: Db; clock: Clock }) {
     });
   }
 
-  return { createLead, applyLeadChange, list, get, create, update, erase };
+  return { createLead, createLeadRows, applyLeadChange, list, get, create, update, erase };
 }
 
 export type LeadsService = ReturnType<typeof createLeads>;

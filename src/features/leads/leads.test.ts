@@ -13,6 +13,8 @@ const LEAD_FIELDS = [
   'custom_data', 'metadata', 'sms_opted_out', 'created_at', 'updated_at',
   // Part B: the lead agent's (issue 14).
   'ai_score_reason', 'qualification', 'agent_paused', 'agent_paused_reason',
+  // Part B: intake and upserts (issue 16).
+  'external_id', 'attribution',
 ].sort();
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
