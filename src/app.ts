@@ -11,6 +11,11 @@ import { createAuthenticator, createTokens } from './features/tokens/tokens.serv
 import { startTokenCache } from './features/tokens/token-cache.js';
 import { leadsRoutes } from './features/leads/leads.routes.js';
 import { createLeadUpserts } from './features/leads/lead-upsert.service.js';
+import { intakeFormsRoutes } from './features/intake/intake-forms.routes.js';
+import { createIntakeForms } from './features/intake/intake-forms.service.js';
+import { intakeRoutes } from './features/intake/intake.routes.js';
+import { createIntake } from './features/intake/intake.service.js';
+import { createCaptchaVerifier } from './features/intake/captcha.js';
 import { createLeads } from './features/leads/leads.service.js';
 import { pipelineRoutes } from './features/pipeline/pipeline.routes.js';
 import { createSmsProvider } from './features/sms/sms.provider.js';
@@ -54,7 +59,7 @@ import { startEventStream } from './features/stream/event-stream.js';
 import { streamRoutes } from './features/stream/stream.routes.js';
 import { registerAuth } from './http/auth.js';
 import { registerDashboard } from './http/dashboard.js';
-import { createDashboardLimiters } from './http/limiters.js';
+import { createDashboardLimiters, createRateLimiter } from './http/limiters.js';
 import { registerErrorHandling } from './http/errors.js';
 import { registerHtmlHeaders } from './http/html-headers.js';
 import { registerJsonBodyParser } from './http/json-body.js';
@@ -186,7 +191,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes({ database, limiter }));
   const leads = createLeads({ db, clock });
-  await app.register(leadsRoutes({ leads, upserts: createLeadUpserts({ db, clock, leads }), lists }));
+  const upserts = createLeadUpserts({ db, clock, leads });
+  await app.register(leadsRoutes({ leads, upserts, lists }));
+  await app.register(intakeFormsRoutes({ forms: createIntakeForms({ db, clock, secrets, publicUrl: config.publicUrl }) }));
+  const intakePerAddress = createRateLimiter(config, clock, log, { limit: config.intakePostsPerAddressPerHour, windowMs: 3_600_000, keyPrefix: 'ql:rl:intake:' });
+  app.addHook('onClose', () => intakePerAddress.close());
+  const verifyCaptcha = createCaptchaVerifier({ urls: { turnstile: config.turnstileVerifyUrl, hcaptcha: config.hcaptchaVerifyUrl }, timeoutMs: config.captchaTimeoutMs });
+  await app.register(intakeRoutes({ intake: createIntake({ db, clock, secrets, upserts, perAddress: intakePerAddress, verifyCaptcha }) }));
   await app.register(pipelineRoutes({ pipeline: createPipeline({ db, clock }), lists }));
   const sms = createSms({
     db,

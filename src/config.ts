@@ -47,6 +47,12 @@ const schema = z.object({
   AI_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(20_000),
   // Tokens a company's agent turns may use per day (its timezone's day); unset: no limit.
   AI_DAILY_TOKENS_PER_COMPANY: z.coerce.number().int().min(1).optional(),
+  // Web-form intake (issue 16): posts per client address per form per hour, and where captcha
+  // answers are checked (the providers' siteverify endpoints; a test points them at a local fake).
+  INTAKE_POSTS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(20),
+  TURNSTILE_VERIFY_URL: z.url().default('https://challenges.cloudflare.com/turnstile/v0/siteverify'),
+  HCAPTCHA_VERIFY_URL: z.url().default('https://api.hcaptcha.com/siteverify'),
+  CAPTCHA_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
 }).refine((e) => !e.AI_BASE_URL || e.AI_MODEL, { path: ['AI_MODEL'], message: 'is required with AI_BASE_URL (the model name to ask for)' });
 
 export type Config = Readonly<{
@@ -82,6 +88,10 @@ export type Config = Readonly<{
   aiApiKey: string | undefined;
   aiModel: string | undefined;
   aiTimeoutMs: number;
+  intakePostsPerAddressPerHour: number;
+  turnstileVerifyUrl: string;
+  hcaptchaVerifyUrl: string;
+  captchaTimeoutMs: number;
   aiDailyTokensPerCompany: number | undefined;
 }>;
 
@@ -130,6 +140,10 @@ export function loadConfig(
     aiApiKey: e.AI_API_KEY,
     aiModel: e.AI_MODEL,
     aiTimeoutMs: e.AI_TIMEOUT_MS,
+    intakePostsPerAddressPerHour: e.INTAKE_POSTS_PER_ADDRESS_PER_HOUR,
+    turnstileVerifyUrl: e.TURNSTILE_VERIFY_URL,
+    hcaptchaVerifyUrl: e.HCAPTCHA_VERIFY_URL,
+    captchaTimeoutMs: e.CAPTCHA_TIMEOUT_MS,
     aiDailyTokensPerCompany: e.AI_DAILY_TOKENS_PER_COMPANY,
   });
 }

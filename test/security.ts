@@ -29,6 +29,11 @@ async function leadOf(owner: Tenant) {
   return { id: res.body.data.id as string };
 }
 
+async function intakeFormOf(owner: Tenant) {
+  const res = await owner.call('POST', '/v1/intake-forms', { name: 'Security form' });
+  return { id: res.body.data.id as string };
+}
+
 /** A lead with a scheduled follow-up: a reminder of a visit booked a week ahead. */
 async function followUpOf(owner: Tenant) {
   const lead = await leadOf(owner);
@@ -162,6 +167,11 @@ export const SECURED_ROUTES: SecuredRoute[] = [
   { method: 'POST', path: '/v1/leads/upsert', scope: 'leads:write', body: { name: 'Upserted Lead', external_id: 'sec-1' }, ok: 201 },
   { method: 'POST', path: '/v1/leads/batch', scope: 'leads:write', body: { leads: [{ name: 'Batch Lead' }] }, ok: 200 },
   { method: 'GET', path: '/v1/leads/{id}/submissions', scope: 'leads:read', target: leadOf, ok: 200 },
+  { method: 'GET', path: '/v1/intake-forms', scope: 'intake:manage', ok: 200 },
+  { method: 'POST', path: '/v1/intake-forms', scope: 'intake:manage', body: { name: 'Website' }, ok: 201 },
+  { method: 'GET', path: '/v1/intake-forms/{id}', scope: 'intake:manage', target: intakeFormOf, ok: 200 },
+  { method: 'PATCH', path: '/v1/intake-forms/{id}', scope: 'intake:manage', body: { name: 'Renamed' }, target: intakeFormOf, ok: 200 },
+  { method: 'DELETE', path: '/v1/intake-forms/{id}', scope: 'intake:manage', target: intakeFormOf, ok: 204 },
 ];
 
 export function fillPath(path: string, params: Record<string, string>): string {

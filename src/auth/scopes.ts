@@ -11,6 +11,7 @@ export const SCOPES = {
   'webhooks:manage': 'Manage webhook endpoints and their deliveries',
   'company:manage': "Change the company's settings (name, timezone, currency, tax, quiet hours)",
   'agent:manage': "Change the lead agent's settings",
+  'intake:manage': 'Manage web forms (intake): their public keys, origins and limits',
 } as const;
 
 export type Scope = keyof typeof SCOPES;

@@ -16,6 +16,8 @@ export const AGENT_TURN_RETENTION_MS = 30 * DAY_MS;
 export const JOB_HISTORY_RETENTION_MS = 30 * DAY_MS;
 /** A follow-up pace (job_pacing) that ran out an hour ago. */
 export const PACING_RETENTION_MS = 3_600_000;
+/** A web form's hourly count of automatic texts, two hours after its hour began. */
+export const FORM_TEXTS_RETENTION_MS = 2 * 3_600_000;
 const BATCH = 1000;
 
 /**
@@ -52,6 +54,8 @@ export function createRetentionTask(deps: { db: Db; clock: Clock }): WorkerTask 
         await batch('agent_turns', sql`created_at < ${before(AGENT_TURN_RETENTION_MS)}`),
         // A pace that ran out an hour ago holds nothing back (and a deleted company's goes this way).
         await batch('job_pacing', sql`next_at < ${before(PACING_RETENTION_MS)}`, 'company_id, kind'),
+        // A web form's count of automatic texts matters for its own clock hour only.
+        await batch('intake_form_texts', sql`hour < ${before(FORM_TEXTS_RETENTION_MS)}`, 'form_id, hour'),
         // Idempotency-Key answers past B2's day (lookups already ignore them).
         await batch('idempotency_keys', sql`created_at < ${before(IDEMPOTENCY_RETENTION_MS)}`, 'company_id, key'),
         // Copies of erased leads in events that were still on their way when the lead was erased.

@@ -25,6 +25,9 @@ export const PIPELINE_STAGES = [
 ] as const;
 export type PipelineStage = (typeof PIPELINE_STAGES)[number];
 
+export const AUTO_TEXT_HOLDS = ['unverified', 'form_cap'] as const;
+export type AutoTextHold = (typeof AUTO_TEXT_HOLDS)[number];
+
 export const AI_STATUSES = ['new', 'hot', 'warm', 'cold'] as const;
 export type AiStatus = (typeof AI_STATUSES)[number];
 
@@ -146,6 +149,9 @@ export const leads = pgTable(
     // Where the lead first came from (utm_*, gclid, fbclid, referrer, landing page): the first touch;
     // later touches stay on its submissions (lead_submissions).
     attribution: jsonb('attribution').$type<Record<string, string>>(),
+    // Why the automatic first text (instant reply, agent greeting) was held back for a person:
+    // 'unverified' (its form's captcha could not be checked), 'form_cap' (its form's hourly cap).
+    autoTextHeld: text('auto_text_held', { enum: AUTO_TEXT_HOLDS }),
     // What `search` matches: name, email and the phone's digits, lower-cased.
     searchText: text('search_text').generatedAlwaysAs(
       sql`lower(coalesce(name, '') || ' ' || coalesce(email, '') || ' ' || regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g'))`,

@@ -18,6 +18,8 @@ const TABLES: Record<string, { covered: 'lead_id cascade' | 'erasure repo' | 'no
   appointments: { covered: 'lead_id cascade' },
   sms_messages: { covered: 'lead_id cascade' },
   lead_submissions: { covered: 'lead_id cascade' },
+  intake_forms: { covered: 'no lead data', why: "a company's web form: its key, sites and limits" },
+  intake_form_texts: { covered: 'no lead data', why: 'how many automatic texts a form gave in one hour: a form id, an hour and a count' },
   jobs: { covered: 'lead_id cascade' },
   lead_counters: { covered: 'no lead data', why: 'counts per stage, kept by trigger' },
   appointment_counts: { covered: 'no lead data', why: 'counts, kept by trigger' },

@@ -94,7 +94,13 @@ export function createLeadUpserts(deps: { db: Db; clock: Clock; leads: LeadsServ
     arrivals: (Arrival | { error: string; field: string | null })[],
     actor: Actor,
     channel: SubmissionChannel,
-    o: { dedupe?: DedupeSettings } = {},
+    o: {
+      dedupe?: DedupeSettings;
+      /** The web form the arrivals came through (intake). */
+      formId?: string;
+      /** Just before new leads are written: may hold back their automatic first text (intake's limits). */
+      beforeCreate?: (rows: LeadRow[]) => Promise<void>;
+    } = {},
   ): Promise<ArrivalOutcome[]> {
     const { companyId } = tenant;
     const at = new Date(clock.now());
@@ -170,6 +176,7 @@ export function createLeadUpserts(deps: { db: Db; clock: Clock; leads: LeadsServ
     });
 
     const views = new Map<Target, Lead>();
+    if (created.length) await o.beforeCreate?.(created.map((t) => t.row));
     const made = await leads.createLeadRows(tx, companyId, created.map((t) => t.row), actor);
     created.forEach((t, i) => views.set(t, made[i]));
     for (const t of touched) {
@@ -185,6 +192,7 @@ export function createLeadUpserts(deps: { db: Db; clock: Clock; leads: LeadsServ
         leadId: lead.id,
         channel,
         matchedBy: r.matchedBy,
+        formId: o.formId ?? null,
         source: r.arrival.input.source ?? null,
         attribution: (r.arrival.input.attribution as Record<string, string> | undefined) ?? null,
         fields: r.arrival.raw,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { optionalText, jsonObject, timestamp } from '../../http/schema-fields.js';
-import { AI_STATUSES, PIPELINE_STAGES } from '../../db/schema/index.js';
+import { AI_STATUSES, AUTO_TEXT_HOLDS, PIPELINE_STAGES } from '../../db/schema/index.js';
 import { paginationQuery } from '../../http/pagination.js';
 
 const STRING_LIMITS = { name: 500, email: 254, notes: 10_000, search: 100, phone: 50, externalId: 200 } as const;
@@ -94,6 +94,10 @@ export const lead = z
     sms_opted_out: z.boolean(),
     external_id: z.string().nullable(),
     attribution: z.record(z.string(), z.string()).nullable().meta({ description: 'Where the lead first came from (utm_*, gclid, fbclid, referrer, landing_page); null: not known' }),
+    auto_text_held: z
+      .enum(AUTO_TEXT_HOLDS)
+      .nullable()
+      .meta({ description: "Why the automatic first text (instant reply, agent greeting) was held for a person: unverified (the form's captcha could not be checked), form_cap (the form's hourly cap); null: not held" }),
     created_at: timestamp,
     updated_at: timestamp,
   })

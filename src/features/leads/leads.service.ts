@@ -51,6 +51,7 @@ export function leadView(row: LeadRow): Lead {
     sms_opted_out: row.smsOptedOut,
     external_id: row.externalId,
     attribution: row.attribution,
+    auto_text_held: row.autoTextHeld,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };

@@ -14,7 +14,7 @@ const LEAD_FIELDS = [
   // Part B: the lead agent's (issue 14).
   'ai_score_reason', 'qualification', 'agent_paused', 'agent_paused_reason',
   // Part B: intake and upserts (issue 16).
-  'external_id', 'attribution',
+  'external_id', 'attribution', 'auto_text_held',
 ].sort();
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 

@@ -1,11 +1,9 @@
+import { esc } from '../../lib/html.js';
 import { formatMoney } from '../../lib/money.js';
 import type { Quote } from './quotes.schemas.js';
 
 // The public quote page: plain HTML that works on any phone without JavaScript. Every value from the
 // database goes through `esc`, so a description or a company name can never become markup.
-
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ESCAPES[c]);
 
 const CSS = `
 *{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1c2430;background:#f3f5f8}
