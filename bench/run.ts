@@ -188,6 +188,8 @@ async function main() {
   if (opts.only === 'follow-ups') return (await import('./follow-ups.js')).runFollowUpBench(config.databaseUrl!);
   // So has the lead agent (bench/agent.ts).
   if (opts.only === 'agent') return (await import('./agent.js')).runAgentBench(config.databaseUrl!, config.redisUrl, { cpuProfDir: opts['cpu-prof'] });
+  // And intake: web-form posts and batch upserts (bench/intake.ts).
+  if (opts.only === 'intake') return (await import('./intake.js')).runIntakeBench(config.databaseUrl!, config.redisUrl);
   const tenants = await prepareDatabase();
   const server = startProcess([path.join(ROOT, 'bin/quoteleads.js'), 'serve', '--no-worker'], {
     ...process.env,

@@ -1,5 +1,5 @@
 import type { Db } from '../../db/client.js';
-import type { SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { outboxEvents, type Actor } from '../../db/schema/index.js';
 
 /** Every event a webhook endpoint can subscribe to (A10 and B6). */
@@ -54,11 +54,16 @@ export function recordEvent(
   return tx.insert(outboxEvents).values({ companyId, eventType, data: data as Record<string, unknown>, actor, previous: previous ?? null });
 }
 
-/** Several events of one company in one statement (a batch of leads): as recordEvent, each. */
-export function recordEvents(
-  tx: Db,
-  companyId: string,
-  events: { eventType: EventType; data: Record<string, unknown>; actor: Actor; previous?: Record<string, unknown> }[],
-) {
-  return tx.insert(outboxEvents).values(events.map((e) => ({ companyId, eventType: e.eventType, data: e.data, actor: e.actor, previous: e.previous ?? null })));
+/**
+ * lead.created for each new lead of a batch, in order, with its opt-out state as the statement that
+ * writes the leads decided it: a statement to run inside that one, which names them `new_leads (id,
+ * sms_opted_out)` (leads.repo insertLeadRows).
+ */
+export function recordLeadsCreated(companyId: string, views: Record<string, unknown>[], actor: Actor): SQL {
+  return sql`
+    insert into outbox_events (company_id, event_type, data, actor)
+    select ${companyId}::uuid, 'lead.created', jsonb_set(e.data, '{sms_opted_out}', to_jsonb(n.sms_opted_out)), ${JSON.stringify(actor)}::jsonb
+      from rows from (jsonb_to_recordset(${JSON.stringify(views.map((data) => ({ id: data.id, data })))}::jsonb) as (id uuid, data jsonb)) with ordinality as e(id, data, place)
+      join new_leads n on n.id = e.id
+     order by e.place`;
 }

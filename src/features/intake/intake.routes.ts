@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ValidationError } from '../../lib/errors.js';
-import type { Intake } from './intake.service.js';
+import type { FoundForm, Intake } from './intake.service.js';
 import { renderProblemPage, renderThanksPage } from './intake.html.js';
 
 const FORM_BODY_LIMIT = 256 * 1024;
@@ -53,20 +53,16 @@ export function intakeRoutes(deps: { intake: Intake }): FastifyPluginAsync {
     });
 
     /** CORS for a form's own sites: the answer names the origin only when the form allows it. */
-    async function corsFor(request: FastifyRequest, reply: FastifyReply, key: string) {
+    function corsFor(request: FastifyRequest, reply: FastifyReply, found: FoundForm | undefined) {
       const origin = request.headers.origin;
       reply.header('Vary', 'Origin');
-      if (!origin) return;
-      try {
-        const { form } = await intake.formOf(key);
-        if (intake.allows(form, origin)) reply.header('Access-Control-Allow-Origin', origin);
-      } catch {
-        // an unknown form gets no CORS headers: the post answers 404 anyway
-      }
+      if (origin && found && intake.allows(found.form, origin)) reply.header('Access-Control-Allow-Origin', origin);
     }
+    // An unknown form gets no CORS headers; its post answers 404.
+    const formOr404 = (key: string) => intake.formOf(key).catch(() => undefined);
 
     app.options<{ Params: { key: string } }>('/intake/:key', { schema: { hide: true } }, async (request, reply) => {
-      await corsFor(request, reply, request.params.key);
+      corsFor(request, reply, await formOr404(request.params.key));
       if (!reply.getHeader('Access-Control-Allow-Origin')) return reply.code(403).send();
       return reply
         .code(204)
@@ -75,12 +71,11 @@ export function intakeRoutes(deps: { intake: Intake }): FastifyPluginAsync {
     });
 
     app.post<{ Params: { key: string } }>('/intake/:key', { schema: { hide: true }, bodyLimit: FORM_BODY_LIMIT }, async (request, reply) => {
-      const key = request.params.key;
-      await corsFor(request, reply, key);
       const json = wantsJson(request);
       try {
-        const { form } = await intake.submit({
-          key,
+        const found = await intake.formOf(request.params.key);
+        corsFor(request, reply, found);
+        const { form } = await intake.submit(found, {
           fields: flatFields(request.body),
           origin: request.headers.origin,
           referer: request.headers.referer,

@@ -11,8 +11,9 @@ import { findFormByPublicKey, takeFormText, type FormRow } from './intake-forms.
 import { captchaContext } from './intake-forms.service.js';
 
 /** A post to a form as the route received it: flat fields, and what the request says about itself. */
-export type IntakePost = { key: string; fields: Record<string, string>; origin?: string; referer?: string; ip: string };
+export type IntakePost = { fields: Record<string, string>; origin?: string; referer?: string; ip: string };
 export type IntakeAccepted = { form: FormRow };
+export type FoundForm = NonNullable<Awaited<ReturnType<typeof findFormByPublicKey>>>;
 
 // The snippet's own fields: a honeypot a person never sees, and when the page was loaded.
 export const HONEYPOT_FIELD = '_ql_hp';
@@ -98,7 +99,7 @@ export function createIntake(deps: { db: Db; clock: Clock; secrets: SecretBox; u
   const { db, clock, secrets, upserts, perAddress, verifyCaptcha } = deps;
 
   /** The form of a key, if it takes posts; what CORS and the post share. */
-  async function formOf(key: string) {
+  async function formOf(key: string): Promise<FoundForm> {
     const found = /^qlf_[0-9A-Za-z]{24}$/.test(key) ? await findFormByPublicKey(db, key) : undefined;
     if (!found || !found.form.enabled) throw new NotFoundError('Intake form not found');
     return found;
@@ -107,8 +108,9 @@ export function createIntake(deps: { db: Db; clock: Clock; secrets: SecretBox; u
   /** Whether `origin` may post to the form (CORS answers with it only then). */
   const allows = (form: FormRow, origin: string | undefined) => origin !== undefined && form.allowedOrigins.includes(origin);
 
-  async function submit(post: IntakePost): Promise<IntakeAccepted> {
-    const { form, country, dedupe } = await formOf(post.key);
+  /** A post to `found` (formOf its key: the route reads the form once, for CORS and the post). */
+  async function submit(found: FoundForm, post: IntakePost): Promise<IntakeAccepted> {
+    const { form, country, dedupe } = found;
     const from = originOf(post.origin) ?? originOf(post.referer);
     if (from === undefined) {
       if (!form.allowNoOrigin) throw new ForbiddenError('This form takes posts only from its own sites, and the post said neither Origin nor Referer');

@@ -12,6 +12,7 @@ import {
   dedupeSettingsOf,
   findCandidates,
   insertSubmissions,
+  submissionsInsert,
   listSubmissionPage,
   lockPersonKeys,
   personKeys,
@@ -120,7 +121,7 @@ export function createLeadUpserts(deps: { db: Db; clock: Clock; leads: LeadsServ
       if (p.values.email) keys.emails.add(p.values.email);
     }
     const k = { externalIds: [...keys.externalIds], phones: [...keys.phones], emails: [...keys.emails] };
-    await lockPersonKeys(tx, personKeys(companyId, k));
+    await lockPersonKeys(tx, companyId, personKeys(companyId, k));
     const dedupe = o.dedupe ?? (await dedupeSettingsOf(tx, companyId));
     const candidates = await findCandidates(tx, companyId, k);
 
@@ -175,21 +176,13 @@ export function createLeadUpserts(deps: { db: Db; clock: Clock; leads: LeadsServ
       return { target, matchedBy, arrival };
     });
 
-    const views = new Map<Target, Lead>();
-    if (created.length) await o.beforeCreate?.(created.map((t) => t.row));
-    const made = await leads.createLeadRows(tx, companyId, created.map((t) => t.row), actor);
-    created.forEach((t, i) => views.set(t, made[i]));
-    for (const t of touched) {
-      if (!t.original) continue;
-      views.set(t, await leads.applyLeadChange(tx, companyId, t.original, changeOf(t.original, t.row), actor));
-    }
+    // Every arrival's submission, written with the new leads when there are any (one statement).
     const submissions: SubmissionInsert[] = [];
-    const outcomes = resolved.map((r): ArrivalOutcome => {
-      if ('ok' in r) return r;
-      const lead = views.get(r.target)!;
+    for (const r of resolved) {
+      if ('ok' in r) continue;
       submissions.push({
         companyId,
-        leadId: lead.id,
+        leadId: r.target.row.id,
         channel,
         matchedBy: r.matchedBy,
         formId: o.formId ?? null,
@@ -198,10 +191,22 @@ export function createLeadUpserts(deps: { db: Db; clock: Clock; leads: LeadsServ
         fields: r.arrival.raw,
         createdAt: at,
       });
-      return { ok: true, lead, created: r.matchedBy === null, matchedBy: r.matchedBy };
+    }
+    const views = new Map<Target, Lead>();
+    if (created.length) {
+      await o.beforeCreate?.(created.map((t) => t.row));
+      const made = await leads.createLeadRows(tx, companyId, created.map((t) => t.row), actor, submissions.length ? [submissionsInsert(submissions)] : []);
+      created.forEach((t, i) => views.set(t, made[i]));
+    }
+    for (const t of touched) {
+      if (!t.original) continue;
+      views.set(t, await leads.applyLeadChange(tx, companyId, t.original, changeOf(t.original, t.row), actor));
+    }
+    if (!created.length) await insertSubmissions(tx, submissions);
+    return resolved.map((r): ArrivalOutcome => {
+      if ('ok' in r) return r;
+      return { ok: true, lead: views.get(r.target)!, created: r.matchedBy === null, matchedBy: r.matchedBy };
     });
-    await insertSubmissions(tx, submissions);
-    return outcomes;
   }
 
   /** POST /v1/leads/upsert. */

@@ -1,3 +1,4 @@
+import { arrivalsKey } from '../leads/lead-upsert.repo.js';
 import { and, asc, desc, eq, gte, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { companies, leads, smsMessages, smsOptOuts, type SmsStatus } from '../../db/schema/index.js';
@@ -163,7 +164,13 @@ export async function findLeadByPhoneForUpdate(db: Db, companyId: string, phone:
   return row;
 }
 
-/** Serialises the first messages of one sender to one company, so that they create one lead. */
+/**
+ * Serialises the first messages of one sender to one company, so that they create one lead; and, as
+ * every arrival of a lead does (leads/lead-upsert.repo lockPersonKeys), holds the company's arrivals
+ * key shared, first, so that a batch of leads and a text from one of them take turns.
+ */
 export async function lockSender(db: Db, companyId: string, phone: string) {
-  await db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`sms-inbound:${companyId}:${phone}`}, 0))`);
+  await db.execute(
+    sql`select pg_advisory_xact_lock_shared(hashtextextended(${arrivalsKey(companyId)}, 0)), pg_advisory_xact_lock(hashtextextended(${`sms-inbound:${companyId}:${phone}`}, 0))`,
+  );
 }
