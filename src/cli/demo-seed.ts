@@ -19,6 +19,9 @@ import { createPriceBookItemBody } from '../features/price-book/price-book.schem
 import { createAgentSettings } from '../features/agent/agent-settings.service.js';
 import { createAutomations } from '../features/follow-ups/automations.service.js';
 import { SEQUENCE_KINDS } from '../db/schema/index.js';
+import { createIntakeForms } from '../features/intake/intake-forms.service.js';
+import { createLeadUpserts } from '../features/leads/lead-upsert.service.js';
+import { upsertLeadBody } from '../features/leads/leads.schemas.js';
 
 type Sample = [first: string, last: string, phone: string, stage: PipelineStage, ai: AiStatus, score: number, service: string, suburb: string, value: number | null];
 
@@ -164,6 +167,29 @@ export async function seedDemoIfEmpty(db: Db, clock: Clock, publicUrl: string) {
     service_postcodes: ['2000-2234', '2560-2574', '2745-2750'],
   });
 
+  // A web form for the business's own site (the demo server's origin), and Olivia filling it in again
+  // a day later: recorded on her lead as a second submission, not a second lead.
+  const noCaptcha = () => {
+    throw new Error('the demo form has no captcha secret to seal');
+  };
+  const form = await createIntakeForms({ db, clock, secrets: { seal: noCaptcha, open: noCaptcha }, publicUrl }).create(company.id, {
+    name: 'Website quote form',
+    allowed_origins: [new URL(publicUrl).origin],
+    source: 'website',
+  });
+  const [olivia] = SAMPLES;
+  const repeat = { name: 'Liv Nguyen', phone: olivia[2], notes: 'Also keen on gutter guard while you are up there' };
+  await db.transaction((tx) =>
+    createLeadUpserts({ db, clock, leads: createLeads({ db, clock }) }).recordArrivals(
+      tx,
+      tenant,
+      [{ input: upsertLeadBody.parse({ ...repeat, attribution: { utm_source: 'google', utm_medium: 'cpc' } }), raw: { ...repeat, utm_source: 'google', utm_medium: 'cpc' } }],
+      { type: 'intake', id: form.id, name: form.name },
+      'intake',
+      { formId: form.id },
+    ),
+  );
+
   // The dashboard's demo login: a random password, printed once like the token.
   const login = { email: DEMO_EMAIL, password: randomBytes(12).toString('base64url') };
   await db.insert(users).values({
@@ -173,5 +199,5 @@ export async function seedDemoIfEmpty(db: Db, clock: Clock, publicUrl: string) {
     passwordHash: await hashPassword(login.password),
     role: 'owner',
   });
-  return { company, token: token.token, leads: SAMPLES.length, sampleQuoteUrl, login };
+  return { company, token: token.token, leads: SAMPLES.length, sampleQuoteUrl, login, formUrl: form.post_url };
 }

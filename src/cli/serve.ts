@@ -116,6 +116,7 @@ function printDemo(
     leads: number;
     sampleQuoteUrl: string;
     login: { email: string; password: string };
+    formUrl: string;
   },
 ) {
   const base = config.publicUrl;
@@ -130,6 +131,7 @@ function printDemo(
     `  Try it:  curl -H "Authorization: Bearer ${demo.token}" ${base}/v1/leads`,
     `  A quote as the customer sees it (open it on a phone; Accept and Decline work): ${demo.sampleQuoteUrl}`,
     `  API reference: ${base}/docs`,
+    `  Its website form takes leads (dedupe on: the same phone again is recorded on its lead): curl -H "Origin: ${new URL(base).origin}" -d "name=Sam Sample&phone=0412 000 002&message=Leaking roof" ${demo.formUrl}`,
     `  The lead agent is on: npx quoteleads agent try ${demo.company.id} --text "Hi, I need a roof quote"`,
     ...(config.smsProvider === 'console'
       ? [`  Text it as a customer (the answer is printed here): npx quoteleads sms receive --company ${demo.company.id} --from +61412000001 --text "Hi, I need a roof quote"`]

@@ -132,8 +132,7 @@ function parse<T>(schema: z.ZodType<T>, input: unknown): T {
   const result = schema.safeParse(input);
   if (!result.success) {
     const issue = result.error.issues[0];
-    const path = issue.path.length ? issue.path.map((p) => optionName(String(p))).join('.') : 'name';
-    throw new ValidationError(`'${path}' ${issue.message}`);
+    throw new ValidationError(`'${optionName(String(issue.path[0] ?? 'name'))}' ${issue.message}`);
   }
   return result.data;
 }

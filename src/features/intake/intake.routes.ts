@@ -1,5 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { AppError, ValidationError } from '../../lib/errors.js';
+import { errorResponses } from '../../http/openapi.js';
 import type { FoundForm, Intake } from './intake.service.js';
 import { renderProblemPage, renderThanksPage } from './intake.html.js';
 
@@ -70,31 +72,52 @@ export function intakeRoutes(deps: { intake: Intake }): FastifyPluginAsync {
         .send();
     });
 
-    app.post<{ Params: { key: string } }>('/intake/:key', { schema: { hide: true }, bodyLimit: FORM_BODY_LIMIT }, async (request, reply) => {
-      const json = wantsJson(request);
-      try {
-        const found = await intake.formOf(request.params.key);
-        corsFor(request, reply, found);
-        const { form } = await intake.submit(found, {
-          fields: flatFields(request.body),
-          origin: request.headers.origin,
-          referer: request.headers.referer,
-          ip: request.ip,
-        });
-        if (json) return reply.code(200).send({ ok: true, message: 'Thank you: we have your details and will be in touch shortly.' });
-        if (form.thankYouUrl) return reply.code(303).header('Location', form.thankYouUrl).send();
-        const back = backLink(request, (o) => form.allowedOrigins.includes(o));
-        return reply.code(200).type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(renderThanksPage(back));
-      } catch (err) {
-        if (json || !(err instanceof AppError)) throw err;
-        if (err.headers) reply.headers(err.headers);
-        return reply
-          .code(err.status)
-          .type('text/html; charset=utf-8')
-          .header('Cache-Control', 'no-store')
-          // Back to the page the post came from, unless the post was refused for where it came from.
-          .send(renderProblemPage(err.message, err.status === 403 || err.status === 404 ? undefined : backLink(request, () => true)));
-      }
-    });
+    app.post<{ Params: { key: string } }>(
+      '/intake/:key',
+      {
+        bodyLimit: FORM_BODY_LIMIT,
+        schema: {
+          tags: ['Intake'],
+          summary: "A web form's post: a lead for the form's company (no token: the form's public key, its sites and limits)",
+          description:
+            "From a page on one of the form's allowed_origins (CORS and the Origin or Referer of the post). A browser's form post is answered with a 303 to the form's thank_you_url or a thank-you page (a problem: a page saying what to fix); a request with Accept: application/json with {ok, message} (a problem: the usual error body). Fields: see /v1/intake-forms. Never says whether the person was already a lead.",
+          security: [],
+          consumes: ['application/x-www-form-urlencoded', 'multipart/form-data', 'application/json'],
+          params: z.object({ key: z.string().meta({ description: "The form's public key (qlf_…)" }) }),
+          body: z.record(z.string(), z.unknown()).meta({ description: 'The form fields' }),
+          response: {
+            200: z.object({ ok: z.literal(true), message: z.string() }).describe('Accepted (JSON); a browser gets a thank-you page'),
+            303: z.null().describe("Accepted: a browser is sent to the form's thank_you_url"),
+            ...errorResponses,
+          },
+        },
+      },
+      async (request, reply) => {
+        const json = wantsJson(request);
+        try {
+          const found = await intake.formOf(request.params.key);
+          corsFor(request, reply, found);
+          const { form } = await intake.submit(found, {
+            fields: flatFields(request.body),
+            origin: request.headers.origin,
+            referer: request.headers.referer,
+            ip: request.ip,
+          });
+          if (json) return reply.code(200).send({ ok: true, message: 'Thank you: we have your details and will be in touch shortly.' });
+          if (form.thankYouUrl) return reply.code(303).header('Location', form.thankYouUrl).send();
+          const back = backLink(request, (o) => form.allowedOrigins.includes(o));
+          return reply.code(200).type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(renderThanksPage(back));
+        } catch (err) {
+          if (json || !(err instanceof AppError)) throw err;
+          if (err.headers) reply.headers(err.headers);
+          return reply
+            .code(err.status)
+            .type('text/html; charset=utf-8')
+            .header('Cache-Control', 'no-store')
+            // Back to the page the post came from, unless the post was refused for where it came from.
+            .send(renderProblemPage(err.message, err.status === 403 || err.status === 404 ? undefined : backLink(request, () => true)));
+        }
+      },
+    );
   };
 }
