@@ -289,6 +289,16 @@ describe('POST /intake/:key', () => {
     expect(captcha.checks.at(-1)).toMatchObject({ secret: 'sec-h', sitekey: 'site-h' });
   });
 
+  it('makes one lead of the same form posted several times at once (a double click, a retrying script)', async () => {
+    const t = await server.tenant();
+    const form = await formOf(t);
+    const posts = await Promise.all(Array.from({ length: 6 }, () => post(form, urlencoded({ name: 'Double Click', phone: '0412 400 001', email: 'dc@example.com' }))));
+    expect(posts.map((p) => p.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    const leads = await leadsOf(t);
+    expect(leads).toHaveLength(1);
+    expect((await t.call('GET', `/v1/leads/${leads[0].id}/submissions`)).body.meta.total).toBe(6);
+  });
+
   it('records a second post of one person on their lead, the first touch kept and the later on the submission', async () => {
     const t = await server.tenant();
     const form = await formOf(t);
