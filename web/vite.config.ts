@@ -28,7 +28,7 @@ export default defineConfig({
     emptyOutDir: true,
   },
   server: {
-    // web/src imports the pure helpers src/lib/money.ts and src/lib/sms-segments.ts, outside web/.
+    // web/src imports the pure helpers src/lib/money.ts, sms-segments.ts and html.ts, outside web/.
     fs: { allow: [repoRoot] },
     proxy: Object.fromEntries(['/v1', '/app/api', '/q'].map((path) => [path, toServer])),
   },

@@ -15,6 +15,8 @@ import InvitePage from './pages/InvitePage';
 import ApiKeysPage from './pages/integrations/ApiKeysPage';
 import WebhooksPage from './pages/integrations/WebhooksPage';
 import WebhookPage from './pages/integrations/WebhookPage';
+import IntakeFormsPage from './pages/integrations/IntakeFormsPage';
+import IntakeFormPage from './pages/integrations/IntakeFormPage';
 import TeamPage from './pages/TeamPage';
 import SettingsPage from './pages/SettingsPage';
 import AgentPage from './pages/agent/AgentPage';
@@ -55,6 +57,8 @@ const router = createBrowserRouter(
             { path: 'keys', element: <ApiKeysPage /> },
             { path: 'webhooks', element: <WebhooksPage /> },
             { path: 'webhooks/:id', element: <WebhookPage /> },
+            { path: 'forms', element: <IntakeFormsPage /> },
+            { path: 'forms/:id', element: <IntakeFormPage /> },
           ],
         },
         { path: 'team', element: <RequireManager />, children: [{ index: true, element: <TeamPage /> }] },

@@ -5,6 +5,7 @@ export default function IntegrationsTabs() {
     <nav className="tabs" aria-label="Integrations">
       <NavLink to="/integrations/keys">API keys</NavLink>
       <NavLink to="/integrations/webhooks">Webhooks</NavLink>
+      <NavLink to="/integrations/forms">Lead forms</NavLink>
     </nav>
   );
 }
