@@ -25,7 +25,7 @@ export const PIPELINE_STAGES = [
 ] as const;
 export type PipelineStage = (typeof PIPELINE_STAGES)[number];
 
-export const AUTO_TEXT_HOLDS = ['unverified', 'form_cap'] as const;
+export const AUTO_TEXT_HOLDS = ['unverified', 'form_cap', 'import'] as const;
 export type AutoTextHold = (typeof AUTO_TEXT_HOLDS)[number];
 
 export const AI_STATUSES = ['new', 'hot', 'warm', 'cold'] as const;
@@ -150,7 +150,8 @@ export const leads = pgTable(
     // later touches stay on its submissions (lead_submissions).
     attribution: jsonb('attribution').$type<Record<string, string>>(),
     // Why the automatic first text (instant reply, agent greeting) was held back for a person:
-    // 'unverified' (its form's captcha could not be checked), 'form_cap' (its form's hourly cap).
+    // 'unverified' (its form's captcha could not be checked), 'form_cap' (its form's hourly cap),
+    // 'import' (an old contact brought over by `quoteleads leads import`).
     autoTextHeld: text('auto_text_held', { enum: AUTO_TEXT_HOLDS }),
     // What `search` matches: name, email and the phone's digits, lower-cased.
     searchText: text('search_text').generatedAlwaysAs(

@@ -32,6 +32,12 @@ export type ArrivalOutcome =
 
 type Target = { row: LeadRow; original: LeadRow | null; lastSeenAt: number };
 
+const ROLLED_BACK = new Error('rehearsal rolled back');
+const IMPORT_HOLD = {
+  async beforeCreate(rows: LeadRow[]) {
+    for (const row of rows) row.autoTextHeld = 'import';
+  },
+};
 const CLOSED = new Set(['closed_won', 'closed_lost']);
 const DAY_MS = 86_400_000;
 // The lead fields an arrival may fill on a lead it is recorded on; it never overwrites one.
@@ -224,7 +230,14 @@ export function createLeadUpserts(deps: { db: Db; clock: Clock; leads: LeadsServ
     return writeKept(db, keeper, (tx) => recordBatch(tx, principal, items, actorOf(principal), channel));
   }
 
-  async function recordBatch(tx: Db, tenant: Tenant, items: unknown[], actor: Actor, channel: SubmissionChannel): Promise<BatchItemResult[]> {
+  async function recordBatch(
+    tx: Db,
+    tenant: Tenant,
+    items: unknown[],
+    actor: Actor,
+    channel: SubmissionChannel,
+    o: Parameters<typeof recordArrivals>[5] = {},
+  ): Promise<BatchItemResult[]> {
     const arrivals = items.map((item) => {
       const parsed = upsertLeadBody.safeParse(item);
       if (parsed.success) return { input: parsed.data, raw: item as Record<string, unknown> };
@@ -232,7 +245,7 @@ export function createLeadUpserts(deps: { db: Db; clock: Clock; leads: LeadsServ
       const field = issue.path.length ? issue.path.join('.') : null;
       return { error: field ? `'${field}' ${issue.message}` : `The lead must be a JSON object: ${issue.message}`, field };
     });
-    const outcomes = await recordArrivals(tx, tenant, arrivals, actor, channel);
+    const outcomes = await recordArrivals(tx, tenant, arrivals, actor, channel, o);
     return outcomes.map((o, index) =>
       o.ok
         ? { index, status: o.created ? 'created' : 'updated', id: o.lead.id, matched_by: o.matchedBy, error: null, field: null }
@@ -240,9 +253,29 @@ export function createLeadUpserts(deps: { db: Db; clock: Clock; leads: LeadsServ
     );
   }
 
-  /** For the command line's import: a batch on behalf of the operator, in its own transaction. */
+  /**
+   * For the command line's import: a batch on behalf of the operator, in its own transaction. The
+   * leads it creates are old contacts, not people waiting for an answer, so their automatic first
+   * text is held (auto_text_held: import): the insert trigger (instant_reply_enqueue) plans no
+   * instant reply and no agent greeting. They keep ai_enabled, so the agent answers one who texts
+   * in. Leads it updates were never new, so nothing is sent to them either.
+   */
   function importBatch(tenant: Tenant, items: unknown[], actor: Actor) {
-    return db.transaction((tx) => recordBatch(tx, tenant, items, actor, 'import'));
+    return db.transaction((tx) => recordBatch(tx, tenant, items, actor, 'import', IMPORT_HOLD));
+  }
+
+  /** What `importBatch` would answer, from the same statements, rolled back: nothing is kept. */
+  async function rehearseImportBatch(tenant: Tenant, items: unknown[], actor: Actor): Promise<BatchItemResult[]> {
+    let results: BatchItemResult[] = [];
+    try {
+      await db.transaction(async (tx) => {
+        results = await recordBatch(tx, tenant, items, actor, 'import', IMPORT_HOLD);
+        throw ROLLED_BACK;
+      });
+    } catch (err) {
+      if (err !== ROLLED_BACK) throw err;
+    }
+    return results;
   }
 
   async function submissions(tenant: Tenant, leadId: string, page: { limit: number; offset: number }): Promise<{ data: Submission[]; total: number }> {
@@ -252,7 +285,7 @@ export function createLeadUpserts(deps: { db: Db; clock: Clock; leads: LeadsServ
     return { data: rows.map(submissionView), total: total ?? 0 };
   }
 
-  return { recordArrivals, upsert, batch, importBatch, submissions };
+  return { recordArrivals, upsert, batch, importBatch, rehearseImportBatch, submissions };
 }
 
 export type LeadUpserts = ReturnType<typeof createLeadUpserts>;

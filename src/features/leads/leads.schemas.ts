@@ -97,7 +97,7 @@ export const lead = z
     auto_text_held: z
       .enum(AUTO_TEXT_HOLDS)
       .nullable()
-      .meta({ description: "Why the automatic first text (instant reply, agent greeting) was held for a person: unverified (the form's captcha could not be checked), form_cap (the form's hourly cap); null: not held" }),
+      .meta({ description: "Why the automatic first text (instant reply, agent greeting) was held for a person: unverified (the form's captcha could not be checked), form_cap (the form's hourly cap), import (an old contact brought over by a CSV import); null: not held" }),
     created_at: timestamp,
     updated_at: timestamp,
   })
