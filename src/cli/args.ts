@@ -1,4 +1,5 @@
 import type { ImportTokenInput } from '../features/tokens/tokens.service.js';
+import { IMPORT_COLUMNS_HELP } from '../features/leads/leads-import.js';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../lib/errors.js';
 
@@ -20,7 +21,10 @@ export type Command =
   | { kind: 'agent show'; companyId: string }
   | { kind: 'agent update'; companyId: string; changes: unknown }
   | { kind: 'agent try'; companyId: string; text: string; name?: string }
-  | { kind: 'sms receive'; companyId: string; from: string; text: string };
+  | { kind: 'sms receive'; companyId: string; from: string; text: string }
+  | { kind: 'leads import'; companyId: string; file: string; source: string; dryRun: boolean }
+  // Internal, not in the usage: one chunk of `leads import`, sent by the command's own process.
+  | { kind: 'leads import-chunk'; companyId: string; items: unknown[]; lines: number[]; dryRun: boolean };
 
 type CompanyOptions = {
   country?: string;
@@ -61,6 +65,16 @@ export const USAGE = `Usage: quoteleads <command> [options]
                                           what the agent would answer and do; nothing sent or stored
   sms receive --company <company-id> --from +61412345678 --text "…"
                                           (SMS_PROVIDER=console only) a customer's text, as if from Twilio
+  leads import --company <company-id> <file.csv> [--source csv_import] [--dry-run]
+                                          record the leads of a CSV file with a header row, 500 rows a
+                                          transaction, as POST /v1/leads/batch records them (matched by
+                                          external id, else phone, else email: importing again updates);
+                                          --source is stamped on rows without one; --dry-run checks every
+                                          row and writes nothing. Imported leads are old contacts: they
+                                          are created with ai_enabled false, so no instant reply or agent
+                                          greeting is texted; turn it on per lead (PATCH ai_enabled) for
+                                          the agent to answer them.
+      ${IMPORT_COLUMNS_HELP}
 
 Every command takes --json: its last line of output is then one JSON object.`;
 
@@ -266,6 +280,15 @@ export function parseInvocation(argv: string[]): Invocation {
       const { values } = parse(rest, { company: str, from: str, text: str }, 0);
       return {
         command: { kind: 'sms receive', companyId: required(values, 'company'), from: required(values, 'from'), text: required(values, 'text') },
+        json: !!values.json,
+      };
+    }
+    case 'leads import': {
+      const { values, positionals } = parse(rest, { company: str, source: str, 'dry-run': { type: 'boolean' } }, 1);
+      const source = optional(values, 'source') ?? 'csv_import';
+      if (source.trim() === '') throw new UsageError('--source must not be empty');
+      return {
+        command: { kind: 'leads import', companyId: required(values, 'company'), file: positionals[0], source, dryRun: !!values['dry-run'] },
         json: !!values.json,
       };
     }

@@ -8,6 +8,7 @@ import { createAgentSettings } from '../features/agent/agent-settings.service.js
 import { receiveSmsFromCommand, tryAgentFromCommand } from '../features/agent/agent.commands.js';
 import { createAppointments } from '../features/appointments/appointments.service.js';
 import { reminderAnswers } from '../features/follow-ups/reminder-answers.js';
+import { importChunkFromCommand } from '../features/leads/leads.commands.js';
 import type { AppError } from '../lib/errors.js';
 import type { Command } from './args.js';
 
@@ -15,7 +16,8 @@ import type { Command } from './args.js';
 export const exitCodeOf = (err: AppError) => (err.status === 409 ? 1 : 2);
 
 export type CommandContext = { db: Db; clock: Clock; config: Config; engine: 'pglite' | 'postgres' };
-export type DataCommand = Exclude<Command, { kind: 'serve' } | { kind: 'worker' } | { kind: 'migrate' }>;
+// `leads import` reads its file in the command's process and sends it as `leads import-chunk`s (src/cli/leads-import.ts).
+export type DataCommand = Exclude<Command, { kind: 'serve' } | { kind: 'worker' } | { kind: 'migrate' } | { kind: 'leads import' }>;
 
 /** Runs a command against an open database: in the command's own process, or inside a running server. */
 export async function runDataCommand(ctx: CommandContext, c: DataCommand): Promise<Record<string, unknown>> {
@@ -50,6 +52,8 @@ export async function runDataCommand(ctx: CommandContext, c: DataCommand): Promi
       return tryAgentFromCommand(ctx, c);
     case 'sms receive':
       return receiveSmsFromCommand(ctx, c, reminderAnswers({ appointments: createAppointments(ctx) }));
+    case 'leads import-chunk':
+      return importChunkFromCommand(ctx, c);
   }
 }
 
@@ -105,6 +109,8 @@ export function describeResult(c: DataCommand, result: Record<string, unknown>):
         ...actions.map((a) => `  ${a.tool}: ${a.ok ? '' : 'refused: '}${a.result}`),
       ].join('\n');
     }
+    case 'leads import-chunk':
+      return `created ${result.created}, updated ${result.updated}, refused ${result.refused}`;
     case 'sms receive':
       return `Received from ${result.from} for company ${result.company_id}: ${result.text}`;
     case 'token list': {

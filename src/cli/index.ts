@@ -7,6 +7,14 @@ import { openConfiguredDatabase, runWorkerProcess, serve } from './serve.js';
 import { sendAdminRequest } from './admin-socket.js';
 import { parseInvocation, type Invocation } from './args.js';
 import { describeResult, exitCodeOf, runDataCommand, type DataCommand } from './commands.js';
+import { runLeadsImport, type SendCommand } from './leads-import.js';
+
+/** A command the server holding the data directory refused, with the exit code it chose. */
+class RefusedByServer extends Error {
+  constructor(message: string, readonly exitCode: number) {
+    super(message);
+  }
+}
 
 function fail(message: string, code: number): never {
   process.stderr.write(`quoteleads: ${message.split('\n')[0]}\n`);
@@ -46,13 +54,20 @@ async function runLocally(config: Config, inv: Invocation) {
   try {
     await database.migrate();
     if (inv.command.kind === 'migrate') return print(inv, 'Migrations applied.', { migrated: true });
-    const command = inv.command as DataCommand;
-    const result = await runDataCommand({ db: database.db, clock: systemClock, config, engine: database.engine }, command);
-    print(inv, describeResult(command, result), result);
+    const ctx = { db: database.db, clock: systemClock, config, engine: database.engine };
+    await runCommand(inv, (command) => runDataCommand(ctx, command));
   } finally {
     await database.close();
     lock?.release();
   }
+}
+
+/** A data command, or the import that is a series of them, run through `send`. */
+async function runCommand(inv: Invocation, send: SendCommand) {
+  if (inv.command.kind === 'leads import') return runLeadsImport(inv.command, inv.json, send);
+  const command = inv.command as DataCommand;
+  const result = await send(command);
+  print(inv, describeResult(command, result), result);
 }
 
 async function main() {
@@ -85,15 +100,16 @@ async function main() {
       if (inv.command.kind === 'migrate') {
         return print(inv, 'A running server holds the data directory; it migrated at start.', { migrated: true });
       }
-      const command = inv.command as DataCommand;
-      const answer = await sendAdminRequest(config.dataDir, command);
-      if (!answer.ok) fail(answer.error, answer.exitCode);
-      const result = answer.result as Record<string, unknown>;
-      return print(inv, describeResult(command, result), result);
+      return await runCommand(inv, async (command) => {
+        const answer = await sendAdminRequest(config.dataDir, command);
+        if (!answer.ok) throw new RefusedByServer(answer.error, answer.exitCode);
+        return answer.result as Record<string, unknown>;
+      });
     }
     await runLocally(config, inv);
   } catch (err) {
     if (err instanceof AppError) fail(err.message, exitCodeOf(err));
+    if (err instanceof RefusedByServer) fail(err.message, err.exitCode);
     if (err instanceof DataDirBusyError) fail(err.message, 1);
     // Anything else (a database that does not answer, a port in use…): one line, not a stack trace.
     const e = err as NodeJS.ErrnoException;
