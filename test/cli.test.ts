@@ -211,6 +211,60 @@ describe('quoteleads webhook', () => {
   });
 });
 
+describe('quoteleads leads import', () => {
+  const dir = dataDir();
+  const csv = (name: string, text: string) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, text);
+    return file;
+  };
+
+  it('imports a CSV with progress on stderr and a summary on stdout; again, it updates; --json and --dry-run', () => {
+    const company = run(dir, ['company', 'create', '--name', 'Import Roofing', '--instant-reply', 'Hi {first_name}', '--json']).json;
+    const good = Array.from({ length: 1_140 }, (_, i) => `Lead ${i},04${20_000_000 + i},`);
+    const bad = Array.from({ length: 60 }, (_, i) => `Bad ${i},,bad-email-${i}`);
+    const file = csv('leads.csv', ['Name,Mobile,E-mail', ...bad, ...good].join('\n'));
+
+    const first = run(dir, ['leads', 'import', '--company', company.id, file]);
+    expect(first.code).toBe(0);
+    // Not a terminal: one progress line per chunk of 500.
+    expect(first.stderr.trim().split('\n')).toEqual(['imported 500 / 1,200 rows', 'imported 1,000 / 1,200 rows', 'imported 1,200 / 1,200 rows']);
+    const out = first.stdout.trim().split('\n');
+    expect(out[0]).toBe('created 1,140, updated 0, refused 60');
+    expect(out[1]).toBe("line 2: 'email' must be a valid email address");
+    expect(out[50]).toBe("line 51: 'email' must be a valid email address");
+    expect(out.slice(51)).toEqual(['… and 10 more']);
+
+    const dry = run(dir, ['leads', 'import', '--company', company.id, file, '--dry-run']);
+    expect(dry.stdout.split('\n')[0]).toBe('Dry run, nothing written: would have created 0, updated 1,140, refused 60');
+    expect(dry.stderr).toContain('checked 1,200 / 1,200 rows');
+
+    const again = run(dir, ['leads', 'import', '--company', company.id, file, '--json']);
+    expect(again.code).toBe(0);
+    expect(Object.keys(again.json)).toEqual(['created', 'updated', 'refused', 'errors']);
+    expect(again.json).toMatchObject({ created: 0, updated: 1_140, refused: 60 });
+    expect(again.json.errors).toHaveLength(60);
+    expect(again.json.errors[59]).toEqual({ line: 61, error: "'email' must be a valid email address", field: 'email' });
+  }, 120_000);
+
+  it.each([
+    [['leads', 'import', '--company', '00000000-0000-4000-8000-000000000000', 'FILE'], 'Company not found: 00000000-0000-4000-8000-000000000000'],
+    [['leads', 'import', 'FILE'], '--company is required'],
+    [['leads', 'import', '--company', 'x'], 'expected 1 argument(s), got 0'],
+    [['leads', 'import', '--company', 'x', 'FILE', '--source', ''], '--source must not be empty'],
+    [['leads', 'import', '--company', 'x', '/nonexistent/leads.csv'], '/nonexistent/leads.csv cannot be read: no such file'],
+    [['leads', 'import', '--company', 'x', 'EMPTY'], 'is empty: the first line must be a header row'],
+    [['leads', 'import-chunk', '--company', 'x'], "unknown command 'leads import-chunk'"],
+  ])('%j fails with one line and exit code 2', (args, message) => {
+    const file = csv('one.csv', 'Name,Phone\nSam,0412 345 678\n');
+    const empty = csv('empty.csv', '');
+    const res = run(dir, args.map((a) => (a === 'FILE' ? file : a === 'EMPTY' ? empty : a)));
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain(message);
+    expect(res.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const srv = net.createServer().listen(0, '127.0.0.1', () => {
@@ -269,6 +323,13 @@ describe.skipIf(onPostgres)('quoteleads serve on the embedded database', () => {
     const token = run(dir, ['token', 'create', '--company', company.json.id, '--scopes', 'leads:read', '--json']);
     const auth = { authorization: `Bearer ${token.json.token}` };
     expect((await fetch(`${base}/v1/leads`, { headers: auth })).status).toBe(200);
+    // An import sends each chunk to the server, which writes it.
+    const file = path.join(dir, 'live.csv');
+    fs.writeFileSync(file, 'Name,Phone\nLive One,0412 345 678\nLive Two,0412 345 679\n');
+    const imported = run(dir, ['leads', 'import', '--company', company.json.id, file, '--json']);
+    expect(imported.json).toEqual({ created: 2, updated: 0, refused: 0, errors: [] });
+    expect((await (await fetch(`${base}/v1/leads`, { headers: auth })).json()).meta.total).toBe(2);
+    expect(run(dir, ['leads', 'import', '--company', '00000000-0000-4000-8000-000000000000', file]).code).toBe(2);
     expect(run(dir, ['token', 'revoke', token.json.id]).code).toBe(0);
     const after = await fetch(`${base}/v1/leads`, { headers: auth });
     expect(after.status).toBe(401);

@@ -15,42 +15,53 @@ const count = (n: number) => n.toLocaleString('en-US');
  * rows is its own data command, so progress shows between chunks whichever process writes them.
  */
 export async function runLeadsImport(c: LeadsImport, json: boolean, send: SendCommand): Promise<void> {
-  const { rows: total } = await checkImportFile(c.file);
-  const tally: ImportTally = { created: 0, updated: 0, refused: 0, errors: [] };
-  const progress = progressLine(c.dryRun ? 'checked' : 'imported', total);
-  let done = 0;
-  let sent = false;
+  const progress = progressLine(c.dryRun ? 'checked' : 'imported');
+  let tally: ImportTally;
   try {
-    for await (const chunk of importChunks(c.file, c.source)) {
-      const answer = (await send({
-        kind: 'leads import-chunk',
-        companyId: c.companyId,
-        items: chunk.rows.map((r) => r.item),
-        lines: chunk.rows.map((r) => r.line),
-        dryRun: c.dryRun,
-      })) as ImportTally;
-      sent = true;
-      tally.created += answer.created;
-      tally.updated += answer.updated;
-      tally.errors.push(...[...chunk.refused, ...answer.errors].sort((a, b) => a.line - b.line));
-      done += chunk.rows.length + chunk.refused.length;
-      progress.show(done);
-    }
-    // A file with no rows still names its company: an unknown id is an error, not "created 0".
-    if (!sent) await send({ kind: 'leads import-chunk', companyId: c.companyId, items: [], lines: [], dryRun: c.dryRun });
+    tally = await importLeadsFile(c, send, progress.show);
   } finally {
     progress.end(); // an error then starts on a line of its own
   }
-  tally.refused = tally.errors.length;
   process.stdout.write((json ? JSON.stringify(tally) : summaryOf(tally, c.dryRun)) + '\n');
 }
 
+/** The import itself: what was recorded (or, on a dry run, would be), with every refused row by its line. */
+export async function importLeadsFile(
+  c: Omit<LeadsImport, 'kind'>,
+  send: SendCommand,
+  onChunk: (done: number, total: number) => void = () => {},
+): Promise<ImportTally> {
+  const { rows: total } = await checkImportFile(c.file);
+  const tally: ImportTally = { created: 0, updated: 0, refused: 0, errors: [] };
+  let done = 0;
+  let sent = false;
+  for await (const chunk of importChunks(c.file, c.source)) {
+    const answer = (await send({
+      kind: 'leads import-chunk',
+      companyId: c.companyId,
+      items: chunk.rows.map((r) => r.item),
+      lines: chunk.rows.map((r) => r.line),
+      dryRun: c.dryRun,
+    })) as ImportTally;
+    sent = true;
+    tally.created += answer.created;
+    tally.updated += answer.updated;
+    tally.errors.push(...[...chunk.refused, ...answer.errors].sort((a, b) => a.line - b.line));
+    done += chunk.rows.length + chunk.refused.length;
+    onChunk(done, total);
+  }
+  // A file with no rows still names its company: an unknown id is an error, not "created 0".
+  if (!sent) await send({ kind: 'leads import-chunk', companyId: c.companyId, items: [], lines: [], dryRun: c.dryRun });
+  tally.refused = tally.errors.length;
+  return tally;
+}
+
 /** On a terminal one line rewritten in place; in a log, a line per chunk. */
-function progressLine(verb: string, total: number) {
+function progressLine(verb: string) {
   const tty = process.stderr.isTTY === true;
   let shown = false;
   return {
-    show(done: number) {
+    show(done: number, total: number) {
       const text = `${verb} ${count(done)} / ${count(total)} rows`;
       process.stderr.write(tty ? `\r${text}` : `${text}\n`);
       shown = true;
