@@ -70,10 +70,10 @@ export const USAGE = `Usage: quoteleads <command> [options]
                                           transaction, as POST /v1/leads/batch records them (matched by
                                           external id, else phone, else email: importing again updates);
                                           --source is stamped on rows without one; --dry-run checks every
-                                          row and writes nothing. Imported leads are old contacts: they
-                                          are created with ai_enabled false, so no instant reply or agent
-                                          greeting is texted; turn it on per lead (PATCH ai_enabled) for
-                                          the agent to answer them.
+                                          row and writes nothing. Imported leads are old contacts: the
+                                          leads it creates are marked auto_text_held: import, so no
+                                          instant reply or agent greeting is texted to them (the agent
+                                          still answers one who texts in).
       ${IMPORT_COLUMNS_HELP}
 
 Every command takes --json: its last line of output is then one JSON object.`;

@@ -189,17 +189,18 @@ describe('quoteleads leads import', () => {
     await runDataCommand(ctx(), { kind: 'company update', id: t.companyId, instantReply: 'Hi {first_name}, thanks for your enquiry' });
     const csv = ['Name,Phone', 'Old Customer,0412 333 001', 'Older Customer,0412 333 002'].join('\n');
     expect(await importCsv(t, csv)).toMatchObject({ created: 2 });
-    expect((await leadsOf(t)).map((l) => l.ai_enabled)).toEqual([false, false]);
+    expect((await leadsOf(t)).map((l) => [l.auto_text_held, l.ai_enabled])).toEqual([['import', true], ['import', true]]);
     // The trigger is live for every other path: a lead from the API is greeted.
     const fresh = await t.call('POST', '/v1/leads', { name: 'New Enquiry', phone: '0412 333 003' });
     expect((await jobsOf(t.companyId)).map((j) => [j.kind, j.leadId])).toEqual([['instant_reply', fresh.body.data.id]]);
 
-    // With the agent on, an import plans no greeting either; matched leads keep their ai_enabled.
+    // With the agent on, an import plans no greeting either; a lead it matches is not marked held.
     await runDataCommand(ctx(), { kind: 'agent update', companyId: t.companyId, changes: { enabled: true } });
     const more = await importCsv(t, [csv, 'Third Customer,0412 333 004', 'New Enquiry,0412 333 003'].join('\n'));
     expect(more).toMatchObject({ created: 1, updated: 3 });
     expect((await jobsOf(t.companyId)).map((j) => j.kind)).toEqual(['instant_reply']);
-    expect((await byName(t, 'New Enquiry'))!.ai_enabled).toBe(true);
+    expect(await byName(t, 'New Enquiry')).toMatchObject({ auto_text_held: null, ai_enabled: true });
+    expect((await byName(t, 'Third Customer'))!.auto_text_held).toBe('import');
     expect(await server.database.db.select().from(smsMessages).where(eq(smsMessages.companyId, t.companyId))).toEqual([]);
   });
 
