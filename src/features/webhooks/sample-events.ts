@@ -34,6 +34,9 @@ function lead(at: string, stage: string) {
     custom_data: {},
     metadata: {},
     sms_opted_out: false,
+    external_id: null,
+    attribution: null,
+    auto_text_held: null,
     created_at: at,
     updated_at: at,
   };
