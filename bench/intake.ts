@@ -70,7 +70,9 @@ export async function runIntakeBench(databaseUrl: string, redisUrl: string | und
     PUBLIC_URL: 'https://api.quoteleads.bench',
     RATE_LIMIT_PER_MINUTE: '1000000000', // the company's API quota is not what the batch part measures
   };
-  const serve = spawn(process.execPath, [path.join(ROOT, 'bin/quoteleads.js'), 'serve', '--no-worker'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  // BENCH_SERVE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server.
+  const nodeArgs = process.env.BENCH_SERVE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const serve = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'bin/quoteleads.js'), 'serve', '--no-worker'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   process.once('exit', () => serve.exitCode === null && serve.kill('SIGTERM'));
   const base = `http://127.0.0.1:${PORT}`;
   await waitFor(`${base}/health`);
