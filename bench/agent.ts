@@ -75,7 +75,8 @@ function cpuSeconds(pid: number): number {
   }
 }
 
-async function waitFor(url: string) {
+/** Resolves once `url` answers 2xx (a server the bench started is up). */
+export async function waitFor(url: string) {
   for (let i = 0; i < 300; i++) {
     try {
       if ((await fetch(url)).ok) return;

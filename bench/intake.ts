@@ -15,6 +15,7 @@ import { createCompanies } from '../src/features/companies/companies.service.js'
 import { createTokens } from '../src/features/tokens/tokens.service.js';
 import { ALL_SCOPES } from '../src/auth/scopes.js';
 import { systemClock } from '../src/lib/clock.js';
+import { waitFor } from './agent.js';
 
 const ADDRESSES = Number(process.env.BENCH_INTAKE_ADDRESSES ?? 500);
 const POSTS_PER_ADDRESS = 20; // the default INTAKE_POSTS_PER_ADDRESS_PER_HOUR: every post is within it
@@ -29,19 +30,6 @@ const PORT = 3902;
 const SITE = 'https://www.bench-roofing.example';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const log = (msg: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(url: string) {
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await sleep(200);
-  }
-  throw new Error(`${url} did not come up`);
-}
 
 const phoneOf = (person: number) => `04${String(10_000_000 + person).slice(-8)}`;
 

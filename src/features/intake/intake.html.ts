@@ -1,4 +1,4 @@
-import { esc } from '../../lib/html.js';
+import { esc, publicPage } from '../../lib/html.js';
 
 // What a browser sees after posting a form without JavaScript: a thank-you page, or what to fix.
 // Plain HTML, no script, readable on a phone.
@@ -7,22 +7,7 @@ const CSS = `body{margin:0;font:16px/1.5 system-ui,-apple-system,Segoe UI,Roboto
 main{max-width:560px;margin:0 auto;padding:24px 16px}.card{background:#fff;border-radius:12px;padding:20px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
 h1{font-size:1.3rem;margin:0 0 8px}p{margin:0 0 12px}a{color:#1d4ed8}`;
 
-function layout(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow">
-<title>${esc(title)}</title>
-<style>${CSS}</style>
-</head>
-<body><main><div class="card">
-${body}
-</div></main></body>
-</html>
-`;
-}
+const layout = (title: string, body: string) => publicPage(title, CSS, `<div class="card">\n${body}\n</div>`);
 
 export function renderThanksPage(back: string | undefined): string {
   return layout(

@@ -1,4 +1,4 @@
-import { esc } from '../../lib/html.js';
+import { esc, publicPage } from '../../lib/html.js';
 import { formatMoney } from '../../lib/money.js';
 import type { Quote } from './quotes.schemas.js';
 
@@ -23,22 +23,7 @@ button{width:100%;font:inherit;font-weight:600;padding:14px;border-radius:10px;b
 @media (min-width:560px){.actions{flex-direction:row}}
 `;
 
-function layout(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow">
-<title>${esc(title)}</title>
-<style>${CSS}</style>
-</head>
-<body><main>
-${body}
-</main></body>
-</html>
-`;
-}
+const layout = (title: string, body: string) => publicPage(title, CSS, body);
 
 function dateIn(iso: string, timezone: string): string {
   return new Intl.DateTimeFormat('en-AU', { timeZone: timezone, day: 'numeric', month: 'long', year: 'numeric' }).format(new Date(iso));
