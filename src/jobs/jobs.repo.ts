@@ -199,7 +199,7 @@ export async function claimDueJobsAnyCompany(
  * waiting behind their group or under a lease are left out: the worker that holds them goes on by
  * itself, and a lease that runs out is noticed by the next regular look.
  */
-export async function nextJobDueAtAnyCompany(db: Db, now: Date, kinds: string[]): Promise<number | null> {
+export async function nextJobDueAtAnyCompany(db: Db, now: Date, kinds: string[], pacedKinds: string[] = []): Promise<number | null> {
   if (kinds.length === 0) return null;
   // One probe per kind, in due order, passing over the few jobs that are leased or held back.
   const result = await db.execute(sql`
@@ -211,8 +211,14 @@ export async function nextJobDueAtAnyCompany(db: Db, now: Date, kinds: string[])
         and ${groupAllows(now)}
       order by j.run_at limit 1
     ) h`);
-  const due = rowsOf<{ due: string | Date | null }>(result)[0]?.due;
-  return due === null || due === undefined ? null : new Date(due).getTime();
+  const first = rowsOf<{ due: string | Date | null }>(result)[0]?.due;
+  const due = first === null || first === undefined ? null : new Date(first).getTime();
+  // Due already, yet the claim just took nothing: held by its company's pace. The next look is worth
+  // making when a pace ends, not at once (a company's backlog of follow-ups goes one a second).
+  if (due === null || due > now.getTime() || pacedKinds.length === 0) return due;
+  const paces = await db.execute(sql`select min(next_at) as ends from job_pacing where kind = any(${textArray(pacedKinds)}::text[]) and next_at > ${now}`);
+  const ends = rowsOf<{ ends: string | Date | null }>(paces)[0]?.ends;
+  return ends === null || ends === undefined ? due : new Date(ends).getTime();
 }
 
 type Claim = { id: string; companyId: string; claimId: string };

@@ -6,7 +6,7 @@ import type { Clock } from '../lib/clock.js';
 import { startWorker } from './task-loop.js';
 import { onPostgres, startTestServer, type TestServer } from '../../test/helpers.js';
 import { manualClock } from '../../test/clock.js';
-import { cancelJobs, claimDueJobsAnyCompany, enqueueJob, finishJob, listLeadJobs, type ClaimedJob } from './jobs.repo.js';
+import { cancelJobs, claimDueJobsAnyCompany, enqueueJob, finishJob, listLeadJobs, nextJobDueAtAnyCompany, type ClaimedJob } from './jobs.repo.js';
 import { createJobsTask, JOBS_AT_ONCE, retryDelayMs, type JobHandler } from './jobs.worker-task.js';
 
 const quiet = { warn() {}, info() {} };
@@ -347,6 +347,12 @@ describe('the job queue', () => {
     expect((await claimAt()).map((j) => [j.kind, j.companyId])).toEqual([[paced, a]]);
     clock.advance(1_000);
     expect((await claimAt()).map((j) => [j.kind, j.companyId])).toEqual([[paced, a]]);
+    // a's last job is due, but held by a's pace: the next look is when the pace ends, not now.
+    clock.advance(400);
+    expect(await claimAt()).toEqual([]);
+    expect(await nextJobDueAtAnyCompany(db(), new Date(clock.now()), [paced, free], [paced])).toBe(clock.now() + 600);
+    // Without the pace (a kind not paced), a due job is due now.
+    expect(await nextJobDueAtAnyCompany(db(), new Date(clock.now()), [paced, free])).toBeLessThanOrEqual(clock.now());
   });
 
   it('an idle worker sleeps without polling, and a notification wakes it for a job due now or soon', async () => {

@@ -101,6 +101,7 @@ export function createJobsTask(deps: {
   const handlers = new Map(deps.handlers.map((h) => [h.kind, h]));
   const kinds = deps.handlers.map((h) => ({ kind: h.kind, leaseMs: h.leaseMs ?? DEFAULT_LEASE_MS, paceMs: h.paceMs ?? 0 }));
   const kindNames = kinds.map((k) => k.kind);
+  const pacedNames = kinds.filter((k) => k.paceMs > 0).map((k) => k.kind);
 
   let unlisten: (() => Promise<void>) | null = null;
   let stopped = false;
@@ -164,7 +165,7 @@ export function createJobsTask(deps: {
       inFlight.add(running);
     }
     if (inFlight.size === 0) {
-      const due = await nextJobDueAtAnyCompany(db, now, kindNames);
+      const due = await nextJobDueAtAnyCompany(db, now, kindNames, pacedNames);
       wakeAt = Math.min(due ?? Infinity, now.getTime() + MAX_IDLE_MS);
       return 0;
     }
@@ -180,7 +181,7 @@ export function createJobsTask(deps: {
       const now = new Date(clock.now());
       const claimed = await claimDueJobsAnyCompany(db, { now, kinds, limit: deps.batch ?? JOBS_AT_ONCE, claimId: randomUUID() });
       if (claimed.length === 0) {
-        const due = await nextJobDueAtAnyCompany(db, now, kindNames);
+        const due = await nextJobDueAtAnyCompany(db, now, kindNames, pacedNames);
         wakeAt = Math.min(due ?? Infinity, now.getTime() + MAX_IDLE_MS);
         return 0;
       }
