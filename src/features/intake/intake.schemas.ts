@@ -2,8 +2,11 @@ import { z } from 'zod';
 import { timestamp } from '../../http/schema-fields.js';
 import { CAPTCHA_PROVIDERS } from '../../db/schema/index.js';
 
-/** The lead fields a form's field may be mapped to (field_mapping). */
-export const MAPPABLE_FIELDS = ['name', 'first_name', 'last_name', 'email', 'phone', 'notes', 'postcode', 'address', 'service_type', 'external_id'] as const;
+/**
+ * The lead fields a form's field may be mapped to (field_mapping): what a stranger may tell us, never
+ * an external_id (that matches the integration's own record, whose fields it would replace).
+ */
+export const MAPPABLE_FIELDS = ['name', 'first_name', 'last_name', 'email', 'phone', 'notes', 'postcode', 'address', 'service_type'] as const;
 
 const origin = z
   .string()

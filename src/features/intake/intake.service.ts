@@ -6,6 +6,7 @@ import type { RateLimiter } from '../../lib/rate-limiter.js';
 import type { SecretBox } from '../../lib/secret-box.js';
 import { ATTRIBUTION_KEYS, upsertLeadBody, type Attribution } from '../leads/leads.schemas.js';
 import type { LeadUpserts } from '../leads/lead-upsert.service.js';
+import { fieldOfHeader } from '../leads/leads-import.js';
 import { CAPTCHA_FIELDS, type CaptchaVerifier } from './captcha.js';
 import { findFormByPublicKey, takeFormText, type FormRow } from './intake-forms.repo.js';
 import { captchaContext } from './intake-forms.service.js';
@@ -19,24 +20,18 @@ export type FoundForm = NonNullable<Awaited<ReturnType<typeof findFormByPublicKe
 export const HONEYPOT_FIELD = '_ql_hp';
 export const STARTED_FIELD = '_ql_started';
 
-// Posted names read as lead fields without a mapping (a form's field_mapping adds its own).
-const KNOWN: Record<string, string> = {
-  name: 'name',
-  full_name: 'name',
-  first_name: 'first_name',
-  last_name: 'last_name',
-  email: 'email',
-  phone: 'phone',
-  mobile: 'phone',
-  message: 'notes',
-  notes: 'notes',
-  postcode: 'postcode',
-  zip: 'postcode',
-  address: 'address',
-  suburb: 'suburb',
-  service: 'service_type',
-  service_type: 'service_type',
-};
+// Posted names read as lead fields without a mapping, as the CSV import reads its headers (without case,
+// spaces or punctuation: "First Name", "E-mail"), but only the fields a stranger's post may give: never
+// the stage, value, source or external id (an external id matches the integration's record, whose
+// fields it would replace).
+const FORM_FIELDS = new Set<string>(['name', 'first_name', 'last_name', 'email', 'phone', 'postcode', 'service_type', 'notes', 'address']);
+function formFieldOf(name: string): string | undefined {
+  const plain = name.toLowerCase().replace(/[^a-z0-9]/g, '');
+  if (plain === 'message') return 'notes';
+  if (plain === 'suburb') return 'suburb';
+  const field = fieldOfHeader(name);
+  return field && FORM_FIELDS.has(field) ? field : undefined;
+}
 const ATTRIBUTION = new Set<string>(ATTRIBUTION_KEYS);
 const FROM_LANDING_PAGE = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content', 'gclid', 'fbclid'] as const;
 const MAX_CUSTOM_FIELDS = 50;
@@ -61,7 +56,7 @@ function leadOf(form: FormRow, fields: Record<string, string>, referer: string |
   for (const [name, raw] of Object.entries(fields)) {
     const value = raw.trim();
     if (name.startsWith('_ql_') || name === CAPTCHA_FIELDS.turnstile || name === CAPTCHA_FIELDS.hcaptcha || value === '') continue;
-    const target = form.fieldMapping[name] ?? KNOWN[name.toLowerCase()];
+    const target = form.fieldMapping[name] ?? formFieldOf(name);
     if (ATTRIBUTION.has(name)) attribution[name as keyof Attribution] = value;
     else if (target === 'suburb') suburb = value;
     else if (target) {

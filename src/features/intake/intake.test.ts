@@ -113,6 +113,9 @@ describe('/v1/intake-forms', () => {
     expect(badOrigin.body.error).toContain("'allowed_origins'");
     const badMap = await t.call('POST', '/v1/intake-forms', { name: 'x', field_mapping: { tel: 'telephone' } });
     expect(badMap.body.error).toContain("'field_mapping'");
+    // A stranger's post may never carry the integration's own id: it would replace that lead's fields.
+    const externalId = await t.call('POST', '/v1/intake-forms', { name: 'x', field_mapping: { ref: 'external_id' } });
+    expect(externalId.status).toBe(400);
     const noName = await t.call('POST', '/v1/intake-forms', {});
     expect(noName.body.error).toBe("'name' is required");
   });
@@ -168,11 +171,17 @@ describe('POST /intake/:key', () => {
     const multi = await post(form, { body: data, accept: 'application/json' });
     expect(multi.status).toBe(200);
     expect(multi.json).toMatchObject({ ok: true });
-    const viaJson = await post(form, json({ first_name: 'Json', last_name: 'Person', postcode: 2150 }));
+    const viaJson = await post(form, json({ 'First Name': 'Json', 'Last-Name': 'Person', postcode: 2150, external_id: 'crm-7', pipeline_stage: 'closed_won' }));
     expect(viaJson.json.ok).toBe(true);
     const leads = await leadsOf(t);
     expect(leads.find((l) => l.name === 'Multipart Person')).toMatchObject({ email: 'multi@example.com', phone: '+61412000222' });
-    expect(leads.find((l) => l.name === 'Json Person')).toMatchObject({ postcode: '2150' });
+    // Names read as the CSV import reads headers; what a stranger may not set stays in custom_data.
+    expect(leads.find((l) => l.name === 'Json Person')).toMatchObject({
+      postcode: '2150',
+      external_id: null,
+      pipeline_stage: 'new_lead',
+      custom_data: { external_id: 'crm-7', pipeline_stage: 'closed_won' },
+    });
   });
 
   it('names the field to fix: a page for a browser, JSON for fetch; nothing is stored', async () => {

@@ -7,7 +7,7 @@ import type { Clock } from '../../lib/clock.js';
 import { AppError, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { isUuid } from '../../lib/ids.js';
 import { findLead, newLeadRow, type LeadInsert, type LeadRow } from './leads.repo.js';
-import { columnsOf, derivedName, leadView, type LeadsService } from './leads.service.js';
+import { columnsOf, derivedName, type LeadsService } from './leads.service.js';
 import {
   dedupeSettingsOf,
   findCandidates,
