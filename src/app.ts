@@ -19,6 +19,9 @@ import { createCaptchaVerifier } from './features/intake/captcha.js';
 import { createLeads } from './features/leads/leads.service.js';
 import { pipelineRoutes } from './features/pipeline/pipeline.routes.js';
 import { createSmsProvider } from './features/sms/sms.provider.js';
+import { createAlerts } from './features/alerts/alerts.service.js';
+import { alertsRoutes } from './features/alerts/alerts.routes.js';
+import { createMailer } from './lib/mailer.js';
 import { smsRoutes } from './features/sms/sms.routes.js';
 import { createSms } from './features/sms/sms.service.js';
 import { quoteLinkTexter } from './features/quotes/quote-link-text.js';
@@ -199,11 +202,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const verifyCaptcha = createCaptchaVerifier({ urls: { turnstile: config.turnstileVerifyUrl, hcaptcha: config.hcaptchaVerifyUrl }, timeoutMs: config.captchaTimeoutMs });
   await app.register(intakeRoutes({ intake: createIntake({ db, clock, secrets, upserts, perAddress: intakePerAddress, verifyCaptcha }) }));
   await app.register(pipelineRoutes({ pipeline: createPipeline({ db, clock }), lists }));
+  const smsProvider = createSmsProvider(config, app.log);
   const sms = createSms({
     db,
     clock,
     leads,
-    provider: createSmsProvider(config, app.log),
+    provider: smsProvider,
     publicUrl: config.publicUrl,
     onRecordError: (err: unknown) => app.log.error({ err }, "SMS sent, but Twilio's answer was not recorded"),
   });
@@ -242,6 +246,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(agentRoutes({ db, clock, agentTry }));
   await app.register(automationsRoutes({ automations: createAutomations({ db, clock, publicUrl: config.publicUrl }) }));
   await app.register(followUpsRoutes({ followUps: createFollowUps({ db, clock }) }));
+  const mailer = createMailer(config);
+  await app.register(
+    alertsRoutes({ alerts: createAlerts({ db, clock, emailProblem: mailer.problem, smsProblem: (n) => smsProvider.problem(n) }) }),
+  );
   const events = await startEventStream({ database, db, log });
   app.addHook('onClose', () => events.stop());
   await app.register(streamRoutes({ events, authenticate: accounts.authenticate, heartbeatMs: config.streamHeartbeatMs }));

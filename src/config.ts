@@ -53,6 +53,11 @@ const schema = z.object({
   TURNSTILE_VERIFY_URL: z.url().default('https://challenges.cloudflare.com/turnstile/v0/siteverify'),
   HCAPTCHA_VERIFY_URL: z.url().default('https://api.hcaptcha.com/siteverify'),
   CAPTCHA_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  // Email (issue 17: alerts, invitations): an SMTP relay as smtp://user:pass@host:587 (STARTTLS when
+  // the relay offers it) or smtps://…:465; unset, nothing is emailed. MAIL_FROM is the sender shown.
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  MAIL_FROM: z.string().optional(),
+  SMTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
 }).refine((e) => !e.AI_BASE_URL || e.AI_MODEL, { path: ['AI_MODEL'], message: 'is required with AI_BASE_URL (the model name to ask for)' });
 
 export type Config = Readonly<{
@@ -93,6 +98,9 @@ export type Config = Readonly<{
   hcaptchaVerifyUrl: string;
   captchaTimeoutMs: number;
   aiDailyTokensPerCompany: number | undefined;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  smtpTimeoutMs: number;
 }>;
 
 /** `overrides` win over the environment (tests and the benchmark set a few values this way). */
@@ -145,7 +153,14 @@ export function loadConfig(
     hcaptchaVerifyUrl: e.HCAPTCHA_VERIFY_URL,
     captchaTimeoutMs: e.CAPTCHA_TIMEOUT_MS,
     aiDailyTokensPerCompany: e.AI_DAILY_TOKENS_PER_COMPANY,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM ?? `QuoteLeads <alerts@${hostOf(e.PUBLIC_URL) ?? 'localhost'}>`,
+    smtpTimeoutMs: e.SMTP_TIMEOUT_MS,
   });
+}
+
+function hostOf(url: string | undefined): string | undefined {
+  return url ? new URL(url).hostname : undefined;
 }
 
 export class ConfigError extends Error {}

@@ -17,6 +17,8 @@ import { llmEngineOf } from '../features/agent/llm-engine.js';
 import type { WorkerTask } from '../jobs/task-loop.js';
 import { createRetentionTask } from './retention.js';
 import { createJobsTask } from '../jobs/jobs.worker-task.js';
+import { alertEmailJobHandler } from '../features/alerts/alert-email.js';
+import { createMailer } from '../lib/mailer.js';
 import { webhookWorkerTask } from '../features/webhooks/webhooks.worker-task.js';
 
 const AGENT_TURNS_AT_ONCE = 50;
@@ -52,6 +54,7 @@ export function createWorkerTasks(deps: WorkerDeps): WorkerTask[] {
         instantReplyJobHandler({ db, sms }),
         followUpJobHandler({ db, clock, sms, publicUrl: config.publicUrl }),
         reminderAnswerJobHandler({ db, clock, sms, leads, agentSettings }),
+        alertEmailJobHandler({ db, mailer: createMailer(config), publicUrl: config.publicUrl }),
       ],
     }),
     // Agent turns wait on a model for seconds: a task of their own, so they never hold up the rest.

@@ -1,9 +1,12 @@
-import { index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import { companyRef } from './core.js';
 
 export const ROLES = ['owner', 'admin', 'member'] as const;
 export type Role = (typeof ROLES)[number];
+
+/** What each kind of alert does for one user: per channel, on or off; what is left out follows the role's default. */
+export type AlertPrefs = Partial<Record<string, Partial<Record<'in_app' | 'email' | 'sms', boolean>>>>;
 
 const at = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
 
@@ -19,9 +22,26 @@ export const users = pgTable(
     // argon2id, as a PHC string that names its parameters (src/lib/passwords.ts).
     passwordHash: text('password_hash').notNull(),
     role: text('role', { enum: ROLES }).notNull(),
+    // Alerts (issue 17): which kinds reach this user by which channel, where they chose; a kind or
+    // channel left out follows the default of their role (alert_default in drizzle/0032).
+    alertPrefs: jsonb('alert_prefs').$type<AlertPrefs>().notNull().default({}),
+    // The mobile SMS alerts go to (E.164). Used only once verified: a code texted to it, kept hashed
+    // with its expiry and the wrong guesses so far.
+    mobile: text('mobile'),
+    mobileVerifiedAt: at('mobile_verified_at'),
+    mobileCodeHash: text('mobile_code_hash'),
+    mobileCodeExpiresAt: at('mobile_code_expires_at'),
+    mobileCodeAttempts: integer('mobile_code_attempts').notNull().default(0),
     createdAt: at('created_at').notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('users_email_idx').on(t.email), index('users_company_idx').on(t.companyId, t.createdAt)],
+  (t) => [
+    uniqueIndex('users_email_idx').on(t.email),
+    index('users_company_idx').on(t.companyId, t.createdAt),
+    // A verified mobile is one person's within a company, so a text from it has one author.
+    uniqueIndex('users_verified_mobile_idx')
+      .on(t.companyId, t.mobile)
+      .where(sql`mobile_verified_at is not null`),
+  ],
 );
 
 /** Server-side sessions: the cookie holds a random id, the table only its SHA-256. */

@@ -75,6 +75,9 @@ export const companies = pgTable('companies', {
   // Leads that arrive by intake, upsert, batch or import with the phone or email of an open lead seen
   // within `window_days` are recorded on it instead of making another (issue 16).
   dedupe: jsonb('dedupe').$type<DedupeSettings>().notNull().default({ enabled: true, window_days: 30 }),
+  // A spend that leaves fewer credits than this (having left at least this many before) records
+  // sms.credits_low, which the team is alerted of (issue 17); 0: never.
+  lowCreditsThreshold: integer('low_credits_threshold').notNull().default(50),
   ...timestamps,
 });
 

@@ -8,3 +8,4 @@ export * from './jobs.js';
 export * from './agent.js';
 export * from './automations.js';
 export * from './intake.js';
+export * from './alerts.js';
