@@ -23,6 +23,7 @@ export const companySettingsBody = z
     follow_ups_on_closed_dates: f.followUpsOnClosedDates.meta({ description: "true: follow-up steps may go out on the agent's closed_dates (default false)" }),
     review_url: f.reviewUrl.meta({ description: 'The link a review request sends ({review_link}); empty or null: none', example: 'https://g.page/r/example/review' }),
     dedupe: f.dedupe,
+    low_credits_threshold: f.lowCreditsThreshold.meta({ description: 'A text that leaves fewer credits than this records sms.credits_low (an alert to the team); 0: never', example: 50 }),
   })
   .partial();
 export type CompanySettingsBody = z.output<typeof companySettingsBody>;
@@ -42,6 +43,7 @@ export const settingsInput = (b: CompanySettingsBody): Partial<CompanyInput> => 
   followUpsOnClosedDates: b.follow_ups_on_closed_dates,
   reviewUrl: b.review_url,
   dedupe: b.dedupe,
+  lowCreditsThreshold: b.low_credits_threshold,
 });
 
 export const company = z
@@ -62,6 +64,7 @@ export const company = z
     follow_ups_on_closed_dates: z.boolean(),
     review_url: z.string().nullable(),
     dedupe: z.object({ enabled: z.boolean(), window_days: z.number().int() }),
+    low_credits_threshold: z.number().int(),
     created_at: timestamp,
     updated_at: timestamp,
   })

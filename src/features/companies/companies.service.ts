@@ -74,6 +74,12 @@ export const companyFields = z.object({
     )
     .strict()
     .meta({ description: 'Leads arriving by intake, upsert, batch or import with the phone or email of an open lead last seen within window_days are recorded on it', example: { enabled: true, window_days: 30 } }),
+  // Alerts (issue 17): a spend that leaves fewer credits than this records sms.credits_low; 0: never.
+  lowCreditsThreshold: z
+    .number('must be a number of credits')
+    .int('must be a whole number of credits')
+    .min(0, 'must be at least 0')
+    .max(1_000_000, 'must be at most 1000000'),
 });
 export type CompanyField = keyof typeof companyFields.shape;
 
@@ -102,6 +108,7 @@ export type CompanySettings = {
   followUpsOnClosedDates?: boolean;
   reviewUrl?: string | null;
   dedupe?: DedupeSettings;
+  lowCreditsThreshold?: number;
 };
 export type CompanyInput = { name: string; country?: string; smsCredits?: number; twilioNumber?: string | null } & CompanySettings;
 
@@ -123,6 +130,7 @@ export function companyView(row: CompanyRow) {
     follow_ups_on_closed_dates: row.followUpsOnClosedDates,
     review_url: row.reviewUrl,
     dedupe: row.dedupe,
+    low_credits_threshold: row.lowCreditsThreshold,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };
@@ -158,6 +166,7 @@ function settingsOf(values: Partial<z.output<typeof companyFields>>) {
     ...(values.followUpsOnClosedDates !== undefined && { followUpsOnClosedDates: values.followUpsOnClosedDates }),
     ...(values.reviewUrl !== undefined && { reviewUrl: values.reviewUrl }),
     ...(values.dedupe !== undefined && { dedupe: values.dedupe }),
+    ...(values.lowCreditsThreshold !== undefined && { lowCreditsThreshold: values.lowCreditsThreshold }),
   };
 }
 

@@ -17,6 +17,7 @@ export const EVENT_TYPES = [
   'sms.received',
   'sms.sent',
   'agent.handed_off',
+  'sms.credits_low',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -35,6 +36,7 @@ export const EVENT_DESCRIPTIONS: Record<EventType, string> = {
   'sms.received': 'A lead texted the company',
   'sms.sent': 'A text to a lead was accepted by the SMS provider',
   'agent.handed_off': 'The lead agent handed a lead to a person (the lead, with handoff_reason)',
+  'sms.credits_low': "A text left the company's SMS credits below its low_credits_threshold",
 };
 
 /**

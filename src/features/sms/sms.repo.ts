@@ -1,7 +1,8 @@
 import { arrivalsKey } from '../leads/lead-upsert.repo.js';
+import { recordEvent } from '../events/events.js';
 import { and, asc, desc, eq, gte, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { companies, leads, smsMessages, smsOptOuts, type SmsStatus } from '../../db/schema/index.js';
+import { companies, leads, smsMessages, smsOptOuts, type Actor, type SmsStatus } from '../../db/schema/index.js';
 
 export type MessageRow = typeof smsMessages.$inferSelect;
 export type MessageInsert = typeof smsMessages.$inferInsert;
@@ -16,9 +17,16 @@ export async function deductSmsCredits(db: Db, companyId: string, n: number): Pr
     .update(companies)
     .set({ smsCredits: sql`${companies.smsCredits} - ${n}` })
     .where(and(eq(companies.id, companyId), gte(companies.smsCredits, n), eq(companies.smsPaused, false)))
-    .returning({ credits: companies.smsCredits });
-  return row ? row.credits : null;
+    .returning({ credits: companies.smsCredits, threshold: companies.lowCreditsThreshold });
+  if (!row) return null;
+  // The spend that goes below the company's threshold, once per crossing (issue 17: an alert).
+  if (row.credits < row.threshold && row.credits + n >= row.threshold) {
+    await recordEvent(db, companyId, 'sms.credits_low', { credits_remaining: row.credits, threshold: row.threshold }, CREDITS_ACTOR);
+  }
+  return row.credits;
 }
+
+const CREDITS_ACTOR: Actor = { type: 'system', id: null, name: 'SMS credits' };
 
 export async function isSmsPaused(db: Db, companyId: string): Promise<boolean> {
   const [row] = await db.select({ paused: companies.smsPaused }).from(companies).where(eq(companies.id, companyId));

@@ -21,6 +21,7 @@ export const EVENT_READ_SCOPE: Record<EventType, Scope> = {
   'sms.received': 'sms:read',
   'sms.sent': 'sms:read',
   'agent.handed_off': 'leads:read',
+  'sms.credits_low': 'sms:read',
 };
 
 const isKnownType = (t: string): t is EventType => Object.prototype.hasOwnProperty.call(EVENT_READ_SCOPE, t);

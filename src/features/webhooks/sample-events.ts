@@ -157,5 +157,7 @@ export function sampleEvent(
         },
         previous: null,
       };
+    case 'sms.credits_low':
+      return { data: { credits_remaining: 49, threshold: 50 }, previous: null };
   }
 }
