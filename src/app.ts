@@ -166,10 +166,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const log = { warn: (o: object, m: string) => app.log.warn(o, m), info: (o: object, m: string) => app.log.info(o, m) };
   const dashboardLimits = createDashboardLimiters(config, clock, log);
   app.addHook('onClose', () => Promise.all(Object.values(dashboardLimits).map((l) => l.close())));
+  const secrets = loadSecretBox(config, database.engine);
+  const mailer = createMailer(config);
   const accounts = createAccounts({
     db,
     clock,
     publicUrl: config.publicUrl,
+    secrets,
+    mailProblem: mailer.problem,
     loginLimits: { perEmail: dashboardLimits.loginPerEmail, perIp: dashboardLimits.loginPerIp },
   });
   registerAuth(app, {
@@ -188,7 +192,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   // Read once at start: company timezones are checked against the database's own list.
   await knownTimeZones(db);
-  const secrets = loadSecretBox(config, database.engine);
   registerIdempotency(app, { db, now: () => clock.now(), secrets });
   await registerOpenApi(app, config.publicUrl);
 
@@ -246,7 +249,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(agentRoutes({ db, clock, agentTry }));
   await app.register(automationsRoutes({ automations: createAutomations({ db, clock, publicUrl: config.publicUrl }) }));
   await app.register(followUpsRoutes({ followUps: createFollowUps({ db, clock }) }));
-  const mailer = createMailer(config);
   await app.register(
     alertsRoutes({ alerts: createAlerts({ db, clock, emailProblem: mailer.problem, smsProblem: (n) => smsProvider.problem(n) }) }),
   );

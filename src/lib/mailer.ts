@@ -30,6 +30,15 @@ export class MailError extends Error {
   }
 }
 
+/**
+ * What a failed send leaves on its record: `unknown` (it may have been taken: never sent again),
+ * `failed` (refused for good, or the last try), or null: back to pending, for the queue to retry.
+ */
+export function settledStatusOf(err: MailError, attempts: number, maxAttempts: number): 'unknown' | 'failed' | null {
+  if (err.outcome === 'unknown') return 'unknown';
+  return err.permanent || attempts >= maxAttempts ? 'failed' : null;
+}
+
 export type Mailer = {
   /** Why email is off (no SMTP_URL), or null when it can be sent. */
   problem: string | null;

@@ -19,6 +19,8 @@ import { createRetentionTask } from './retention.js';
 import { createJobsTask } from '../jobs/jobs.worker-task.js';
 import { alertEmailJobHandler } from '../features/alerts/alert-email.js';
 import { createMailer } from '../lib/mailer.js';
+import { loadSecretBox } from '../lib/secret-box.js';
+import { inviteEmailJobHandler } from '../features/accounts/invite-email.js';
 import { webhookWorkerTask } from '../features/webhooks/webhooks.worker-task.js';
 
 const AGENT_TURNS_AT_ONCE = 50;
@@ -41,6 +43,7 @@ export function createWorkerTasks(deps: WorkerDeps): WorkerTask[] {
   const quotes = createQuotes({ db, clock, leads, publicUrl: config.publicUrl, textQuoteLink: quoteLinkTexter(sms) });
   const llm = llmEngineOf(config);
   const agentSettings = createAgentSettings({ db, clock, config });
+  const mailer = createMailer(config);
   return [
     webhookWorkerTask(deps),
     createRetentionTask({ db, clock }),
@@ -54,7 +57,8 @@ export function createWorkerTasks(deps: WorkerDeps): WorkerTask[] {
         instantReplyJobHandler({ db, sms }),
         followUpJobHandler({ db, clock, sms, publicUrl: config.publicUrl }),
         reminderAnswerJobHandler({ db, clock, sms, leads, agentSettings }),
-        alertEmailJobHandler({ db, mailer: createMailer(config), publicUrl: config.publicUrl }),
+        alertEmailJobHandler({ db, mailer, publicUrl: config.publicUrl }),
+        inviteEmailJobHandler({ db, mailer, secrets: loadSecretBox(config, database.engine), now: () => new Date(clock.now()) }),
       ],
     }),
     // Agent turns wait on a model for seconds: a task of their own, so they never hold up the rest.

@@ -74,6 +74,9 @@ export const invites = pgTable(
     createdAt: at('created_at').notNull(),
     expiresAt: at('expires_at').notNull(),
     acceptedAt: at('accepted_at'),
+    // Where the link was emailed (issue 17), when it was, and how that went (ALERT_SEND_STATUSES).
+    email: text('email'),
+    emailStatus: text('email_status'),
   },
   (t) => [index('invites_company_idx').on(t.companyId, t.createdAt).where(sql`accepted_at is null`)],
 );

@@ -75,7 +75,7 @@ export function accountsRoutes(deps: { accounts: Accounts; secureCookies: boolea
     app.post(
       '/app/api/invites',
       { config: { manage: team }, schema: { hide, body: createInviteBody, response: { 201: createdInvite } } },
-      async (request, reply) => reply.code(201).send(await accounts.createInvite(sessionOf(request), request.body.role)),
+      async (request, reply) => reply.code(201).send(await accounts.createInvite(sessionOf(request), request.body.role, request.body.email)),
     );
 
     app.delete('/app/api/invites/:id', { config: { manage: team }, schema: { hide, params: idParams } }, async (request, reply) => {

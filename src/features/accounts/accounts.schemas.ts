@@ -26,18 +26,31 @@ export type LoginInput = z.output<typeof loginBody>;
 export const acceptInviteBody = z.object({ name: personName, email, password });
 export type AcceptInviteInput = z.output<typeof acceptInviteBody>;
 
-export const createInviteBody = z.object({ role: z.enum(['admin', 'member']) });
+export const createInviteBody = z.object({
+  role: z.enum(['admin', 'member']),
+  // Emailed the link too, when the server has an SMTP relay.
+  email: z.email('must be an email address').max(254).transform((e) => e.toLowerCase()).optional(),
+});
 
 export const teamView = z.object({
   users: z.array(
     z.object({ id: z.uuid(), name: z.string(), email: z.string(), role: z.enum(ROLES), created_at: z.string() }),
   ),
-  invites: z.array(z.object({ id: z.uuid(), role: z.string(), created_at: z.string(), expires_at: z.string() })),
+  invites: z.array(
+    z.object({ id: z.uuid(), role: z.string(), email: z.string().nullable(), email_status: z.string().nullable(), created_at: z.string(), expires_at: z.string() }),
+  ),
 });
 
 export type TeamView = z.infer<typeof teamView>;
 
-export const createdInvite = z.object({ id: z.uuid(), role: z.string(), expires_at: z.string(), url: z.string() });
+export const createdInvite = z.object({
+  id: z.uuid(),
+  role: z.string(),
+  expires_at: z.string(),
+  url: z.string(),
+  email: z.string().nullable(),
+  email_status: z.string().nullable(),
+});
 export type CreatedInvite = z.infer<typeof createdInvite>;
 export const inviteInfo = z.object({ company_name: z.string(), role: z.string() });
 export const idParams = z.object({ id: z.string() });

@@ -1,9 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.js';
 import type { Role } from '../../db/schema/index.js';
 import { uniqueViolation } from '../../db/errors.js';
 import type { Clock } from '../../lib/clock.js';
-import { ConflictError, ForbiddenError, NotFoundError, RateLimitedError, UnauthorizedError } from '../../lib/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, RateLimitedError, UnauthorizedError, ValidationError } from '../../lib/errors.js';
+import type { SecretBox } from '../../lib/secret-box.js';
+import { enqueueJob } from '../../jobs/jobs.repo.js';
+import { INVITE_EMAIL_JOB } from './invite-email.js';
 import { isUuid } from '../../lib/ids.js';
 import { hashPassword, verifyAgainstDecoy, verifyPassword } from '../../lib/passwords.js';
 import type { RateDecision, RateLimiter, Reservation } from '../../lib/rate-limiter.js';
@@ -60,6 +63,10 @@ export type AccountsDeps = {
   db: Db;
   clock: Clock;
   publicUrl: string;
+  /** Seals an emailed invitation's link in its job (only the token's hash is kept on the invite). */
+  secrets: SecretBox;
+  /** Why email cannot be sent (no SMTP_URL), or null. */
+  mailProblem: string | null;
   /** Failed log-ins per email and per client address (src/http/limiters.ts). */
   loginLimits: { perEmail: RateLimiter; perIp: RateLimiter };
 };
@@ -178,25 +185,45 @@ export function createAccounts(deps: AccountsDeps) {
         invites: open.map((i) => ({
           id: i.id,
           role: i.role,
+          email: i.email,
+          email_status: i.emailStatus,
           created_at: i.createdAt.toISOString(),
           expires_at: i.expiresAt.toISOString(),
         })),
       };
     },
 
-    async createInvite(principal: SessionPrincipal, role: 'admin' | 'member') {
+    /**
+     * An invitation link, answered once to the inviter; with an `email`, also emailed to the invitee by
+     * the worker after commit (the link rides sealed in the job, bound to the invite).
+     */
+    async createInvite(principal: SessionPrincipal, role: 'admin' | 'member', email?: string) {
+      if (email !== undefined && deps.mailProblem) {
+        throw new ValidationError(`${deps.mailProblem} Leave out the email and share the link yourself.`, [{ field: 'email', message: 'cannot be emailed: no SMTP relay' }]);
+      }
       const token = newSecret();
       const at = now();
-      const row = await insertInvite(db, {
-        companyId: principal.companyId,
-        tokenHash: digest(token),
-        role,
-        createdBy: principal.userId,
-        createdAt: at,
-        expiresAt: new Date(at.getTime() + INVITE_MS),
+      const id = randomUUID();
+      const url = `${deps.publicUrl}/app/invite/${token}`;
+      const row = await db.transaction(async (tx) => {
+        const row = await insertInvite(tx, {
+          id,
+          companyId: principal.companyId,
+          tokenHash: digest(token),
+          role,
+          createdBy: principal.userId,
+          createdAt: at,
+          expiresAt: new Date(at.getTime() + INVITE_MS),
+          email: email ?? null,
+          emailStatus: email === undefined ? null : 'pending',
+        });
+        if (email !== undefined) {
+          await enqueueJob(tx, { kind: INVITE_EMAIL_JOB, companyId: principal.companyId, uniqueKey: id, payload: { link: deps.secrets.seal(url, id) } });
+        }
+        return row;
       });
-      // The link leaves the server here, once.
-      return { id: row.id, role: row.role, expires_at: row.expiresAt.toISOString(), url: `${deps.publicUrl}/app/invite/${token}` };
+      // The link leaves the server here, once (and in the email).
+      return { id: row.id, role: row.role, expires_at: row.expiresAt.toISOString(), url, email: row.email, email_status: row.emailStatus };
     },
 
     async deleteInvite(companyId: string, inviteId: string) {

@@ -1,6 +1,6 @@
 import type { Db } from '../../db/client.js';
 import { esc } from '../../lib/html.js';
-import { MailError, type Mailer } from '../../lib/mailer.js';
+import { MailError, settledStatusOf, type Mailer } from '../../lib/mailer.js';
 import type { JobHandler } from '../../jobs/jobs.worker-task.js';
 import type { AlertKind } from '../../db/schema/index.js';
 import { alertPath, alertWords } from './alert-words.js';
@@ -76,13 +76,10 @@ export function alertEmailJobHandler(deps: { db: Db; mailer: Mailer; publicUrl: 
         return { result: 'sent', message_id: sent.messageId };
       } catch (err) {
         if (!(err instanceof MailError)) throw err;
-        if (err.outcome === 'unknown') {
-          await setSendStatus(db, id, 'email', 'unknown', { error: err.message });
-          return { result: 'unknown', error: err.message };
-        }
-        if (err.permanent || job.attempts >= MAX_ATTEMPTS) {
-          await setSendStatus(db, id, 'email', 'failed', { error: err.message });
-          return { result: 'failed', error: err.message };
+        const final = settledStatusOf(err, job.attempts, MAX_ATTEMPTS);
+        if (final) {
+          await setSendStatus(db, id, 'email', final, { error: err.message });
+          return { result: final, error: err.message };
         }
         // Not taken: it may go again.
         await setSendStatus(db, id, 'email', 'pending', { error: err.message });

@@ -5,6 +5,8 @@ import { createWorkerTasks } from '../../worker/tasks.js';
 import { manualClock } from '../../../test/clock.js';
 import { startFakeSmtp, type FakeSmtp } from '../../../test/fake-smtp.js';
 import { databaseOfItsOwn, startTestServer, type DashboardUser, type Tenant, type TestServer } from '../../../test/helpers.js';
+import { PUBLIC_URL, randomAuMobile, startServerWithFakeTwilio, type FakeTwilio } from '../../../test/fake-twilio.js';
+import { createCompanies } from '../companies/companies.service.js';
 
 // Alerts (issue 17) through HTTP, on both engines: events made by API calls become alerts by the
 // outbox's trigger, the bell and the choices are read and changed through the dashboard's API, and
@@ -12,30 +14,38 @@ import { databaseOfItsOwn, startTestServer, type DashboardUser, type Tenant, typ
 // the test moves. On PostgreSQL in a database of its own: its jobs task takes no other file's jobs.
 const clock = manualClock(Date.now());
 let smtp: FakeSmtp;
+let fake: FakeTwilio;
 let server: TestServer;
+let close: () => Promise<void>;
 let own: Awaited<ReturnType<typeof databaseOfItsOwn>>;
 beforeAll(async () => {
   own = await databaseOfItsOwn('alerts');
   smtp = await startFakeSmtp();
-  server = await startTestServer({ clock, database: own?.database, env: { SMTP_URL: smtp.url, MAIL_FROM: 'QuoteLeads <alerts@quoteleads.test>', PUBLIC_URL: 'https://crm.example.test' } });
+  ({ fake, server, close } = await startServerWithFakeTwilio(
+    { SMTP_URL: smtp.url, MAIL_FROM: 'QuoteLeads <alerts@quoteleads.test>' },
+    { clock, database: own?.database },
+  ));
 });
 afterAll(async () => {
-  await server?.close();
+  await close?.();
   await smtp?.close();
   await own?.drop();
 });
 
 const quiet = { warn() {}, info() {} };
 /** Runs the due jobs as the worker's jobs task does; jobs a trigger enqueued are due at the database's now. */
-async function work() {
+async function work(kinds = ['jobs']) {
   clock.set(Math.max(clock.now(), Date.now() + 1000));
-  const task = createWorkerTasks({ config: server.config, database: server.database, clock, log: quiet }).find((t) => t.name === 'jobs')!;
-  while ((await task.runOnce()) > 0);
+  const tasks = createWorkerTasks({ config: server.config, database: server.database, clock, log: quiet }).filter((t) => kinds.includes(t.name));
+  for (const task of tasks) while ((await task.runOnce()) > 0);
 }
 
-type Team = { api: Tenant; owner: DashboardUser; admin: DashboardUser; member: DashboardUser };
-async function team(): Promise<Team> {
+type Team = { api: Tenant; owner: DashboardUser; admin: DashboardUser; member: DashboardUser; number: string };
+/** A company with its Twilio number and credits, an owner, an admin, a member and an API key. */
+async function team(credits = 100): Promise<Team> {
   const owner = await server.user({ role: 'owner' });
+  const number = randomAuMobile();
+  await createCompanies({ db: server.database.db, clock }).change(owner.companyId, { smsCredits: credits, twilioNumber: number });
   const admin = await server.user({ role: 'admin', companyId: owner.companyId });
   const member = await server.user({ role: 'member', companyId: owner.companyId });
   const { token, tokenId } = await server.token(owner.companyId);
@@ -45,7 +55,7 @@ async function team(): Promise<Team> {
     tokenId,
     call: (method, path, body, headers = {}) => server.fetch(method, path, { body, headers: { authorization: `Bearer ${token}`, ...headers } }),
   };
-  return { api, owner, admin, member };
+  return { api, owner, admin, member, number };
 }
 async function bell(u: DashboardUser, query = '') {
   const res = await u.call('GET', `/app/api/notifications${query}`);
@@ -158,13 +168,14 @@ describe('email alerts through SMTP', () => {
     const mail = mails.find((m) => m.envelope.to[0] === t.owner.email)!;
     expect(mail.subject).toBe('New lead: Mail Me · Test Roofing');
     expect(mail.text).toContain('Gutter guard');
-    expect(mail.text).toContain(`https://crm.example.test/app/leads/${lead.body.data.id}`);
-    expect(mail.html).toContain(`href="https://crm.example.test/app/leads/${lead.body.data.id}"`);
+    expect(mail.text).toContain(`${PUBLIC_URL}/app/leads/${lead.body.data.id}`);
+    expect(mail.html).toContain(`href="${PUBLIC_URL}/app/leads/${lead.body.data.id}"`);
+    expect(mail.text).toContain(`${PUBLIC_URL}/app/settings#alerts`);
     expect(mail.from?.value[0]).toMatchObject({ name: 'QuoteLeads', address: 'alerts@quoteleads.test' });
     expect(mail.headers.get('auto-submitted')).toBe('auto-generated');
     expect(mail.headers.get('x-quoteleads-alert')).toBe('new_lead');
     const [row] = await rowsOf(t.owner.userId);
-    expect(mail.messageId).toBe(`<alert-${row.id}@crm.example.test>`);
+    expect(mail.messageId).toBe(`<alert-${row.id}@api.quoteleads.test>`);
     expect(row.emailStatus).toBe('sent');
     // Running the jobs again sends nothing more.
     clock.advance(3_600_000);
@@ -209,8 +220,128 @@ describe('email alerts without SMTP', () => {
       const prefs = await owner.call('GET', '/app/api/me/notifications');
       expect(prefs.body.channels.email.available).toBe(false);
       expect(prefs.body.channels.email.reason).toContain('SMTP_URL');
+      const invite = await owner.call('POST', '/app/api/invites', { role: 'member', email: 'someone@example.com' });
+      expect(invite.status).toBe(400);
+      expect(invite.body.error).toContain('SMTP_URL');
+      expect((await owner.call('POST', '/app/api/invites', { role: 'member' })).status).toBe(201);
     } finally {
       await plain.close();
     }
+  });
+});
+
+describe('alerts of what customers and the agent do', () => {
+  const titles = async (u: DashboardUser) => (await bell(u)).data.map((n) => n.title);
+
+  it('a reply from a lead; a first text from a stranger is one new-lead alert, not two', async () => {
+    const t = await team();
+    const phone = randomAuMobile();
+    await t.api.call('POST', '/v1/leads', { name: 'Jo Texter', phone });
+    expect((await fake.postInbound({ from: phone, to: t.number, body: 'Yes, Thursday works' })).status).toBe(200);
+    expect(await titles(t.owner)).toEqual(['Reply from Jo Texter', 'New lead: Jo Texter']);
+    expect((await bell(t.owner)).data[0].body).toBe('“Yes, Thursday works”');
+
+    const stranger = randomAuMobile();
+    expect((await fake.postInbound({ from: stranger, to: t.number, body: 'Do you do skylights?' })).status).toBe(200);
+    const after = await bell(t.owner);
+    expect(after.data.filter((n) => n.kind === 'new_lead')).toHaveLength(2);
+    expect(after.data.filter((n) => n.kind === 'lead_reply')).toHaveLength(1);
+  });
+
+  it('a quote viewed (not alerted by default), accepted and declined', async () => {
+    const t = await team();
+    const lead = (await t.api.call('POST', '/v1/leads', { name: 'Quinn Quote', phone: randomAuMobile() })).body.data;
+    const quote = async () => {
+      const draft = await t.api.call('POST', '/v1/quotes', { lead_id: lead.id, line_items: [{ description: 'Ridge capping', quantity: 1, unit_price: 1250 }] });
+      const sent = await t.api.call('POST', `/v1/quotes/${draft.body.data.id}/send`, {});
+      expect(sent.status, sent.text).toBe(200);
+      return new URL(sent.body.data.public_url).pathname;
+    };
+    await t.admin.call('PATCH', '/app/api/me/notifications', { kinds: { quote_viewed: { in_app: true }, quote_declined: { in_app: true } } });
+    const accepted = await quote();
+    expect((await server.fetch('GET', accepted)).status).toBe(200);
+    expect((await server.fetch('POST', `${accepted}/accept`, { body: '', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBeLessThan(400);
+    const declined = await quote();
+    expect((await server.fetch('POST', `${declined}/decline`, { body: '', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBeLessThan(400);
+
+    expect((await titles(t.owner)).filter((s) => s.includes('quote'))).toEqual([expect.stringMatching(/^Quinn Quote accepted quote Q-\d{5}$/)]);
+    const admins = (await bell(t.admin)).data.filter((n) => n.kind.startsWith('quote_'));
+    expect(admins.map((n) => n.kind)).toEqual(['quote_declined', 'quote_accepted', 'quote_viewed']);
+    expect(admins[1].body).toBe('AUD 1375.00');
+    await work();
+    expect(smtp.received.filter((m) => m.envelope.to[0] === t.owner.email).map((m) => m.subject)).toContainEqual(expect.stringMatching(/accepted quote/));
+  });
+
+  it('a hand-off by the agent', async () => {
+    const t = await team();
+    expect((await t.api.call('PATCH', '/v1/agent', { enabled: true })).status).toBe(200);
+    const phone = randomAuMobile();
+    await fake.postInbound({ from: phone, to: t.number, body: 'Hi, I need a quote for a new roof' });
+    await work(['agent']);
+    // The customer writes a minute after the agent's answer.
+    clock.advance(60_000);
+    await fake.postInbound({ from: phone, to: t.number, body: 'Can I talk to a real person please' });
+    await work(['agent']);
+    const handoff = (await bell(t.owner)).data.find((n) => n.kind === 'handoff');
+    expect(handoff, JSON.stringify(await titles(t.owner))).toBeDefined();
+    expect(handoff.title).toMatch(/needs a person$/);
+    expect(handoff.body).toContain('asked for a person');
+  });
+
+  it('an appointment booked through the API is not alerted (whoever booked it knows)', async () => {
+    const t = await team();
+    const lead = (await t.api.call('POST', '/v1/leads', { name: 'Booked Bo', phone: randomAuMobile() })).body.data;
+    const booked = await t.api.call('POST', '/v1/appointments', { lead_id: lead.id, appointment_type: 'onsite', start_time: new Date(clock.now() + 86_400_000).toISOString() });
+    expect(booked.status, booked.text).toBe(201);
+    expect((await bell(t.owner)).data.map((n) => n.kind)).toEqual(['new_lead']);
+  });
+
+  it('SMS credits running low: once, as the balance goes below the threshold, for those who chose it; an event for webhooks', async () => {
+    const t = await team(12);
+    expect((await t.owner.call('PATCH', '/app/api/settings', { low_credits_threshold: 10 })).body.low_credits_threshold).toBe(10);
+    await t.owner.call('PATCH', '/app/api/me/notifications', { kinds: { credits_low: { in_app: true, email: true } } });
+    const lead = (await t.api.call('POST', '/v1/leads', { name: 'Credit Check', phone: randomAuMobile() })).body.data;
+    for (const message of ['one', 'two', 'three', 'four']) {
+      expect((await t.api.call('POST', '/v1/sms', { lead_id: lead.id, message })).status).toBe(200);
+    }
+    const low = (await bell(t.owner)).data.filter((n) => n.kind === 'credits_low');
+    expect(low.map((n) => n.title)).toEqual(['SMS credits low: 9 left']);
+    expect(low[0].path).toBe('/app/settings');
+    expect((await server.events(t.api.companyId)).filter((e) => e.eventType === 'sms.credits_low').map((e) => e.data)).toEqual([{ credits_remaining: 9, threshold: 10 }]);
+    // Not chosen by the admin: nothing.
+    expect((await bell(t.admin)).data.filter((n) => n.kind === 'credits_low')).toHaveLength(0);
+  });
+});
+
+describe('team invitations by email', () => {
+  it('emails the link when an email is given, once, and shows how it went', async () => {
+    const t = await team();
+    const made = await t.owner.call('POST', '/app/api/invites', { role: 'member', email: 'New.Hire@Example.com' });
+    expect(made.status, made.text).toBe(201);
+    expect(made.body).toMatchObject({ email: 'new.hire@example.com', email_status: 'pending' });
+    await work();
+    const mails = smtp.received.filter((m) => m.envelope.to[0] === 'new.hire@example.com');
+    expect(mails).toHaveLength(1);
+    expect(mails[0].subject).toBe('Join Test Roofing on QuoteLeads');
+    expect(mails[0].text).toContain(made.body.url);
+    expect(mails[0].html).toContain(`href="${made.body.url}"`);
+    const teamView = await t.owner.call('GET', '/app/api/team');
+    expect(teamView.body.invites.find((i: any) => i.id === made.body.id)).toMatchObject({ email: 'new.hire@example.com', email_status: 'sent' });
+    // The link is the one that works.
+    expect((await server.fetch('GET', `/app/api/invites/${made.body.url.split('/').pop()}`)).status).toBe(200);
+    clock.advance(3_600_000);
+    await work();
+    expect(smtp.received.filter((m) => m.envelope.to[0] === 'new.hire@example.com')).toHaveLength(1);
+  });
+
+  it('an invitation withdrawn before its email went is not emailed; a bad address is refused', async () => {
+    const t = await team();
+    const made = await t.owner.call('POST', '/app/api/invites', { role: 'admin', email: 'gone@example.com' });
+    expect((await t.owner.call('DELETE', `/app/api/invites/${made.body.id}`)).status).toBe(204);
+    await work();
+    expect(smtp.received.filter((m) => m.envelope.to[0] === 'gone@example.com')).toHaveLength(0);
+    const bad = await t.owner.call('POST', '/app/api/invites', { role: 'member', email: 'not an email' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('email');
   });
 });
