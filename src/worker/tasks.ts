@@ -18,6 +18,7 @@ import type { WorkerTask } from '../jobs/task-loop.js';
 import { createRetentionTask } from './retention.js';
 import { createJobsTask } from '../jobs/jobs.worker-task.js';
 import { alertEmailJobHandler } from '../features/alerts/alert-email.js';
+import { alertSmsJobHandler } from '../features/alerts/alert-sms.js';
 import { createMailer } from '../lib/mailer.js';
 import { webhookWorkerTask } from '../features/webhooks/webhooks.worker-task.js';
 
@@ -30,11 +31,12 @@ export function createWorkerTasks(deps: WorkerDeps): WorkerTask[] {
   const { config, database, clock, log } = deps;
   const db = database.db;
   const leads = createLeads({ db, clock });
+  const smsProvider = createSmsProvider(config, log);
   const sms = createSms({
     db,
     clock,
     leads,
-    provider: createSmsProvider(config, log),
+    provider: smsProvider,
     publicUrl: config.publicUrl,
     onRecordError: (err) => log.warn({ err }, "text sent, but Twilio's answer was not recorded"),
   });
@@ -55,6 +57,7 @@ export function createWorkerTasks(deps: WorkerDeps): WorkerTask[] {
         followUpJobHandler({ db, clock, sms, publicUrl: config.publicUrl }),
         reminderAnswerJobHandler({ db, clock, sms, leads, agentSettings }),
         alertEmailJobHandler({ db, mailer: createMailer(config), publicUrl: config.publicUrl }),
+        alertSmsJobHandler({ db, provider: smsProvider, publicUrl: config.publicUrl }),
       ],
     }),
     // Agent turns wait on a model for seconds: a task of their own, so they never hold up the rest.
