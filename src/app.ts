@@ -23,6 +23,7 @@ import { createAlerts } from './features/alerts/alerts.service.js';
 import { alertsRoutes } from './features/alerts/alerts.routes.js';
 import { createMobiles } from './features/alerts/mobile.service.js';
 import { mobileRoutes } from './features/alerts/mobile.routes.js';
+import { teamTextsInbound } from './features/alerts/team-texts.js';
 import { createMailer } from './lib/mailer.js';
 import { smsRoutes } from './features/sms/sms.routes.js';
 import { createSms } from './features/sms/sms.service.js';
@@ -221,6 +222,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     leads,
     sms,
     answers: reminderAnswers({ appointments }),
+    team: teamTextsInbound({ leads }),
     authToken: config.twilioAuthToken,
     publicUrl: config.publicUrl,
   });
