@@ -182,9 +182,14 @@ describe('PUT /app/api/me/mobile and POST /app/api/me/mobile/verify', () => {
     expect(fake.sent.filter((m) => [broke.number, paused.number].includes(m.from))).toEqual([]);
   });
 
-  it('needs a session', async () => {
+  it('needs a session, and our own Origin', async () => {
     expect((await server.fetch('PUT', '/app/api/me/mobile', { body: { mobile: '0412345678' } })).status).toBe(401);
     expect((await server.fetch('POST', '/app/api/me/mobile/verify', { body: { code: '123456' } })).status).toBe(401);
     expect((await server.fetch('DELETE', '/app/api/me/mobile')).status).toBe(401);
+    // A session's write from another site's page is refused (CSRF), and sends nothing.
+    const u = await member();
+    const forged = await u.call('PUT', '/app/api/me/mobile', { mobile: randomAuMobile() }, { origin: 'https://evil.example' });
+    expect(forged.status).toBe(403);
+    expect(fake.sent.filter((m) => m.from === u.number)).toEqual([]);
   });
 });
