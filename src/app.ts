@@ -21,6 +21,9 @@ import { pipelineRoutes } from './features/pipeline/pipeline.routes.js';
 import { createSmsProvider } from './features/sms/sms.provider.js';
 import { createAlerts } from './features/alerts/alerts.service.js';
 import { alertsRoutes } from './features/alerts/alerts.routes.js';
+import { createMobiles } from './features/alerts/mobile.service.js';
+import { mobileRoutes } from './features/alerts/mobile.routes.js';
+import { teamTextsInbound } from './features/alerts/team-texts.js';
 import { createMailer } from './lib/mailer.js';
 import { smsRoutes } from './features/sms/sms.routes.js';
 import { createSms } from './features/sms/sms.service.js';
@@ -216,7 +219,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(smsRoutes({ sms }));
   const appointments = createAppointments({ db, clock });
-  const twilio = createTwilioWebhooks({ db, clock, leads, sms, answers: reminderAnswers({ appointments }), authToken: config.twilioAuthToken, publicUrl: config.publicUrl });
+  const twilio = createTwilioWebhooks({
+    db,
+    clock,
+    leads,
+    sms,
+    answers: reminderAnswers({ appointments }),
+    team: teamTextsInbound({ leads }),
+    authToken: config.twilioAuthToken,
+    publicUrl: config.publicUrl,
+  });
   await app.register(twilioWebhookRoutes({ twilio }));
   await app.register(consoleRoutes({ db, twilio, consoleSms: config.smsProvider === 'console' }));
   // A quote sent with {"sms": true} is texted through the one SMS send path: credits, opt-out, thread.
@@ -252,6 +264,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     alertsRoutes({ alerts: createAlerts({ db, clock, emailProblem: mailer.problem, smsProblem: (n) => smsProvider.problem(n) }) }),
   );
+  await app.register(mobileRoutes({ mobiles: createMobiles({ db, clock, provider: smsProvider, publicUrl: config.publicUrl }) }));
   const events = await startEventStream({ database, db, log });
   app.addHook('onClose', () => events.stop());
   await app.register(streamRoutes({ events, authenticate: accounts.authenticate, heartbeatMs: config.streamHeartbeatMs }));

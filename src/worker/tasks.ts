@@ -18,6 +18,7 @@ import type { WorkerTask } from '../jobs/task-loop.js';
 import { createRetentionTask } from './retention.js';
 import { createJobsTask } from '../jobs/jobs.worker-task.js';
 import { alertEmailJobHandler } from '../features/alerts/alert-email.js';
+import { alertSmsJobHandler } from '../features/alerts/alert-sms.js';
 import { createMailer } from '../lib/mailer.js';
 import { loadSecretBox } from '../lib/secret-box.js';
 import { inviteEmailJobHandler } from '../features/accounts/invite-email.js';
@@ -32,11 +33,12 @@ export function createWorkerTasks(deps: WorkerDeps): WorkerTask[] {
   const { config, database, clock, log } = deps;
   const db = database.db;
   const leads = createLeads({ db, clock });
+  const smsProvider = createSmsProvider(config, log);
   const sms = createSms({
     db,
     clock,
     leads,
-    provider: createSmsProvider(config, log),
+    provider: smsProvider,
     publicUrl: config.publicUrl,
     onRecordError: (err) => log.warn({ err }, "text sent, but Twilio's answer was not recorded"),
   });
@@ -59,6 +61,7 @@ export function createWorkerTasks(deps: WorkerDeps): WorkerTask[] {
         reminderAnswerJobHandler({ db, clock, sms, leads, agentSettings }),
         alertEmailJobHandler({ db, mailer, publicUrl: config.publicUrl }),
         inviteEmailJobHandler({ db, mailer, secrets: loadSecretBox(config, database.engine), now: () => new Date(clock.now()) }),
+        alertSmsJobHandler({ db, provider: smsProvider, publicUrl: config.publicUrl }),
       ],
     }),
     // Agent turns wait on a model for seconds: a task of their own, so they never hold up the rest.

@@ -7,6 +7,7 @@ import { isUuid } from '../../lib/ids.js';
 import { findCompany } from '../companies/companies.repo.js';
 import { createLeads } from '../leads/leads.service.js';
 import { createTwilioWebhooks, type InboundAnswers } from '../sms/sms.inbound.js';
+import { teamTextsInbound } from '../alerts/team-texts.js';
 import { createSmsProvider } from '../sms/sms.provider.js';
 import { createSms } from '../sms/sms.service.js';
 import { createAgentSettings } from './agent-settings.service.js';
@@ -37,7 +38,7 @@ export async function receiveSmsFromCommand(ctx: Ctx, c: { companyId: string; fr
   if (!company) throw new ValidationError(`Company not found: ${c.companyId}`);
   const leads = createLeads(ctx);
   const sms = createSms({ ...ctx, leads, provider: createSmsProvider(ctx.config, quiet), publicUrl: ctx.config.publicUrl });
-  const twilio = createTwilioWebhooks({ ...ctx, leads, sms, answers, authToken: ctx.config.twilioAuthToken, publicUrl: ctx.config.publicUrl });
+  const twilio = createTwilioWebhooks({ ...ctx, leads, sms, answers, team: teamTextsInbound({ leads }), authToken: ctx.config.twilioAuthToken, publicUrl: ctx.config.publicUrl });
   const sid = `SMconsole${randomBytes(12).toString('hex')}`;
   await twilio.receive({ MessageSid: sid, To: company.twilioNumber ?? 'console', From: c.from, Body: c.text }, { companyId: company.id });
   return { company_id: company.id, from: c.from, text: c.text, message_sid: sid };

@@ -96,7 +96,7 @@ export async function writeAlertPrefs(db: Db, userId: string, prefs: AlertPrefs)
   await db.update(users).set({ alertPrefs: prefs }).where(eq(users.id, userId));
 }
 
-/** One alert with what sending it needs: its user's address and mobile, the company's name, zone and number. */
+/** One alert with what sending it needs: its user's address and mobile, the company's name, zone, number and pause. */
 export async function findNotificationToSend(tx: Db, id: string, lock: boolean) {
   const q = tx
     .select({
@@ -109,6 +109,7 @@ export async function findNotificationToSend(tx: Db, id: string, lock: boolean) 
       companyName: companies.name,
       timeZone: companies.timezone,
       twilioNumber: companies.twilioNumber,
+      smsPaused: companies.smsPaused,
     })
     .from(notifications)
     .innerJoin(users, eq(users.id, notifications.userId))

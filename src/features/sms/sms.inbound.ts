@@ -23,6 +23,20 @@ export type TwilioWebhookDeps = {
   sms: SmsService;
   /** What answers a text of ours (a C or R to an appointment reminder, src/features/follow-ups). */
   answers?: InboundAnswers;
+  /** Texts from the team's own mobiles (src/features/alerts/team-texts.ts). */
+  team: TeamTextsInbound;
+};
+
+/**
+ * Takes a text from one of the team's own verified mobiles, which is the team's and not a lead's:
+ * records it (once per MessageSid) and answers whether it was a repeat; null when the sender is no
+ * team mobile, and the text is a lead's. Runs in the text's transaction, under the sender's lock.
+ */
+export type TeamTextsInbound = {
+  claim(
+    tx: Db,
+    o: { companyId: string; timeZone: string; from: string; sid: string; body: string; keyword: 'opt_out' | 'opt_in' | null; now: Date },
+  ): Promise<{ duplicate: boolean } | null>;
 };
 
 /**
@@ -66,7 +80,8 @@ export function createTwilioWebhooks(deps: TwilioWebhookDeps) {
    * B5: an inbound message. The company by the To number, the lead by the From number (created with
    * source "sms" when there is none, through the leads service), the message in the thread through
    * the thread's one writer (sms.received), and STOP / START for the number. Idempotent on
-   * MessageSid: Twilio retries a webhook it did not see answered.
+   * MessageSid: Twilio retries a webhook it did not see answered. A text from a verified team mobile
+   * is the team's (`team`): none of this happens to it.
    */
   async function receive(params: Record<string, string>, o: { companyId?: string } = {}): Promise<{ duplicate: boolean }> {
     const sid = required(params, 'MessageSid');
@@ -87,6 +102,9 @@ export function createTwilioWebhooks(deps: TwilioWebhookDeps) {
         // One sender at a time per company: two first messages arriving together create one lead, and a
         // retried MessageSid finds the first delivery's row.
         await lockSender(tx, company.id, from);
+        const keywordKind = optedOut === true ? 'opt_out' : optedOut === false ? 'opt_in' : null;
+        const team = await deps.team.claim(tx, { companyId: company.id, timeZone: company.timezone, from, sid, body, keyword: keywordKind, now: now() });
+        if (team) return team;
         if (await findMessageBySid(tx, company.id, sid)) return { duplicate: true };
 
         let lead = await findLeadByPhoneForUpdate(tx, company.id, from);

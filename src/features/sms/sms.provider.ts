@@ -6,15 +6,30 @@ import type { Logger } from '../../lib/logger.js';
 export type OutgoingSms = { from: string | null; to: string; body: string; statusCallback: string };
 export type ProviderAnswer = { sid: string | null; status: SmsStatus };
 
-/** The provider refused the message or could not be reached; `code` is Twilio's error code when it gave one. */
+/**
+ * The provider refused the message or could not be reached; `code` is Twilio's error code when it gave
+ * one. `outcome`: `refused` when Twilio certainly does not have the message (it answered an error, or
+ * no connection was made), `unknown` when the request may have reached it and the answer was lost (a
+ * timeout, a reset socket): a sender that must never text twice does not try again then. `httpStatus`:
+ * Twilio's answer when it gave one (a 4xx other than 429 refuses this message for good).
+ */
 export class SmsProviderError extends Error {
   constructor(
     message: string,
     readonly code: string,
+    readonly outcome: 'refused' | 'unknown' = 'refused',
+    readonly httpStatus?: number,
   ) {
     super(message);
   }
 }
+
+// Failures before the request could reach Twilio: nothing was sent.
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const errorCodeOf = (err: unknown): string | undefined => {
+  const e = err as { code?: unknown; cause?: { code?: unknown } };
+  return typeof e.code === 'string' ? e.code : typeof e.cause?.code === 'string' ? e.cause.code : undefined;
+};
 
 export type SmsProvider = {
   name: SmsProviderName;
@@ -80,7 +95,8 @@ export function twilioProvider(o: { accountSid?: string; authToken?: string; bas
         status = res.statusCode;
         text = await res.body.text();
       } catch (err) {
-        throw new SmsProviderError(`Twilio unreachable: ${(err as Error).message}`, 'network');
+        const outcome = NOT_CONNECTED.has(errorCodeOf(err) ?? '') ? 'refused' : 'unknown';
+        throw new SmsProviderError(`Twilio unreachable: ${(err as Error).message}`, 'network', outcome);
       }
       let json: Record<string, unknown> = {};
       try {
@@ -90,9 +106,10 @@ export function twilioProvider(o: { accountSid?: string; authToken?: string; bas
       }
       if (status < 200 || status >= 300) {
         const code = json.code === undefined || json.code === null ? `http_${status}` : String(json.code);
-        throw new SmsProviderError(String(json.message ?? `Twilio answered ${status}`), code);
+        throw new SmsProviderError(String(json.message ?? `Twilio answered ${status}`), code, 'refused', status);
       }
-      if (typeof json.sid !== 'string') throw new SmsProviderError('Twilio answered without a message sid', 'bad_response');
+      // Twilio said yes (2xx): the message is most likely there, so not `refused`.
+      if (typeof json.sid !== 'string') throw new SmsProviderError('Twilio answered without a message sid', 'bad_response', 'unknown');
       return { sid: json.sid, status: statusFromTwilio(json.status as string) ?? 'queued' };
     },
   };
