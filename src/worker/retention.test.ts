@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { agentTurns, idempotencyKeys, jobPacing, jobs, leads, outboxEvents, sessions, users, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../db/schema/index.js';
+import { agentTurns, idempotencyKeys, jobPacing, jobs, leads, notifications, outboxEvents, sessions, teamTexts, users, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../db/schema/index.js';
 import { createCompanies } from '../features/companies/companies.service.js';
 import { manualClock } from '../../test/clock.js';
 import { openTestDatabase } from '../../test/helpers.js';
 import { IDEMPOTENCY_RETENTION_MS } from '../http/idempotency.js';
-import { AGENT_TURN_RETENTION_MS, createRetentionTask, DELIVERY_LOG_RETENTION_MS, JOB_HISTORY_RETENTION_MS, OUTBOX_RETENTION_MS, PACING_RETENTION_MS } from './retention.js';
+import { AGENT_TURN_RETENTION_MS, ALERT_RETENTION_MS, createRetentionTask, DELIVERY_LOG_RETENTION_MS, JOB_HISTORY_RETENTION_MS, OUTBOX_RETENTION_MS, PACING_RETENTION_MS } from './retention.js';
 
 let database: Database;
 beforeAll(async () => {
@@ -198,5 +198,34 @@ describe('retention', () => {
     while ((await task.runOnce()) > 0);
     const left = await db.select({ trigger: agentTurns.trigger }).from(agentTurns).where(eq(agentTurns.companyId, company.id));
     expect(left.map((r) => r.trigger)).toEqual(['young']);
+  });
+});
+
+describe('retention of alerts', () => {
+  it('drops alerts and the team’s texts after 90 days, and keeps younger ones', async () => {
+    const db = database.db;
+    const clock = manualClock(Date.now());
+    const now = clock.now();
+    const company = await createCompanies({ db, clock }).create({ name: 'Alert Retention Roofing' });
+    const [user] = await db.insert(users).values({ companyId: company.id, email: `retention-${randomUUID()}@example.com`, name: 'R', passwordHash: 'x', role: 'owner' }).returning();
+    const alert = (daysAgo: number) => ({
+      companyId: company.id,
+      userId: user.id,
+      eventId: randomUUID(),
+      eventType: 'lead.created',
+      kind: 'new_lead' as const,
+      data: {},
+      inApp: true,
+      createdAt: new Date(now - daysAgo * DAY),
+    });
+    const made = await db.insert(notifications).values([alert(ALERT_RETENTION_MS / DAY + 1), alert(ALERT_RETENTION_MS / DAY - 1)]).returning({ id: notifications.id });
+    const texts = await db
+      .insert(teamTexts)
+      .values([91, 89].map((d) => ({ companyId: company.id, userId: user.id, fromNumber: '+61400000000', body: 'ok', providerSid: `SM${randomUUID()}`, createdAt: new Date(now - d * DAY) })))
+      .returning({ id: teamTexts.id });
+    const task = createRetentionTask({ db, clock });
+    while ((await task.runOnce()) > 0);
+    expect((await db.select({ id: notifications.id }).from(notifications).where(eq(notifications.userId, user.id))).map((r) => r.id)).toEqual([made[1].id]);
+    expect((await db.select({ id: teamTexts.id }).from(teamTexts).where(eq(teamTexts.companyId, company.id))).map((r) => r.id)).toEqual([texts[1].id]);
   });
 });

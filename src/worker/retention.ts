@@ -18,6 +18,8 @@ export const JOB_HISTORY_RETENTION_MS = 30 * DAY_MS;
 export const PACING_RETENTION_MS = 3_600_000;
 /** A web form's hourly count of automatic texts, two hours after its hour began. */
 export const FORM_TEXTS_RETENTION_MS = 2 * 3_600_000;
+/** Alerts (issue 17) and the team's texts: the bell shows the last 90 days. */
+export const ALERT_RETENTION_MS = 90 * DAY_MS;
 const BATCH = 1000;
 
 /**
@@ -58,6 +60,8 @@ export function createRetentionTask(deps: { db: Db; clock: Clock }): WorkerTask 
         await batch('intake_form_texts', sql`hour < ${before(FORM_TEXTS_RETENTION_MS)}`, 'form_id, hour'),
         // Idempotency-Key answers past B2's day (lookups already ignore them).
         await batch('idempotency_keys', sql`created_at < ${before(IDEMPOTENCY_RETENTION_MS)}`, 'company_id, key'),
+        await batch('notifications', sql`created_at < ${before(ALERT_RETENTION_MS)}`),
+        await batch('team_texts', sql`created_at < ${before(ALERT_RETENTION_MS)}`),
         // Copies of erased leads in events that were still on their way when the lead was erased.
         await finishLeadErasures(db, BATCH),
       ];

@@ -69,6 +69,8 @@ export const notifications = pgTable(
       .on(t.userId)
       .where(sql`in_app and read_at is null`),
     index('notifications_lead_idx').on(t.leadId),
+    // What the retention task prunes by.
+    index('notifications_created_idx').on(t.createdAt),
   ],
 );
 
@@ -89,5 +91,9 @@ export const teamTexts = pgTable(
     providerSid: text('provider_sid').notNull(),
     createdAt: at('created_at').notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('team_texts_sid_idx').on(t.companyId, t.providerSid), index('team_texts_lead_idx').on(t.leadId)],
+  (t) => [
+    uniqueIndex('team_texts_sid_idx').on(t.companyId, t.providerSid),
+    index('team_texts_lead_idx').on(t.leadId),
+    index('team_texts_created_idx').on(t.createdAt),
+  ],
 );
