@@ -78,6 +78,16 @@ export async function seedDemoIfEmpty(db: Db, clock: Clock, publicUrl: string) {
     reviewUrl: 'https://g.page/r/demo-roofing-co/review',
   });
   const now = clock.now();
+  // The dashboard's demo login: a random password, printed once like the token. Made first, so that
+  // the owner's bell holds an alert for each sample lead below, as a business would have had them.
+  const login = { email: DEMO_EMAIL, password: randomBytes(12).toString('base64url') };
+  await db.insert(users).values({
+    companyId: company.id,
+    email: login.email,
+    name: 'Demo Owner',
+    passwordHash: await hashPassword(login.password),
+    role: 'owner',
+  });
   // Every follow-up sequence on, before anything is sent or booked: the quotes below are chased and
   // the visits reminded (each lead's page lists its follow-ups), as a business that turned them on.
   const automations = createAutomations({ db, clock, publicUrl });
@@ -190,14 +200,5 @@ export async function seedDemoIfEmpty(db: Db, clock: Clock, publicUrl: string) {
     ),
   );
 
-  // The dashboard's demo login: a random password, printed once like the token.
-  const login = { email: DEMO_EMAIL, password: randomBytes(12).toString('base64url') };
-  await db.insert(users).values({
-    companyId: company.id,
-    email: login.email,
-    name: 'Demo Owner',
-    passwordHash: await hashPassword(login.password),
-    role: 'owner',
-  });
   return { company, token: token.token, leads: SAMPLES.length, sampleQuoteUrl, login, formUrl: form.post_url };
 }

@@ -132,6 +132,7 @@ function printDemo(
     `  A quote as the customer sees it (open it on a phone; Accept and Decline work): ${demo.sampleQuoteUrl}`,
     `  API reference: ${base}/docs`,
     `  Its website form takes leads (dedupe on: the same phone again is recorded on its lead): curl -H "Origin: ${new URL(base).origin}" -d "name=Sam Sample&phone=0412 000 002&message=Leaking roof" ${demo.formUrl}`,
+    `  The bell in the dashboard holds the sample leads' alerts; a new lead, a reply or an accepted quote rings it live${config.smtpUrl ? ', and emails the owner' : ' (set SMTP_URL to have them emailed too)'}.`,
     `  The lead agent is on: npx quoteleads agent try ${demo.company.id} --text "Hi, I need a roof quote"`,
     ...(config.smsProvider === 'console'
       ? [`  Text it as a customer (the answer is printed here): npx quoteleads sms receive --company ${demo.company.id} --from +61412000001 --text "Hi, I need a roof quote"`]
