@@ -96,14 +96,18 @@ export function AlertSettings() {
   );
 }
 
+// The server's reasons are sentences, or short phrases ("Twilio not configured") that need a stop.
+const sentence = (s: string | null) => (s && !/[.!?]$/.test(s) ? `${s}.` : s);
+
+/** Why a channel's switches are held (email without SMTP, SMS without a verified mobile), and what SMS costs. */
 function ChannelNotes({ channels }: { channels: AlertPreferences['channels'] }) {
   return (
-    <ul className="alert-channels small" id="alert-channel-notes">
+    <ul className="alert-channels small">
       <li id="alert-channel-email">
-        <strong>Email:</strong> {channels.email.available ? 'alerts go to the address you log in with.' : channels.email.reason}
+        <strong>Email</strong> — {channels.email.available ? 'alerts go to the address you log in with.' : sentence(channels.email.reason)}
       </li>
       <li id="alert-channel-sms">
-        <strong>SMS:</strong> {channels.sms.available ? 'alerts are texted to your verified mobile.' : channels.sms.reason} {channels.sms.note}
+        <strong>SMS</strong> — {channels.sms.available ? 'alerts are texted to your verified mobile.' : sentence(channels.sms.reason)} {channels.sms.note}
       </li>
     </ul>
   );
