@@ -77,8 +77,9 @@ export function Bell() {
         type="button"
         className="bell-button"
         aria-label={label}
+        aria-haspopup="dialog"
         aria-expanded={open}
-        aria-controls={panelId}
+        aria-controls={open ? panelId : undefined}
         onClick={() => (open ? close() : setOpen(true))}
       >
         <BellIcon />
@@ -88,67 +89,69 @@ export function Bell() {
           </span>
         )}
       </button>
-      <div
-        ref={panel}
-        id={panelId}
-        className="bell-panel"
-        role="dialog"
-        aria-labelledby={titleId}
-        tabIndex={-1}
-        hidden={!open}
-      >
-        <div className="bell-head">
-          <h2 id={titleId}>Alerts</h2>
-          <button type="button" className="btn btn-secondary btn-small" onClick={() => run(() => markRead({ all: true }))} disabled={unread === 0}>
-            Mark all read
-          </button>
-          <button type="button" className="btn btn-secondary btn-small" aria-label="Close alerts" onClick={() => close()}>
-            ✕
-          </button>
-        </div>
-        <FormError error={error ?? query.error} />
-        {query.isLoading && <p className="muted bell-empty">Loading…</p>}
-        {query.isSuccess && alerts.length === 0 && (
-          <p className="muted bell-empty">No alerts yet. New leads, replies and hand-offs will show here.</p>
-        )}
-        {alerts.length > 0 && (
-          <ul className="bell-list">
-            {alerts.map((a) => (
-              <li key={a.id}>
-                <a
-                  href={a.path}
-                  className={a.read ? 'bell-item' : 'bell-item bell-unread'}
-                  onClick={(e) => {
-                    // A modified click opens a new tab as a link does; a plain one stays in the app.
-                    if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
-                    e.preventDefault();
-                    follow(a);
-                  }}
-                >
-                  <span className="bell-title">
-                    {!a.read && <span className="visually-hidden">Unread: </span>}
-                    {a.title}
-                  </span>
-                  <span className="bell-body">{a.body}</span>
-                  <time className="bell-time" dateTime={a.created_at} title={formatDateTime(a.created_at, zone)}>
-                    {formatAgo(a.created_at, zone)}
-                  </time>
-                </a>
-              </li>
-            ))}
-          </ul>
-        )}
-        <div className="bell-foot">
-          {query.hasNextPage && (
-            <button type="button" className="btn btn-secondary btn-small" onClick={() => query.fetchNextPage()} disabled={query.isFetchingNextPage}>
-              {query.isFetchingNextPage ? 'Loading…' : 'Load more'}
+      {/* In the page only while open: hidden, its words would still be found by a search of the page. */}
+      {open && (
+        <div
+          ref={panel}
+          id={panelId}
+          className="bell-panel"
+          role="dialog"
+          aria-labelledby={titleId}
+          tabIndex={-1}
+        >
+          <div className="bell-head">
+            <h2 id={titleId}>Alerts</h2>
+            <button type="button" className="btn btn-secondary btn-small" onClick={() => run(() => markRead({ all: true }))} disabled={unread === 0}>
+              Mark all read
             </button>
+            <button type="button" className="btn btn-secondary btn-small" aria-label="Close alerts" onClick={() => close()}>
+              ✕
+            </button>
+          </div>
+          <FormError error={error ?? query.error} />
+          {query.isLoading && <p className="muted bell-empty">Loading…</p>}
+          {query.isSuccess && alerts.length === 0 && (
+            <p className="muted bell-empty">No alerts yet. New leads, replies and hand-offs will show here.</p>
           )}
-          <Link to="/settings#alerts" onClick={() => close(false)}>
-            Choose your alerts
-          </Link>
+          {alerts.length > 0 && (
+            <ul className="bell-list">
+              {alerts.map((a) => (
+                <li key={a.id}>
+                  <a
+                    href={a.path}
+                    className={a.read ? 'bell-item' : 'bell-item bell-unread'}
+                    onClick={(e) => {
+                      // A modified click opens a new tab as a link does; a plain one stays in the app.
+                      if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+                      e.preventDefault();
+                      follow(a);
+                    }}
+                  >
+                    <span className="bell-title">
+                      {!a.read && <span className="visually-hidden">Unread: </span>}
+                      {a.title}
+                    </span>
+                    <span className="bell-body">{a.body}</span>
+                    <time className="bell-time" dateTime={a.created_at} title={formatDateTime(a.created_at, zone)}>
+                      {formatAgo(a.created_at, zone)}
+                    </time>
+                  </a>
+                </li>
+              ))}
+            </ul>
+          )}
+          <div className="bell-foot">
+            {query.hasNextPage && (
+              <button type="button" className="btn btn-secondary btn-small" onClick={() => query.fetchNextPage()} disabled={query.isFetchingNextPage}>
+                {query.isFetchingNextPage ? 'Loading…' : 'Load more'}
+              </button>
+            )}
+            <Link to="/settings#alerts" onClick={() => close(false)}>
+              Choose your alerts
+            </Link>
+          </div>
         </div>
-      </div>
+      )}
     </div>
   );
 }
