@@ -175,7 +175,8 @@ function LowCredits() {
 
   function submit(e: FormEvent) {
     e.preventDefault();
-    if (value !== null) save.mutate(Number(value));
+    // An emptied field is not 0 ("never"): that is typed, not left blank.
+    if (value !== null && value.trim() !== '') save.mutate(Number(value));
   }
 
   const hint = 'A text that leaves fewer credits than this alerts the team ("SMS credits run low"); 0: never.';
@@ -200,7 +201,7 @@ function LowCredits() {
             hint={hint}
           />
           <div className="actions">
-            <button type="submit" className="btn btn-primary" disabled={value === null || save.isPending}>
+            <button type="submit" className="btn btn-primary" disabled={value === null || value.trim() === '' || save.isPending}>
               {save.isPending ? 'Saving…' : 'Save threshold'}
             </button>
             <span role="status">{save.isSuccess ? 'Threshold saved.' : ''}</span>
