@@ -59,6 +59,11 @@ describe('the bell and the alert settings in a browser', () => {
   });
 
   it('shows a new lead within 2 s of the API call, live; a click opens the lead and marks it read', async () => {
+    // One stream for the whole tab, whatever the page: the bell does not open one of its own per page.
+    let streams = 0;
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/app/api/stream') streams++;
+    });
     const opened = streamOpened(page);
     await page.goto(app('/'));
     await heading(page, 'Home');
@@ -92,6 +97,7 @@ describe('the bell and the alert settings in a browser', () => {
     await page.waitForURL(app(`/leads/${lead.id}`));
     await heading(page, 'Dana Reyes');
     await bell(page, 0).waitFor();
+    expect(streams).toBe(1);
     expect(await page.getByTestId('bell-badge').count()).toBe(0);
     expect((await owner.call('GET', '/app/api/notifications')).body).toMatchObject({ unread: 0, data: [{ title: 'New lead: Dana Reyes', read: true }] });
   });
