@@ -2,6 +2,8 @@ import { useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { Link, NavLink, Outlet, useNavigate } from 'react-router';
 import { api, useMe, useSettings } from '../api';
+import { closeLiveStream } from '../live';
+import { Bell } from '../pages/alerts/Bell';
 import { isManager } from './RequireAuth';
 
 const LINKS: { to: string; label: string; managers?: true; end?: true }[] = [
@@ -32,6 +34,8 @@ export default function Layout() {
     } catch {
       // The session may already be gone; leaving is what the user asked for either way.
     }
+    // The stream would end at its next heartbeat anyway; ended now, it cannot reconnect as nobody.
+    closeLiveStream();
     queryClient.clear();
     queryClient.setQueryData(['me'], null);
     navigate('/login', { replace: true });
@@ -47,6 +51,7 @@ export default function Layout() {
         <span className="topbar-user">
           {me?.user.name} <span className="role-badge">{me?.user.role}</span>
         </span>
+        <Bell />
         <button type="button" className="btn btn-secondary btn-small" onClick={logOut} disabled={leaving}>
           Log out
         </button>

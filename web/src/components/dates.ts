@@ -25,3 +25,19 @@ export const formatTime = (iso: string, zone: string | undefined) => formatInsta
 export function formatDay(ymd: string | null | undefined) {
   return ymd ? formatDayKey(ymd, DATE) : '—';
 }
+
+const AGO = new Intl.RelativeTimeFormat('en', { numeric: 'auto', style: 'short' });
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** How long ago an instant was ("5 min. ago", "yesterday"); past a week, its day in `zone` (the company's). */
+export function formatAgo(iso: string, zone: string | undefined, now = Date.now()) {
+  const ago = now - new Date(iso).getTime();
+  if (Number.isNaN(ago)) return iso;
+  if (ago < MINUTE) return 'just now';
+  if (ago < HOUR) return AGO.format(-Math.floor(ago / MINUTE), 'minute');
+  if (ago < DAY) return AGO.format(-Math.floor(ago / HOUR), 'hour');
+  if (ago < 7 * DAY) return AGO.format(-Math.floor(ago / DAY), 'day');
+  return formatDate(iso, zone);
+}

@@ -4,6 +4,7 @@ import { api, fieldErrors, SETTINGS_KEY, useMe, useSettings } from '../api';
 import { isManager } from '../components/RequireAuth';
 import { Field, FormError } from '../components/forms';
 import { useTitle } from '../components/useTitle';
+import { AlertSettings } from './alerts/AlertSettings';
 import type { Settings } from './crm/types';
 
 
@@ -239,6 +240,8 @@ export default function SettingsPage() {
               <code>quoteleads company update</code>). Each SMS segment sent costs one credit.
             </p>
           </section>
+
+          <AlertSettings />
         </>
       )}
     </>
