@@ -71,11 +71,13 @@ export type AlertUser = {
   mobileVerifiedAt: Date | null;
 };
 
-export async function findAlertUser(db: Db, userId: string): Promise<AlertUser | undefined> {
-  const [row] = await db
+/** `lock`: under the user's row lock, for a read-modify-write of their choices. */
+export async function findAlertUser(db: Db, userId: string, o: { lock?: boolean } = {}): Promise<AlertUser | undefined> {
+  const q = db
     .select({ id: users.id, role: users.role, alertPrefs: users.alertPrefs, mobile: users.mobile, mobileVerifiedAt: users.mobileVerifiedAt })
     .from(users)
     .where(eq(users.id, userId));
+  const [row] = o.lock ? await q.for('update') : await q;
   return row;
 }
 

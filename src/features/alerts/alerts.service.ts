@@ -113,21 +113,24 @@ export function createAlerts(deps: { db: Db; clock: Clock; emailProblem: string 
     };
   }
 
+  /** Changes only what `input` names; under the user's row lock, so two changes at once both stay. */
   async function choose(session: { companyId: string; userId: string }, input: AlertPrefsInput) {
-    const user = await findAlertUser(db, session.userId);
-    if (!user) throw new NotFoundError('User not found');
-    const next: AlertPrefs = structuredClone(user.alertPrefs);
-    for (const [kind, channels] of Object.entries(input.kinds)) {
-      if (!channels) continue;
-      const mine = { ...(next[kind] ?? {}) };
-      for (const [channel, value] of Object.entries(channels)) {
-        if (value === null) delete mine[channel as AlertChannel];
-        else if (value !== undefined) mine[channel as AlertChannel] = value;
+    await db.transaction(async (tx) => {
+      const user = await findAlertUser(tx, session.userId, { lock: true });
+      if (!user) throw new NotFoundError('User not found');
+      const next: AlertPrefs = structuredClone(user.alertPrefs);
+      for (const [kind, channels] of Object.entries(input.kinds)) {
+        if (!channels) continue;
+        const mine = { ...(next[kind] ?? {}) };
+        for (const [channel, value] of Object.entries(channels)) {
+          if (value === null) delete mine[channel as AlertChannel];
+          else if (value !== undefined) mine[channel as AlertChannel] = value;
+        }
+        if (Object.keys(mine).length) next[kind] = mine;
+        else delete next[kind];
       }
-      if (Object.keys(mine).length) next[kind] = mine;
-      else delete next[kind];
-    }
-    await writeAlertPrefs(db, session.userId, next);
+      await writeAlertPrefs(tx, session.userId, next);
+    });
     return preferences(session);
   }
 

@@ -345,3 +345,14 @@ describe('team invitations by email', () => {
     expect(bad.text).toContain('email');
   });
 });
+
+describe('choices made at once', () => {
+  it('two changes of one user sent together both stay', async () => {
+    const t = await team();
+    const kinds = ['quote_viewed', 'quote_declined', 'appointment_booked', 'credits_low'] as const;
+    const answers = await Promise.all(kinds.map((k) => t.owner.call('PATCH', '/app/api/me/notifications', { kinds: { [k]: { in_app: true } } })));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+    const prefs = await t.owner.call('GET', '/app/api/me/notifications');
+    for (const k of kinds) expect(prefs.body.kinds.find((x: any) => x.kind === k).chosen.in_app, k).toBe(true);
+  });
+});
