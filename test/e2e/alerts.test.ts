@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startFakeSmtp, type FakeSmtp } from '../fake-smtp.js';
 import { startTestServer, type DashboardUser, type TestServer } from '../helpers.js';
+import { randomAuMobile, startServerWithFakeTwilio, type FakeTwilio } from '../fake-twilio.js';
+import { createCompanies } from '../../src/features/companies/companies.service.js';
 import { checkPage, expectNoHorizontalScroll, launchBrowser, sessionContext, type TestBrowser } from './browser.js';
 
 // Alerts (issue 17) in a real browser: the bell hears a lead made through the public API on the live
@@ -219,5 +221,56 @@ describe('the bell and the alert settings in a browser', () => {
     await theirs.getByText('fewer than 20 SMS credits').waitFor();
     expect(await theirs.getByLabel('Alert when SMS credits fall below').count()).toBe(0);
     await memberContext.close();
+  });
+});
+
+describe('the mobile for SMS alerts in a browser', () => {
+  let fake: FakeTwilio;
+  let server: TestServer;
+  let close: () => Promise<void>;
+  let chrome: TestBrowser;
+
+  beforeAll(async () => {
+    ({ fake, server, close } = await startServerWithFakeTwilio());
+    chrome = await launchBrowser();
+  }, 120_000);
+  afterAll(async () => {
+    await chrome?.close();
+    await close?.();
+  });
+
+  it('texts a code to the number typed, takes it back, and then lets SMS alerts be switched on', async () => {
+    const owner = await server.user({ role: 'owner' });
+    await createCompanies({ db: server.database.db, clock: server.clock }).change(owner.companyId, { smsCredits: 20, twilioNumber: randomAuMobile() });
+    const context = await sessionContext(chrome, owner, server.url, PHONE);
+    const p = await context.newPage();
+    await p.goto(`${server.url}/app/settings#alerts`);
+    const section = p.getByRole('region', { name: 'Alerts' });
+    await section.getByRole('table').waitFor();
+    const smsSwitch = section.getByRole('checkbox', { name: 'A new lead arrives: SMS' });
+    expect(await smsSwitch.isDisabled()).toBe(true);
+
+    const mobile = randomAuMobile();
+    await section.getByLabel('Mobile number').fill(`0${mobile.slice(3)}`);
+    await section.getByRole('button', { name: 'Send code' }).click();
+    await section.getByText('A code was texted to').waitFor();
+    const text = fake.sent.find((m) => m.to === mobile);
+    expect(text, 'the code texted to the number typed').toBeDefined();
+    const code = /\b(\d{6})\b/.exec(text!.body)![1];
+
+    // A wrong code is refused with the server's words; the right one verifies.
+    await section.getByLabel('Code').fill(code === '000000' ? '111111' : '000000');
+    await section.getByRole('button', { name: 'Verify' }).click();
+    await section.getByText('Wrong code').waitFor();
+    await section.getByLabel('Code').fill(code);
+    await section.getByRole('button', { name: 'Verify' }).click();
+    await section.getByText('Verified').waitFor();
+    await expect.poll(() => smsSwitch.isDisabled()).toBe(false);
+    await smsSwitch.check();
+    await expect.poll(async () => (await owner.call('GET', '/app/api/me/notifications')).body.kinds[0]).toMatchObject({ kind: 'new_lead', sms: true, chosen: { sms: true } });
+    await expectNoHorizontalScroll(p);
+    await section.screenshot({ path: 'test-artifacts/screenshots/64-alert-settings-mobile-verified.png' });
+    await checkPage(p, '64-alert-settings-mobile-verified');
+    await context.close();
   });
 });
