@@ -5,6 +5,9 @@ import { companies, leads, notifications, users, type AlertChannel, type AlertKi
 export type NotificationRow = typeof notifications.$inferSelect;
 export type NotificationListRow = NotificationRow & { leadName: string | null };
 
+/** How the team knows a lead in an alert: its name, else its phone, else its email (a texter has only a number). */
+const leadLabel = sql<string | null>`coalesce(${leads.name}, ${leads.phone}, ${leads.email})`;
+
 /** A user's bell: their in-app alerts, newest first, `before` a cursor (created_at, id) for the next page. */
 export async function listUserNotifications(
   db: Db,
@@ -12,7 +15,7 @@ export async function listUserNotifications(
   o: { limit: number; unreadOnly: boolean; before?: { at: Date; id: string } },
 ): Promise<NotificationListRow[]> {
   const rows = await db
-    .select({ n: notifications, leadName: leads.name })
+    .select({ n: notifications, leadName: leadLabel })
     .from(notifications)
     .leftJoin(leads, eq(leads.id, notifications.leadId))
     .where(
@@ -103,7 +106,7 @@ export async function findNotificationToSend(tx: Db, id: string, lock: boolean) 
   const q = tx
     .select({
       n: notifications,
-      leadName: leads.name,
+      leadName: leadLabel,
       email: users.email,
       userName: users.name,
       mobile: users.mobile,

@@ -7,6 +7,7 @@ import { startFakeSmtp, type FakeSmtp } from '../../../test/fake-smtp.js';
 import { databaseOfItsOwn, startTestServer, type DashboardUser, type Tenant, type TestServer } from '../../../test/helpers.js';
 import { PUBLIC_URL, randomAuMobile, startServerWithFakeTwilio, type FakeTwilio } from '../../../test/fake-twilio.js';
 import { createCompanies } from '../companies/companies.service.js';
+import { answerTo } from '../../../test/scripted-customer.js';
 
 // Alerts (issue 17) through HTTP, on both engines: events made by API calls become alerts by the
 // outbox's trigger, the bell and the choices are read and changed through the dashboard's API, and
@@ -286,6 +287,26 @@ describe('alerts of what customers and the agent do', () => {
     expect(handoff, JSON.stringify(await titles(t.owner))).toBeDefined();
     expect(handoff.title).toMatch(/needs a person$/);
     expect(handoff.body).toContain('asked for a person');
+  });
+
+  it('an appointment the agent books with the customer, for those who chose it', async () => {
+    const t = await team();
+    await t.owner.call('PATCH', '/app/api/me/notifications', { kinds: { appointment_booked: { in_app: true } } });
+    expect((await t.api.call('PATCH', '/v1/agent', { enabled: true, service_postcodes: ['2000-2234'] })).status).toBe(200);
+    const phone = randomAuMobile();
+    const texts = () => fake.sent.filter((m) => m.to === phone).map((m) => m.body);
+    const say = async (body: string) => {
+      clock.advance(60_000);
+      expect((await fake.postInbound({ from: phone, to: t.number, body })).status).toBe(200);
+      await work(['agent']);
+    };
+    await say('Hi, need a roof quote');
+    for (let i = 0; i < 8 && !texts().at(-1)!.includes('Reply 1'); i++) await say(answerTo(texts().at(-1)!));
+    expect(texts().at(-1)).toMatch(/Reply 1 for/);
+    await say('1');
+    const booked = (await bell(t.owner)).data.filter((n) => n.kind === 'appointment_booked');
+    expect(booked, JSON.stringify(texts())).toHaveLength(1);
+    expect(booked[0].title).toMatch(/^Booked: \+61\d+, \w{3}, \d{1,2} \w{3}, \d{1,2}:\d{2} [ap]m$/);
   });
 
   it('an appointment booked through the API is not alerted (whoever booked it knows)', async () => {
