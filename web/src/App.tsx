@@ -3,6 +3,7 @@ import Layout from './components/Layout';
 import RequireAuth, { RequireManager } from './components/RequireAuth';
 import HomePage from './pages/crm/HomePage';
 import LeadsPage from './pages/crm/LeadsPage';
+import InboxPage from './pages/inbox/InboxPage';
 import LeadFormPage from './pages/crm/LeadFormPage';
 import LeadPage from './pages/crm/LeadPage';
 import BoardPage from './pages/crm/BoardPage';
@@ -37,6 +38,7 @@ const router = createBrowserRouter(
       ),
       children: [
         { index: true, element: <HomePage /> },
+        { path: 'inbox', element: <InboxPage /> },
         { path: 'leads', element: <LeadsPage /> },
         { path: 'leads/new', element: <LeadFormPage /> },
         { path: 'leads/:id', element: <LeadPage /> },

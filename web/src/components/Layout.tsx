@@ -4,10 +4,12 @@ import { Link, NavLink, Outlet, useNavigate } from 'react-router';
 import { api, useMe, useSettings } from '../api';
 import { closeLiveStream } from '../live';
 import { Bell } from '../pages/alerts/Bell';
+import { UnreadCount } from '../pages/inbox/UnreadCount';
 import { isManager } from './RequireAuth';
 
 const LINKS: { to: string; label: string; managers?: true; end?: true }[] = [
   { to: '/', label: 'Home', end: true },
+  { to: '/inbox', label: 'Inbox' },
   { to: '/leads', label: 'Leads' },
   { to: '/board', label: 'Board' },
   { to: '/quotes', label: 'Quotes' },
@@ -63,6 +65,7 @@ export default function Layout() {
               <li key={l.to}>
                 <NavLink to={l.to} end={l.end}>
                   {l.label}
+                  {l.to === '/inbox' && <UnreadCount />}
                 </NavLink>
               </li>
             ))}
