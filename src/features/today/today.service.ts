@@ -4,6 +4,7 @@ import type { Clock } from '../../lib/clock.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { addDays, dateIn, instantOfWallTime } from '../../lib/zoned-time.js';
 import { findCompany } from '../companies/companies.repo.js';
+import { quoteNumberOf } from '../quotes/quotes.service.js';
 import { countNeedsReply, listConversations, UNREAD_DAYS } from '../inbox/inbox.repo.js';
 import { conversationView } from '../inbox/inbox.service.js';
 import { appointmentsBetween, hotLeadsWithoutQuote, viewedUnansweredQuotes, type AppointmentRow } from './today.repo.js';
@@ -39,7 +40,7 @@ export function createToday(deps: { db: Db; clock: Clock }) {
       tomorrow: { date: tomorrowDate, appointments: appointments.filter((a) => a.start_time.getTime() >= tomorrowStart).map(appointmentView) },
       waiting: { count: waitingCount, data: waiting.map(conversationView) },
       hot_leads: hot.map((l) => ({ ...l, created_at: l.created_at.toISOString() })),
-      viewed_quotes: viewed.map((q) => ({ ...q, viewed_at: q.viewed_at.toISOString(), expires_at: q.expires_at?.toISOString() ?? null })),
+      viewed_quotes: viewed.map((q) => ({ ...q, quote_number: quoteNumberOf(q.number), viewed_at: q.viewed_at.toISOString(), expires_at: q.expires_at?.toISOString() ?? null })),
     };
   }
 

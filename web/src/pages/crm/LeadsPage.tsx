@@ -3,12 +3,14 @@ import { Link, useSearchParams } from 'react-router';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api, useSettings } from '../../api';
 import { useTitle } from '../../components/useTitle';
+import { LEAD_EVENTS, useLiveRefetch } from '../../live';
 import { AI_STATUSES, type Lead, type Paged } from './types';
 import { ErrorBanner, Field, ListTable, Options, PageHead, Pagination, StageBadge, StageOptions, StatusBadge, money, useDebounced } from './ui';
 import { formatDate } from '../../components/dates';
 
 export default function LeadsPage() {
   useTitle('Leads');
+  useLiveRefetch(LEAD_EVENTS, ['leads']);
   // Filters live in the address, so Back and a reload keep them.
   const [params, setParams] = useSearchParams();
   const stage = params.get('stage') ?? '';
