@@ -22,11 +22,17 @@ CREATE TRIGGER conversations_from_leads AFTER INSERT ON leads
 -- asks for attention; one to the lead does not.
 CREATE FUNCTION conversations_from_messages() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  -- Grouped, not a subquery per row: a transition table has no index, and a statement may hold many texts.
+  WITH newest AS (
+    SELECT DISTINCT ON (m.lead_id) m.lead_id, m.company_id, m.id, m.direction, m.sender->>'type' AS sender_type, m.created_at
+      FROM new_messages m
+     ORDER BY m.lead_id, m.created_at DESC, m.id DESC
+  ), inbound AS (
+    SELECT m.lead_id, max(m.created_at) AS at FROM new_messages m WHERE m.direction = 'inbound' GROUP BY m.lead_id
+  )
   INSERT INTO conversations AS c (lead_id, company_id, last_message_id, last_direction, last_sender_type, last_at, attention_at)
-  SELECT DISTINCT ON (m.lead_id) m.lead_id, m.company_id, m.id, m.direction, m.sender->>'type', m.created_at,
-         (SELECT max(i.created_at) FROM new_messages i WHERE i.lead_id = m.lead_id AND i.direction = 'inbound')
-    FROM new_messages m
-   ORDER BY m.lead_id, m.created_at DESC, m.id DESC
+  SELECT n.lead_id, n.company_id, n.id, n.direction, n.sender_type, n.created_at, i.at
+    FROM newest n LEFT JOIN inbound i ON i.lead_id = n.lead_id
   ON CONFLICT (lead_id) DO UPDATE SET
     last_message_id = CASE WHEN excluded.last_at >= c.last_at THEN excluded.last_message_id ELSE c.last_message_id END,
     last_direction = CASE WHEN excluded.last_at >= c.last_at THEN excluded.last_direction ELSE c.last_direction END,
