@@ -30,6 +30,8 @@ const TABLES: Record<string, { covered: 'lead_id cascade' | 'erasure repo' | 'no
   webhook_deliveries: { covered: 'erasure repo', why: 'copies of those events in the delivery log' },
   webhook_attempts: { covered: 'no lead data', why: "receivers' answers, deleted with their delivery" },
   idempotency_keys: { covered: 'erasure repo', why: 'sealed answers of keyed POSTs, found by their lead_id' },
+  notifications: { covered: 'lead_id cascade' },
+  team_texts: { covered: 'lead_id cascade', why: 'a team member\'s text about a lead goes with it; one about no lead names none' },
   lead_erasures: { covered: 'no lead data', why: 'the id of an erased lead until its events have gone out' },
   sms_opt_outs: { covered: 'kept', why: 'the suppression list: honouring a STOP must outlive the lead' },
   companies: { covered: 'no lead data' },
