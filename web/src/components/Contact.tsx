@@ -1,0 +1,29 @@
+// A phone number or an email as something a phone can act on: call, text, write.
+
+/** What a `tel:`/`sms:` link dials: the number without the spaces and brackets people write it with. */
+export const dialable = (phone: string) => phone.replace(/[^\d+]/g, '');
+
+/** A phone number that calls when tapped, with a "Text" link beside it that opens a new SMS to it. */
+export function PhoneLinks({ phone, name }: { phone: string; name?: string }) {
+  const number = dialable(phone);
+  const whom = name ? ` ${name}` : '';
+  return (
+    <span className="contact-links">
+      <a className="contact-link" href={`tel:${number}`} aria-label={`Call${whom} on ${phone}`}>
+        {phone}
+      </a>
+      <a className="contact-link contact-text" href={`sms:${number}`} aria-label={`Text${whom} on ${phone}`}>
+        Text
+      </a>
+    </span>
+  );
+}
+
+/** An email address that opens a new message to it. */
+export function EmailLink({ email }: { email: string }) {
+  return (
+    <a className="contact-link" href={`mailto:${email}`}>
+      {email}
+    </a>
+  );
+}
