@@ -27,3 +27,27 @@ export function EmailLink({ email }: { email: string }) {
     </a>
   );
 }
+
+/** A lead's quick actions, as a row of buttons: call, text, email (each only when there is a number or an address). */
+export function ContactActions({ phone, email, name }: { phone?: string | null; email?: string | null; name: string }) {
+  if (!phone && !email) return null;
+  return (
+    <p className="contact-actions">
+      {phone && (
+        <>
+          <a className="contact-action" href={`tel:${dialable(phone)}`} aria-label={`Call ${name} on ${phone}`}>
+            Call
+          </a>
+          <a className="contact-action" href={`sms:${dialable(phone)}`} aria-label={`Text ${name} on ${phone}`}>
+            Text
+          </a>
+        </>
+      )}
+      {email && (
+        <a className="contact-action" href={`mailto:${email}`} aria-label={`Email ${name} at ${email}`}>
+          Email
+        </a>
+      )}
+    </p>
+  );
+}

@@ -3,7 +3,7 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, useSettings } from '../../api';
 import { useTitle } from '../../components/useTitle';
-import { EmailLink, PhoneLinks } from '../../components/Contact';
+import { ContactActions, EmailLink, PhoneLinks } from '../../components/Contact';
 import { AgentPanel } from './AgentPanel';
 import { AppointmentForm } from './AppointmentForm';
 import { Conversation } from './Conversation';
@@ -121,12 +121,7 @@ function LeadView({ lead }: { lead: Lead }) {
         <p className="crm-subtitle">
           <ZoneNote zone={zone} className="" />
         </p>
-        {(lead.phone || lead.email) && (
-          <p className="crm-contact">
-            {lead.phone && <PhoneLinks phone={lead.phone} name={leadLabel(lead)} />}
-            {lead.email && <EmailLink email={lead.email} />}
-          </p>
-        )}
+        <ContactActions phone={lead.phone} email={lead.email} name={leadLabel(lead)} />
       </PageHead>
 
       {confirmDelete && (
