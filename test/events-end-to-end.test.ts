@@ -52,6 +52,8 @@ describe('events end to end', () => {
     await createCompanies({ db: server.database.db, clock: server.clock }).change(owner.companyId, { smsCredits: 10, twilioNumber });
     const hook = await owner.call('POST', '/v1/webhooks', { url: `${receiver.url}/all` });
     expect(hook.status).toBe(201);
+    // The first text below leaves 9 credits: under this, sms.credits_low.
+    expect((await owner.call('PATCH', '/v1/company', { low_credits_threshold: 10 })).status).toBe(200);
 
     const lead = (await owner.call('POST', '/v1/leads', { name: 'Dana Lee', phone: '0412 555 010' })).body.data;
     await owner.call('PATCH', `/v1/leads/${lead.id}`, { pipeline_stage: 'follow_up' });
@@ -104,6 +106,7 @@ describe('events end to end', () => {
     expect(one('appointment.updated').previous).toEqual({ status: 'scheduled' });
     expect(dana('sms.received').data).toMatchObject({ body: 'Thanks, see you then', lead_id: lead.id });
     expect(one('lead.deleted').data).toEqual({ id: lead.id });
+    expect(byEvent.get('sms.credits_low')!.map((e) => e.data)).toEqual([{ credits_remaining: 9, threshold: 10 }]);
     expect(one('agent.handed_off').data).toMatchObject({ id: asker.id, agent_paused: true, handoff_reason: expect.stringContaining('person') });
     expect(one('agent.handed_off').actor).toMatchObject({ type: 'agent' });
     // Accepted by the provider: its MessageSid is known (Twilio answers a send with status queued).

@@ -37,6 +37,11 @@ export type FakeTwilio = {
    * `release()`: a sender that dies meanwhile never learns that its text went.
    */
   holdAnswers(): { release(): void };
+  /**
+   * The next `n` messages are accepted (they are in `sent`: Twilio has them) and the connection is cut
+   * before the answer: a sender learns nothing of them, as after a reset or a lost reply.
+   */
+  dropAnswers(n: number): void;
   /** Where our server really listens; Twilio signs with the public URL it was given. */
   deliverTo(serverUrl: string, publicUrl: string): void;
   postStatus(message: SentMessage, status: string, extra?: Record<string, string>): Promise<Response>;
@@ -58,6 +63,7 @@ export async function startFakeTwilio(
   const accountSid = o.accountSid ?? newSid('AC');
   const authToken = o.authToken ?? randomBytes(16).toString('hex');
   let failures = 0;
+  let drops = 0;
   let held: Promise<void> | null = null;
   let target: { serverUrl: string; publicUrl: string } | null = null;
 
@@ -71,6 +77,9 @@ export async function startFakeTwilio(
     unsubscribed: new Set(),
     failNext: (n) => {
       failures = n;
+    },
+    dropAnswers: (n) => {
+      drops = n;
     },
     holdAnswers: () => {
       let release = () => {};
@@ -161,6 +170,10 @@ export async function startFakeTwilio(
       const message: SentMessage = { sid: newSid('SM'), from, to, body, statusCallback: form.get('StatusCallback'), numSegments: countSegments(body).segments };
       fake.sent.push(message);
       o.onSent?.(message);
+      if (drops > 0) {
+        drops--;
+        return req.socket.destroy();
+      }
       void (held ?? Promise.resolve()).then(() => answer(201, {
         sid: message.sid,
         account_sid: accountSid,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startTestServer, type DashboardUser, type TestServer } from '../helpers.js';
-import { checkPage, expectNoHorizontalScroll, launchBrowser, sessionContext, type TestBrowser } from './browser.js';
+import { checkPage, expectNoHorizontalScroll, launchBrowser, mainMenu, sessionContext, type TestBrowser } from './browser.js';
 
 // The Agent and Price book pages in a real browser, on a phone's width (375 px): what an owner saves
 // survives a reload and is what GET /v1/agent answers; the server's 400 shows beside the field it
@@ -120,7 +120,7 @@ describe('the Agent and Price book pages in a browser, at 375 px', () => {
     const memberPage = await ctx.newPage();
     await memberPage.goto(app('/'));
     await heading(memberPage, 'Home');
-    const nav = memberPage.getByRole('navigation', { name: 'Main' });
+    const nav = await mainMenu(memberPage);
     await nav.getByRole('link', { name: 'Price book' }).waitFor();
     expect(await nav.getByRole('link', { name: 'Agent' }).count()).toBe(0);
     await memberPage.goto(app('/agent'));
@@ -129,7 +129,7 @@ describe('the Agent and Price book pages in a browser, at 375 px', () => {
     await ctx.close();
 
     await page.goto(app('/'));
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Agent' }).click();
+    await (await mainMenu(page)).getByRole('link', { name: 'Agent' }).click();
     await heading(page, 'Agent');
   });
 
@@ -158,7 +158,7 @@ describe('the Agent and Price book pages in a browser, at 375 px', () => {
 
   it('adds, edits and deletes a price book item', async () => {
     await page.goto(app('/'));
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Price book' }).click();
+    await (await mainMenu(page)).getByRole('link', { name: 'Price book' }).click();
     await heading(page, 'Price book');
     await page.getByText('No items yet').waitFor();
     await checkPage(page, '32-price-book-empty');

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 
 // Debian's Chromium (.ci/run installs it: apt-get install -y chromium), driven by playwright-core.
@@ -58,4 +58,17 @@ export async function sessionContext(chrome: TestBrowser, user: { cookie: string
   const [name, value] = user.cookie.split('=');
   await ctx.addCookies([{ name, value, url, httpOnly: true, sameSite: 'Lax' }]);
   return ctx;
+}
+
+/**
+ * Where the main menu's links are: the side menu on a wide screen; on a phone (below 700 px) the sheet
+ * that the bottom bar's More opens, opened here.
+ */
+export async function mainMenu(page: Page): Promise<Locator> {
+  const more = page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'More' });
+  if (!(await more.isVisible())) return page.getByRole('navigation', { name: 'Main' });
+  await more.click();
+  const sheet = page.getByRole('dialog', { name: 'More' });
+  await sheet.waitFor();
+  return sheet;
 }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startTestServer, type DashboardUser, type TestServer } from '../helpers.js';
-import { checkPage, expectNoHorizontalScroll, launchBrowser, sessionContext, type TestBrowser } from './browser.js';
+import { checkPage, expectNoHorizontalScroll, launchBrowser, mainMenu, sessionContext, type TestBrowser } from './browser.js';
 
 // Integrations → Lead forms in a real browser at a phone's width (375 px): an owner creates a form,
 // edits it and copies its snippet; then the snippet is used for real, from a page of a site of the
@@ -285,7 +285,9 @@ describe('the Lead forms page and its snippet in a browser, at 375 px', () => {
     const p = await ctx.newPage();
     await p.goto(app('/'));
     await heading(p, 'Home');
-    expect(await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Integrations' }).count()).toBe(0);
+    const menu = await mainMenu(p);
+    await menu.getByRole('link', { name: 'Settings' }).waitFor();
+    expect(await menu.getByRole('link', { name: 'Integrations' }).count()).toBe(0);
     await p.goto(app('/integrations/forms'));
     await heading(p, 'You do not have access');
     expect(await p.getByRole('link', { name: 'Lead forms' }).count()).toBe(0);

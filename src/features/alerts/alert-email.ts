@@ -4,7 +4,7 @@ import { MailError, settledStatusOf, type Mailer } from '../../lib/mailer.js';
 import type { JobHandler } from '../../jobs/jobs.worker-task.js';
 import type { AlertKind } from '../../db/schema/index.js';
 import { alertPath, alertWords } from './alert-words.js';
-import { findNotificationToSend, setSendStatus, type NotificationToSend } from './alerts.repo.js';
+import { setSendStatus, skipAlertSend, startAlertSend, type NotificationToSend } from './alerts.repo.js';
 
 /** The job kind; the outbox's trigger enqueues one per emailed alert (drizzle/0032), keyed by the alert. */
 export const ALERT_EMAIL_JOB = 'alert_email';
@@ -47,20 +47,11 @@ export function alertEmailJobHandler(deps: { db: Db; mailer: Mailer; publicUrl: 
     async handle(job) {
       const id = job.uniqueKey!;
       const claimed = await db.transaction(async (tx) => {
-        const row = await findNotificationToSend(tx, id, true);
-        if (!row) return { done: { result: 'alert_gone' } };
-        const status = row.n.emailStatus;
-        if (status === 'sending') {
-          await setSendStatus(tx, id, 'email', 'unknown', { error: 'the worker stopped during the send; not sent again' });
-          return { done: { result: 'unknown' } };
-        }
-        if (status !== 'pending') return { done: { result: `already ${status}` } };
-        if (mailer.problem) {
-          await setSendStatus(tx, id, 'email', 'skipped', { error: mailer.problem });
-          return { done: { result: 'skipped', reason: mailer.problem } };
-        }
+        const start = await startAlertSend(tx, id, 'email');
+        if ('done' in start) return start;
+        if (mailer.problem) return skipAlertSend(tx, id, 'email', mailer.problem);
         await setSendStatus(tx, id, 'email', 'sending');
-        return { row };
+        return start;
       });
       if ('done' in claimed) return claimed.done;
       const { row } = claimed;

@@ -6,7 +6,7 @@ import type { AlertKind } from '../../db/schema/index.js';
 import { refundSmsCredits } from '../sms/sms.repo.js';
 import { SmsProviderError, type SmsProvider } from '../sms/sms.provider.js';
 import { alertPath, alertWords } from './alert-words.js';
-import { findNotificationToSend, setSendStatus, type NotificationToSend } from './alerts.repo.js';
+import { setSendStatus, skipAlertSend, startAlertSend, type NotificationToSend } from './alerts.repo.js';
 import { sendTeamSms, spendTeamSmsCredits, teamSmsProblem } from './team-sms.js';
 
 /** The job kind; the outbox's trigger enqueues one per texted alert (drizzle/0032), keyed by the alert. */
@@ -71,18 +71,10 @@ export function alertSmsJobHandler(deps: { db: Db; provider: SmsProvider; public
     async handle(job) {
       const id = job.uniqueKey!;
       const claimed = await db.transaction(async (tx) => {
-        const row = await findNotificationToSend(tx, id, true);
-        if (!row) return { done: { result: 'alert_gone' } };
-        const status = row.n.smsStatus;
-        if (status === 'sending') {
-          await setSendStatus(tx, id, 'sms', 'unknown', { error: 'the worker stopped during the send; not sent again' });
-          return { done: { result: 'unknown' } };
-        }
-        if (status !== 'pending') return { done: { result: `already ${status}` } };
-        const skip = async (reason: string) => {
-          await setSendStatus(tx, id, 'sms', 'skipped', { error: reason });
-          return { done: { result: 'skipped', reason } };
-        };
+        const start = await startAlertSend(tx, id, 'sms');
+        if ('done' in start) return start;
+        const { row } = start;
+        const skip = (reason: string) => skipAlertSend(tx, id, 'sms', reason);
         // The mobile was removed, changed or STOPped since the alert was made.
         if (!row.mobile || !row.mobileVerifiedAt) return skip('The user has no verified mobile any more');
         const problem = teamSmsProblem(provider, { twilioNumber: row.twilioNumber, smsPaused: row.smsPaused });

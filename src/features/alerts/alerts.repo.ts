@@ -142,3 +142,28 @@ export async function setSendStatus(
     )
     .where(eq(notifications.id, id));
 }
+
+export type AlertSendStart = { done: Record<string, unknown> } | { row: NotificationToSend };
+
+/**
+ * The start of every send of an alert by one channel, in the transaction that will mark it `sending`:
+ * locks the alert, and ends the run when there is nothing to send: the alert is gone, already settled,
+ * or `sending` (a worker died mid-send: marked `unknown`, never sent again).
+ */
+export async function startAlertSend(tx: Db, id: string, channel: 'email' | 'sms'): Promise<AlertSendStart> {
+  const row = await findNotificationToSend(tx, id, true);
+  if (!row) return { done: { result: 'alert_gone' } };
+  const status = channel === 'email' ? row.n.emailStatus : row.n.smsStatus;
+  if (status === 'sending') {
+    await setSendStatus(tx, id, channel, 'unknown', { error: 'the worker stopped during the send; not sent again' });
+    return { done: { result: 'unknown' } };
+  }
+  if (status !== 'pending') return { done: { result: `already ${status}` } };
+  return { row };
+}
+
+/** Ends a send's start without sending: the channel cannot carry it (`reason` is kept on the alert). */
+export async function skipAlertSend(tx: Db, id: string, channel: 'email' | 'sms', reason: string) {
+  await setSendStatus(tx, id, channel, 'skipped', { error: reason });
+  return { done: { result: 'skipped', reason } };
+}

@@ -10,7 +10,7 @@ import { recordEvent } from '../events/events.js';
 import { findLead, type LeadRow } from '../leads/leads.repo.js';
 import type { LeadsService } from '../leads/leads.service.js';
 import { MAX_MESSAGE_LENGTH, type SendSmsInput, type SmsMessage } from './sms.schemas.js';
-import type { SmsProvider } from './sms.provider.js';
+import { SmsProviderError, type SmsProvider } from './sms.provider.js';
 import {
   deductSmsCredits,
   findLeadsByPhoneForUpdate,
@@ -189,6 +189,14 @@ export function createSms(deps: SmsDeps) {
         statusCallback: `${deps.publicUrl}/webhooks/twilio/status?message_id=${message.id}`,
       });
     } catch (err) {
+      // The request may have reached Twilio and only its answer was lost (a reset, a timeout): the text
+      // may be on its way, so it is treated as sent: kept `queued` (Twilio's status callback, which
+      // carries our id, moves it on if Twilio has it), its credits spent, the kept answer kept. Calling
+      // it failed would invite the caller to send it again, and the customer would get it twice.
+      if (err instanceof SmsProviderError && err.outcome === 'unknown') {
+        deps.onRecordError?.(err);
+        return { message_id: message.id, segments, credits_remaining: credits ?? 0 };
+      }
       const code = (err as { code?: unknown }).code;
       const providerCode = typeof code === 'string' ? code : 'unknown';
       // The thread keeps the failure with its code (the client sees it there); the credits come back.

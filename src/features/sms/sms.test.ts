@@ -201,6 +201,26 @@ describe('POST /v1/sms', () => {
       expect(statuses).toEqual(['failed', 'queued']);
     });
 
+    it('a text whose answer was lost (the connection cut after Twilio took it) is not failed, refunded or sent again', async () => {
+      const t = await smsTenant({ credits: 5 });
+      const lead = await leadOf(t);
+      const before = fake.sent.length;
+      fake.dropAnswers(1);
+      const key = { 'idempotency-key': `lost-${lead.id}` };
+      const first = await t.call('POST', '/v1/sms', { lead_id: lead.id, message: 'on our way' }, key);
+      expect(first.status, first.text).toBe(200);
+      expect(first.body.credits_remaining).toBe(4);
+      const retry = await t.call('POST', '/v1/sms', { lead_id: lead.id, message: 'on our way' }, key);
+      expect(retry.body.message_id).toBe(first.body.message_id);
+      expect(fake.sent.length - before).toBe(1);
+      expect(await creditsOf(server, t.companyId)).toBe(4);
+      const thread = (await t.call('GET', `/v1/leads/${lead.id}/messages`)).body.data;
+      expect(thread.map((m: any) => [m.id, m.status])).toEqual([[first.body.message_id, 'queued']]);
+      // Twilio's callback, which carries our id, moves it on.
+      expect((await fake.postStatus(fake.sent.at(-1)!, 'delivered')).status).toBeLessThan(300);
+      expect((await t.call('GET', `/v1/leads/${lead.id}/messages`)).body.data[0].status).toBe('delivered');
+    });
+
     it('500 Failed to send SMS when Twilio refuses our credentials', async () => {
       const wrong = await startTestServer({ database: server.database, env: { ...twilioEnv(fake), TWILIO_AUTH_TOKEN: 'wrong' } });
       try {

@@ -5,22 +5,10 @@ import { api, useMe, useSettings } from '../api';
 import { closeLiveStream } from '../live';
 import { Bell } from '../pages/alerts/Bell';
 import { UnreadCount } from '../pages/inbox/UnreadCount';
+import { LINKS } from './navLinks';
+import { PhoneNav } from './PhoneNav';
 import { isManager } from './RequireAuth';
-
-const LINKS: { to: string; label: string; managers?: true; end?: true }[] = [
-  { to: '/', label: 'Home', end: true },
-  { to: '/inbox', label: 'Inbox' },
-  { to: '/leads', label: 'Leads' },
-  { to: '/board', label: 'Board' },
-  { to: '/quotes', label: 'Quotes' },
-  { to: '/appointments', label: 'Appointments' },
-  { to: '/price-book', label: 'Price book' },
-  { to: '/agent', label: 'Agent', managers: true },
-  { to: '/automations', label: 'Automations', managers: true },
-  { to: '/integrations', label: 'Integrations', managers: true },
-  { to: '/team', label: 'Team', managers: true },
-  { to: '/settings', label: 'Settings' },
-];
+import './phone.css';
 
 export default function Layout() {
   const { me } = useMe();
@@ -44,6 +32,11 @@ export default function Layout() {
   }
 
   const links = LINKS.filter((l) => !l.managers || isManager(me?.user.role));
+  const logOutButton = (
+    <button type="button" className="btn btn-secondary btn-small" onClick={logOut} disabled={leaving}>
+      Log out
+    </button>
+  );
   return (
     <div className="shell">
       <a className="skip-link" href="#main">Skip to content</a>
@@ -54,9 +47,7 @@ export default function Layout() {
           {me?.user.name} <span className="role-badge">{me?.user.role}</span>
         </span>
         <Bell />
-        <button type="button" className="btn btn-secondary btn-small" onClick={logOut} disabled={leaving}>
-          Log out
-        </button>
+        <span className="topbar-logout">{logOutButton}</span>
       </header>
       <div className="shell-body">
         <nav className="sidenav" aria-label="Main">
@@ -76,6 +67,19 @@ export default function Layout() {
           <Outlet />
         </main>
       </div>
+      <PhoneNav
+        links={links}
+        inboxBadge={<UnreadCount className="bottomnav-badge" />}
+        account={
+          <>
+            <p className="more-user">
+              {me?.user.name} <span className="role-badge">{me?.user.role}</span>
+              <span className="more-company">{me?.company.name}</span>
+            </p>
+            {logOutButton}
+          </>
+        }
+      />
     </div>
   );
 }

@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, useMe, useCompanyZone } from '../api';
 import { ConfirmDialog, CopyButton, FormError } from '../components/forms';
 import { ACTIONS, Table } from '../components/Table';
+import { EmailLink } from '../components/Contact';
 import { useConfirmedAction } from '../components/useConfirmedAction';
 import { useTitle } from '../components/useTitle';
 import { formatDate } from '../components/dates';
@@ -105,7 +106,9 @@ export default function TeamPage() {
                   {u.name}
                   {u.id === me?.user.id && <span className="small"> (you)</span>}
                 </td>
-                <td>{u.email}</td>
+                <td>
+                  <EmailLink email={u.email} />
+                </td>
                 <td>
                   <span className={`badge ${u.role === 'owner' ? 'badge-blue' : 'badge-grey'}`} style={{ textTransform: 'capitalize' }}>
                     {u.role}

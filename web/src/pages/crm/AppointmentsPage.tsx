@@ -3,6 +3,9 @@ import { Link, useSearchParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, fieldErrors, useSettings } from '../../api';
 import { useTitle } from '../../components/useTitle';
+import { PhoneLinks } from '../../components/Contact';
+import { Sheet } from '../../components/Sheet';
+import { useNarrow } from '../../components/useNarrow';
 import { AppointmentForm, zonedInstant } from './AppointmentForm';
 import { APPOINTMENT_STATUSES, type Appointment, type AppointmentStatus, type One } from './types';
 import { ErrorBanner, Field, PageHead, StatusBadge, appointmentTypeLabel, fetchAll, humanize, leadLabel } from './ui';
@@ -51,13 +54,30 @@ function Agenda({ zone }: { zone: string }) {
   }
 
   const go = (days: number) => setParams({ from: addDays(fromKey, days) }, { replace: true });
+  // A phone has no room beside the agenda: the form is a sheet over it, opened by a button.
+  const narrow = useNarrow();
+  const [booking, setBooking] = useState(false);
+  const form = (
+    <AppointmentForm
+      onDone={(a) => {
+        const k = dayIn(a.start_time, zone);
+        if (k < fromKey || k >= toKey) setParams({ from: k }, { replace: true });
+        setBooking(false);
+      }}
+    />
+  );
 
   return (
-    <div className="crm-grid" style={{ gridTemplateColumns: 'minmax(0, 2fr) minmax(300px, 1fr)', alignItems: 'start' }}>
+    <div className="crm-grid crm-agenda">
       <section aria-labelledby="agenda-heading">
         <h2 id="agenda-heading" className="crm-visually-hidden">
           Agenda
         </h2>
+        {narrow && (
+          <button type="button" className="crm-btn crm-btn-primary crm-book-open" aria-haspopup="dialog" onClick={() => setBooking(true)}>
+            New appointment
+          </button>
+        )}
         <nav className="crm-range" aria-label="Agenda dates" style={{ marginBottom: '1rem' }}>
           <button type="button" className="crm-btn" onClick={() => go(-DAYS)}>
             Previous {DAYS} days
@@ -89,15 +109,16 @@ function Agenda({ zone }: { zone: string }) {
           </section>
         ))}
       </section>
-      <section className="crm-card" aria-labelledby="book-heading">
-        <h2 id="book-heading">New appointment</h2>
-        <AppointmentForm
-          onDone={(a) => {
-            const k = dayIn(a.start_time, zone);
-            if (k < fromKey || k >= toKey) setParams({ from: k }, { replace: true });
-          }}
-        />
-      </section>
+      {narrow ? (
+        <Sheet open={booking} onClose={() => setBooking(false)} title="New appointment">
+          {form}
+        </Sheet>
+      ) : (
+        <section className="crm-card" aria-labelledby="book-heading">
+          <h2 id="book-heading">New appointment</h2>
+          {form}
+        </section>
+      )}
     </div>
   );
 }
@@ -140,8 +161,8 @@ function AppointmentRow({ appt, zone }: { appt: Appointment; zone: string }) {
           <StatusBadge status={appt.status} />
           <span>
             with <Link to={`/leads/${appt.lead_id}`}>{lead}</Link>
-            {appt.leads.phone ? ` · ${appt.leads.phone}` : ''}
           </span>
+          {appt.leads.phone && <PhoneLinks phone={appt.leads.phone} name={lead} />}
           {appt.location && <span>· {appt.location}</span>}
         </div>
         {appt.notes && <div className="crm-appt-meta">{appt.notes}</div>}

@@ -125,7 +125,8 @@ export function Conversation({ lead, following = false }: { lead: Lead; followin
         <p className="crm-alert crm-alert-info">This lead has no phone number. Add one to text them.</p>
       ) : null}
 
-      <form className="crm-form" onSubmit={submit}>
+      {/* On a phone the composer stays at the bottom of the screen while the thread is read (crm.css). */}
+      <form className="crm-form crm-composer" onSubmit={submit} aria-label="Text the lead">
         <ErrorBanner error={send.error} />
         <div className="crm-field">
           <label htmlFor="sms-message">Message</label>

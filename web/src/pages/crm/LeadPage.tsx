@@ -1,8 +1,9 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, useSettings } from '../../api';
 import { useTitle } from '../../components/useTitle';
+import { ContactActions, EmailLink, PhoneLinks } from '../../components/Contact';
 import { AgentPanel } from './AgentPanel';
 import { AppointmentForm } from './AppointmentForm';
 import { Conversation } from './Conversation';
@@ -78,9 +79,9 @@ function LeadView({ lead }: { lead: Lead }) {
     },
   });
 
-  const rows: [string, string][] = [
-    ['Phone', lead.phone ?? '—'],
-    ['Email', lead.email ?? '—'],
+  const rows: [string, ReactNode][] = [
+    ['Phone', lead.phone ? <PhoneLinks phone={lead.phone} /> : '—'],
+    ['Email', lead.email ? <EmailLink email={lead.email} /> : '—'],
     ['Service', lead.service_type ?? '—'],
     ['Estimated value', money(lead.value, currency)],
     ['Address', [lead.address, lead.postcode].filter(Boolean).join(' ') || '—'],
@@ -122,6 +123,7 @@ function LeadView({ lead }: { lead: Lead }) {
         <p className="crm-subtitle">
           <ZoneNote zone={zone} className="" />
         </p>
+        <ContactActions phone={lead.phone} email={lead.email} name={leadLabel(lead)} />
       </PageHead>
 
       {confirmDelete && (
@@ -141,8 +143,13 @@ function LeadView({ lead }: { lead: Lead }) {
         </div>
       )}
 
-      <div className="crm-grid crm-grid-2">
-        <div className="crm-stack">
+      {/* The conversation comes first: on a phone it is the top of the page; on a wide screen the CSS puts it on the right. */}
+      <div className="crm-lead-layout">
+        <div className="crm-stack crm-lead-talk">
+          <Conversation lead={lead} following={thread.following} />
+          {smsConsole && <ReplyAsCustomer lead={lead} onSent={thread.follow} />}
+        </div>
+        <div className="crm-stack crm-lead-side">
           <AgentPanel lead={lead} zone={zone} />
           <section className="crm-card" aria-labelledby="details-heading">
             <h2 id="details-heading">Details</h2>
@@ -176,10 +183,6 @@ function LeadView({ lead }: { lead: Lead }) {
           <LeadQuotes lead={lead} zone={zone} />
           <LeadAppointments lead={lead} zone={zone} />
           <FollowUpsPanel lead={lead} zone={zone} />
-        </div>
-        <div className="crm-stack">
-          <Conversation lead={lead} following={thread.following} />
-          {smsConsole && <ReplyAsCustomer lead={lead} onSent={thread.follow} />}
         </div>
       </div>
     </div>

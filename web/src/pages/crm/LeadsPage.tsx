@@ -5,6 +5,7 @@ import { api, useSettings } from '../../api';
 import { useTitle } from '../../components/useTitle';
 import { LEAD_EVENTS, useLiveRefetch } from '../../live';
 import { AI_STATUSES, type Lead, type Paged } from './types';
+import { EmailLink, PhoneLinks } from '../../components/Contact';
 import { ErrorBanner, Field, ListTable, Options, PageHead, Pagination, StageBadge, StageOptions, StatusBadge, money, useDebounced } from './ui';
 import { formatDate } from '../../components/dates';
 
@@ -113,8 +114,8 @@ export default function LeadsPage() {
             <td>
               <Link to={`/leads/${lead.id}`}>{lead.name || lead.phone || lead.email || 'Unnamed lead'}</Link>
             </td>
-            <td>{lead.phone ?? '—'}</td>
-            <td>{lead.email ?? '—'}</td>
+            <td>{lead.phone ? <PhoneLinks phone={lead.phone} name={lead.name ?? undefined} /> : '—'}</td>
+            <td>{lead.email ? <EmailLink email={lead.email} /> : '—'}</td>
             <td>
               <StageBadge stage={lead.pipeline_stage} />
             </td>

@@ -5,7 +5,7 @@ import { useQuery } from '@tanstack/react-query';
 import { api, ApiError } from '../../api';
 import { formatMoney } from '../../../../src/lib/money';
 import { Pager } from '../../components/Pager';
-import { TableHead, type Column } from '../../components/Table';
+import { TableHead, labelCells, type Column } from '../../components/Table';
 import { STAGES, STAGE_LABELS, type Lead, type One, type PageMeta, type Paged, type Stage } from './types';
 import './crm.css';
 
@@ -157,22 +157,22 @@ type ListTableProps<T> = {
   busy: boolean;
 };
 
-/** A CRM list: its table with a caption for screen readers, a row per item, or one row saying it is empty or loading. */
+/** A CRM list: its table with a caption for screen readers, a row per item (a card on a phone), or one row saying it is empty or loading. */
 export function ListTable<T>({ caption, columns, rows, row, empty, loading, busy }: ListTableProps<T>) {
   const message = (text: ReactNode) => (
-    <tr>
-      <td colSpan={columns.length} className="crm-empty">
+    <tr role="row">
+      <td role="cell" colSpan={columns.length} className="crm-empty">
         {text}
       </td>
     </tr>
   );
   return (
     <div className="crm-table-wrap" aria-busy={busy}>
-      <table className="crm-table">
+      <table role="table" className="crm-table table-cards">
         <caption className="crm-visually-hidden">{caption}</caption>
         <TableHead columns={columns} hiddenClassName="crm-visually-hidden" />
-        <tbody>
-          {rows?.map(row)}
+        <tbody role="rowgroup">
+          {rows?.map((item) => labelCells(row(item), columns))}
           {rows && rows.length === 0 && message(empty)}
           {loading && message('Loading…')}
         </tbody>
