@@ -120,7 +120,12 @@ function AppointmentRow({ appt, zone }: { appt: Appointment; zone: string }) {
 
   function reschedule(e: FormEvent) {
     e.preventDefault();
-    patch.mutate({ start_time: zonedInstant(start, zone), end_time: zonedInstant(end, zone) });
+    // Only what changed: a new start alone moves the appointment and the server keeps its length.
+    const body: { start_time?: string; end_time?: string } = {};
+    if (start !== isoToZoned(appt.start_time, zone)) body.start_time = zonedInstant(start, zone);
+    if (end && end !== isoToZoned(appt.end_time, zone)) body.end_time = zonedInstant(end, zone);
+    if (!body.start_time && !body.end_time) return setEditing(false);
+    patch.mutate(body);
   }
 
   const lead = leadLabel(appt.leads);
