@@ -3,6 +3,7 @@ import { Link, useSearchParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, fieldErrors, useSettings } from '../../api';
 import { useTitle } from '../../components/useTitle';
+import { SaveSelect } from '../../components/SaveSelect';
 import { AppointmentForm, zonedInstant } from './AppointmentForm';
 import { APPOINTMENT_STATUSES, type Appointment, type AppointmentStatus, type One } from './types';
 import { ErrorBanner, Field, PageHead, StatusBadge, appointmentTypeLabel, fetchAll, humanize, leadLabel } from './ui';
@@ -155,11 +156,11 @@ function AppointmentRow({ appt, zone }: { appt: Appointment; zone: string }) {
         <label className="crm-visually-hidden" htmlFor={`status-${appt.id}`}>
           Status of {appt.title}
         </label>
-        <select
+        <SaveSelect
           id={`status-${appt.id}`}
           value={appt.status}
-          disabled={patch.isPending}
-          onChange={(e) => patch.mutate({ status: e.target.value as AppointmentStatus })}
+          saving={patch.isPending}
+          onSave={(status) => patch.mutate({ status: status as AppointmentStatus })}
           style={{ width: 'auto' }}
         >
           {APPOINTMENT_STATUSES.map((s) => (
@@ -167,7 +168,7 @@ function AppointmentRow({ appt, zone }: { appt: Appointment; zone: string }) {
               {humanize(s)}
             </option>
           ))}
-        </select>
+        </SaveSelect>
         {!editing && (
           <button type="button" className="crm-btn crm-btn-small" onClick={() => setEditing(true)}>
             Reschedule

@@ -1,8 +1,9 @@
-import { useRef, useState, type DragEvent } from 'react';
+import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { Link } from 'react-router';
 import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, useSettings } from '../../api';
 import { useTitle } from '../../components/useTitle';
+import { SaveSelect } from '../../components/SaveSelect';
 import { STAGES, STAGE_LABELS, type Lead, type One, type Paged, type Pipeline, type Stage } from './types';
 import { ErrorBanner, PageHead, StageOptions, StatusBadge, leadLabel, money } from './ui';
 
@@ -28,6 +29,15 @@ export default function BoardPage() {
   const [draggingId, setDraggingId] = useState<string | null>(null);
   const [over, setOver] = useState<Stage | null>(null);
   const [announcement, setAnnouncement] = useState('');
+  // A card moved by its "Move to" list is drawn anew in its new column: its list gets the focus back.
+  const refocus = useRef<string | null>(null);
+  useEffect(() => {
+    const id = refocus.current;
+    const el = id && document.getElementById(`move-${id}`);
+    if (!el) return;
+    refocus.current = null;
+    if (!document.activeElement || document.activeElement === document.body) el.focus();
+  });
 
   // The stage changes through PATCH /v1/leads/:id, as an API client would change it, so the server
   // fires the same lead.updated (and sale.completed) events. The board moves at once and rolls back on error.
@@ -171,9 +181,17 @@ export default function BoardPage() {
                   </div>
                   <div className="crm-move">
                     <label htmlFor={`move-${lead.id}`}>Move to</label>
-                    <select id={`move-${lead.id}`} value={lead.pipeline_stage} onChange={(e) => moveLead(lead, e.target.value as Stage)}>
+                    <SaveSelect
+                      id={`move-${lead.id}`}
+                      value={lead.pipeline_stage}
+                      saving={move.isPending && move.variables?.lead.id === lead.id}
+                      onSave={(to) => {
+                        refocus.current = lead.id;
+                        moveLead(lead, to as Stage);
+                      }}
+                    >
                       <StageOptions />
-                    </select>
+                    </SaveSelect>
                   </div>
                 </article>
               ))}

