@@ -106,4 +106,33 @@ describe('dashboard fixes in a browser', () => {
     expect(await focusedId(page)).toBe(`status-${id}`);
     await checkPage(page, 'fixes-01-appointments-keyboard');
   });
+
+  it('says when the server cannot be reached, with a Retry, and clears once it answers', async () => {
+    await newLead('Olive Offline');
+    await page.goto(app('/board'));
+    await heading(page, 'Pipeline board');
+    await page.locator('section[data-stage="new_lead"] [data-lead-id]').first().waitFor();
+    // The server unreachable: every API request fails without an answer, as with the network gone.
+    const cut = (url: URL) => url.pathname.startsWith('/app/api/') || url.pathname.startsWith('/v1/');
+    await page.route(cut, (route) => route.abort('internetdisconnected'));
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Leads' }).click();
+    await heading(page, 'Leads');
+    const banner = page.getByTestId('offline-banner');
+    await banner.waitFor();
+    const failure = page.getByRole('alert').filter({ hasText: 'Cannot reach the server. Check your connection' });
+    await failure.waitFor({ timeout: 15_000 });
+    expect(await page.content()).not.toContain('Failed to fetch');
+    await checkPage(page, 'fixes-02-offline');
+
+    // The board's columns say they are not loaded rather than "…".
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Board' }).click();
+    await heading(page, 'Pipeline board');
+    await page.getByRole('alert').getByRole('button', { name: 'Retry' }).first().waitFor({ timeout: 15_000 });
+
+    await page.unroute(cut);
+    await page.getByRole('alert').getByRole('button', { name: 'Retry' }).first().click();
+    await page.locator('section[data-stage="new_lead"] [data-lead-id]').first().waitFor();
+    await banner.waitFor({ state: 'detached' });
+    expect(await page.getByText('Not loaded').count()).toBe(0);
+  });
 });

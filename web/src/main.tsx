@@ -11,7 +11,11 @@ const queryClient = new QueryClient({
       // A 4xx will not change by asking again; a network blip might.
       retry: (count, err) => !(err instanceof ApiError && err.status < 500) && count < 2,
       refetchOnWindowFocus: false,
+      // Ask even when the browser says it is offline: the request fails at once and the page shows
+      // why, with a Retry, instead of "Loading…" that never ends.
+      networkMode: 'always',
     },
+    mutations: { networkMode: 'always' },
   },
 });
 

@@ -5,6 +5,7 @@ import { api, useMe, useSettings } from '../api';
 import { closeLiveStream } from '../live';
 import { Bell } from '../pages/alerts/Bell';
 import { isManager } from './RequireAuth';
+import { ConnectionBanner } from './Retry';
 
 const LINKS: { to: string; label: string; managers?: true; end?: true }[] = [
   { to: '/', label: 'Home', end: true },
@@ -69,6 +70,7 @@ export default function Layout() {
           </ul>
         </nav>
         <main id="main" className="content" tabIndex={-1}>
+          <ConnectionBanner />
           {settings.data?.sms_paused && <SmsPausedBanner />}
           <Outlet />
         </main>

@@ -154,11 +154,12 @@ export default function BoardPage() {
                 <span>{STAGE_LABELS[stage]}</span>
                 <span className="crm-count" data-count={count ?? ''}>
                   <span className="crm-visually-hidden">, </span>
-                  {count ?? '…'}
+                  {count ?? (col.isError ? '–' : '…')}
                   <span className="crm-visually-hidden"> leads</span>
                 </span>
               </h2>
               {col.isLoading && <p className="crm-column-more">Loading…</p>}
+              {col.isError && !col.data && <p className="crm-column-more">Not loaded</p>}
               {leads.map((lead) => (
                 <article
                   key={lead.id}

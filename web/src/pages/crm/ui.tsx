@@ -5,6 +5,7 @@ import { useQuery } from '@tanstack/react-query';
 import { api, ApiError } from '../../api';
 import { formatMoney } from '../../../../src/lib/money';
 import { Pager } from '../../components/Pager';
+import { RetryButton } from '../../components/Retry';
 import { TableHead, type Column } from '../../components/Table';
 import { STAGES, STAGE_LABELS, type Lead, type One, type PageMeta, type Paged, type Stage } from './types';
 import './crm.css';
@@ -79,6 +80,7 @@ export function ErrorBanner({ error }: { error: unknown }) {
   return (
     <div className="crm-alert crm-alert-error" role="alert">
       {errorMessage(error)}
+      <RetryButton error={error} className="crm-btn crm-btn-small" />
     </div>
   );
 }
