@@ -135,4 +135,49 @@ describe('dashboard fixes in a browser', () => {
     await banner.waitFor({ state: 'detached' });
     expect(await page.getByText('Not loaded').count()).toBe(0);
   });
+
+  it("shows Sydney times in en-AU wording in an en-US browser in Los Angeles", async () => {
+    const us = await chrome.browser.newContext({ viewport: { width: 1360, height: 900 }, locale: 'en-US', timezoneId: 'America/Los_Angeles' });
+    const [name, value] = user.cookie.split('=');
+    await us.addCookies([{ name, value, url: server.url, httpOnly: true, sameSite: 'Lax' }]);
+    const p = await us.newPage();
+    expect(await p.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone)).toBe('America/Los_Angeles');
+    const sydney = (iso: string, o: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat('en-AU', { ...o, timeZone: 'Australia/Sydney' }).format(new Date(iso));
+
+    // 9:00 am in Sydney three days from now: 3 or 4 pm the day before in Los Angeles.
+    const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Australia/Sydney' }).format(Date.now() + 3 * 86_400_000);
+    const lead = (await user.call('POST', '/v1/leads', { name: 'Lou Locale', phone: '+61412555019' })).body.data;
+    const offset = new Intl.DateTimeFormat('en', { timeZone: 'Australia/Sydney', timeZoneName: 'longOffset' })
+      .formatToParts(Date.parse(`${day}T00:00:00Z`)).find((x) => x.type === 'timeZoneName')!.value.replace('GMT', '');
+    const start = new Date(`${day}T09:00:00${offset}`).toISOString();
+    await user.call('POST', '/v1/appointments', { lead_id: lead.id, appointment_type: 'onsite', start_time: start });
+    await p.goto(app(`/appointments?from=${day}`));
+    await heading(p, 'Appointments');
+    const row = p.locator('article.crm-appt').filter({ hasText: 'Lou Locale' });
+    await row.waitFor();
+    expect(await row.locator('.crm-appt-time').textContent()).toBe('9:00 am – 9:30 am');
+    expect(await row.textContent()).toContain('0412 555 019');
+    expect(await p.getByText(sydney(start, { weekday: 'long', day: 'numeric', month: 'long' })).count()).toBeGreaterThan(0);
+
+    await p.goto(app('/team'));
+    await heading(p, 'Team');
+    const me = (await user.call('GET', '/app/api/team')).body.users[0];
+    await p.getByRole('cell', { name: sydney(me.created_at, { day: 'numeric', month: 'short', year: 'numeric' }), exact: true }).first().waitFor();
+
+    const key = (await user.call('POST', '/app/api/keys', { name: 'Locale key', scopes: ['leads:read'] })).body;
+    await user.call('GET', '/v1/leads', undefined, { authorization: `Bearer ${key.token}`, cookie: '' });
+    await p.goto(app('/integrations/keys'));
+    await heading(p, 'API keys');
+    const keyRow = p.getByRole('row', { name: /Locale key/ });
+    await keyRow.getByRole('cell', { name: sydney(key.created_at, { day: 'numeric', month: 'short', year: 'numeric' }), exact: true }).waitFor();
+    const used = (await user.call('GET', '/app/api/keys')).body.data.find((k: { id: string }) => k.id === key.id).last_used_at;
+    await keyRow.getByText(sydney(used, { day: 'numeric', month: 'short', year: 'numeric', hour: 'numeric', minute: '2-digit' })).waitFor();
+    expect(await p.content()).not.toMatch(/\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{1,2}, \d{4}/);
+    await checkPage(p, 'fixes-03-en-us-browser-keys');
+
+    await p.goto(app('/leads'));
+    await heading(p, 'Leads');
+    await p.getByRole('cell', { name: '0412 555 019' }).first().waitFor();
+    await us.close();
+  });
 });

@@ -4,6 +4,7 @@ import { api, fieldErrors, SETTINGS_KEY, useMe, useSettings } from '../api';
 import { isManager } from '../components/RequireAuth';
 import { Field, FormError } from '../components/forms';
 import { useTitle } from '../components/useTitle';
+import { formatNumber } from '../components/dates';
 import { AlertSettings } from './alerts/AlertSettings';
 import type { Settings } from './crm/types';
 
@@ -233,7 +234,7 @@ export default function SettingsPage() {
               <dt>Twilio number</dt>
               <dd data-testid="twilio-number">{s.twilio_number ?? 'Not set'}</dd>
               <dt>SMS credits</dt>
-              <dd data-testid="sms-credits">{s.sms_credits.toLocaleString()}</dd>
+              <dd data-testid="sms-credits">{formatNumber(s.sms_credits)}</dd>
             </dl>
             <p className="muted small" style={{ marginTop: '0.75rem' }}>
               The SMS number and the credit balance are set by your QuoteLeads operator (

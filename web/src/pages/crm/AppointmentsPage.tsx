@@ -7,8 +7,8 @@ import { SaveSelect } from '../../components/SaveSelect';
 import { AppointmentForm, zonedInstant } from './AppointmentForm';
 import { APPOINTMENT_STATUSES, type Appointment, type AppointmentStatus, type One } from './types';
 import { ErrorBanner, Field, PageHead, StatusBadge, appointmentTypeLabel, fetchAll, humanize, leadLabel } from './ui';
-import { addDays, dayIn, formatDayKey, isoToZoned, startOfDayIn } from '../../components/zoned-time';
-import { formatTime } from '../../components/dates';
+import { addDays, dayIn, isoToZoned, startOfDayIn } from '../../components/zoned-time';
+import { formatDay, formatPhone, formatTime } from '../../components/dates';
 
 const DAYS = 14;
 const DAY_KEY = /^\d{4}-\d{2}-\d{2}$/;
@@ -64,7 +64,7 @@ function Agenda({ zone }: { zone: string }) {
             Previous {DAYS} days
           </button>
           <strong aria-live="polite">
-            {formatDayKey(fromKey, SHORT_DAY)} – {formatDayKey(addDays(toKey, -1), SHORT_DAY)}
+            {formatDay(fromKey, SHORT_DAY)} – {formatDay(addDays(toKey, -1), SHORT_DAY)}
           </strong>
           <button type="button" className="crm-btn" onClick={() => go(DAYS)}>
             Next {DAYS} days
@@ -82,7 +82,7 @@ function Agenda({ zone }: { zone: string }) {
           <section key={k} className="crm-day" aria-labelledby={`day-${k}`}>
             <h2 id={`day-${k}`}>
               {k === todayKey ? 'Today, ' : ''}
-              {formatDayKey(k, DAY_HEADING)}
+              {formatDay(k, DAY_HEADING)}
             </h2>
             {list.map((a) => (
               <AppointmentRow key={a.id} appt={a} zone={zone} />
@@ -146,7 +146,7 @@ function AppointmentRow({ appt, zone }: { appt: Appointment; zone: string }) {
           <StatusBadge status={appt.status} />
           <span>
             with <Link to={`/leads/${appt.lead_id}`}>{lead}</Link>
-            {appt.leads.phone ? ` · ${appt.leads.phone}` : ''}
+            {appt.leads.phone ? ` · ${formatPhone(appt.leads.phone)}` : ''}
           </span>
           {appt.location && <span>· {appt.location}</span>}
         </div>

@@ -4,6 +4,7 @@ import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/rea
 import { api, useSettings } from '../../api';
 import { useTitle } from '../../components/useTitle';
 import { SaveSelect } from '../../components/SaveSelect';
+import { formatPhone } from '../../components/dates';
 import { STAGES, STAGE_LABELS, type Lead, type One, type Paged, type Pipeline, type Stage } from './types';
 import { ErrorBanner, PageHead, StageOptions, StatusBadge, leadLabel, money } from './ui';
 
@@ -174,7 +175,7 @@ export default function BoardPage() {
                     {leadLabel(lead)}
                   </Link>
                   <div className="crm-card-meta">
-                    <span>{lead.service_type ?? lead.phone ?? ''}</span>
+                    <span>{lead.service_type ?? (lead.phone ? formatPhone(lead.phone) : '')}</span>
                     <span>{lead.value !== null ? money(lead.value, currency) : ''}</span>
                   </div>
                   <div className="crm-card-meta">

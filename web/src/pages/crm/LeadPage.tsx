@@ -23,7 +23,7 @@ import {
   money,
   useLead,
 } from './ui';
-import { formatDate, formatDateTime } from '../../components/dates';
+import { formatDate, formatDateTime, formatPhone } from '../../components/dates';
 
 export default function LeadPage() {
   const { id = '' } = useParams();
@@ -78,7 +78,7 @@ function LeadView({ lead }: { lead: Lead }) {
   });
 
   const rows: [string, string][] = [
-    ['Phone', lead.phone ?? '—'],
+    ['Phone', formatPhone(lead.phone)],
     ['Email', lead.email ?? '—'],
     ['Service', lead.service_type ?? '—'],
     ['Estimated value', money(lead.value, currency)],

@@ -5,7 +5,7 @@ import { api, useSettings } from '../../api';
 import { useTitle } from '../../components/useTitle';
 import { AI_STATUSES, type Lead, type Paged } from './types';
 import { ErrorBanner, Field, ListTable, Options, PageHead, Pagination, StageBadge, StageOptions, StatusBadge, money, useDebounced } from './ui';
-import { formatDate } from '../../components/dates';
+import { formatDate, formatPhone } from '../../components/dates';
 
 export default function LeadsPage() {
   useTitle('Leads');
@@ -109,9 +109,9 @@ export default function LeadsPage() {
         row={(lead) => (
           <tr key={lead.id} data-lead-id={lead.id}>
             <td>
-              <Link to={`/leads/${lead.id}`}>{lead.name || lead.phone || lead.email || 'Unnamed lead'}</Link>
+              <Link to={`/leads/${lead.id}`}>{lead.name || (lead.phone && formatPhone(lead.phone)) || lead.email || 'Unnamed lead'}</Link>
             </td>
-            <td>{lead.phone ?? '—'}</td>
+            <td>{formatPhone(lead.phone)}</td>
             <td>{lead.email ?? '—'}</td>
             <td>
               <StageBadge stage={lead.pipeline_stage} />
