@@ -253,7 +253,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(accountsRoutes({ accounts, secureCookies: config.publicUrl.startsWith('https:') }));
   await app.register(keysRoutes({ tokens: createTokens({ db, clock }) }));
   const companies = createCompanies({ db, clock });
-  await app.register(settingsRoutes({ companies }));
+  await app.register(settingsRoutes({ companies, db }));
   await app.register(companyRoutes({ companies }));
   const agentSettings = createAgentSettings({ db, clock, config });
   await app.register(agentSettingsRoutes({ agentSettings }));

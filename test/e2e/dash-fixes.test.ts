@@ -180,4 +180,23 @@ describe('dashboard fixes in a browser', () => {
     await p.getByRole('cell', { name: '0412 555 019' }).first().waitFor();
     await us.close();
   });
+
+  it('takes country, currency and timezone from lists, and says how SMS is set up', async () => {
+    await page.goto(app('/settings'));
+    await heading(page, 'Settings');
+    const zone = page.getByLabel('Timezone');
+    await zone.locator('option[value="Pacific/Auckland"]').waitFor({ state: 'attached' });
+    expect(await zone.inputValue()).toBe('Australia/Sydney');
+    expect(await page.getByLabel('Country').inputValue()).toBe('AU');
+    await page.getByLabel('Country').selectOption('NZ');
+    await page.getByLabel('Currency').selectOption('NZD');
+    await zone.selectOption('Pacific/Auckland');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
+    expect((await user.call('GET', '/app/api/settings')).body).toMatchObject({ country: 'NZ', currency: 'NZD', timezone: 'Pacific/Auckland' });
+    expect(await page.getByTestId('sms-state').textContent()).toContain('until your company has an SMS number');
+    expect(await page.getByText('run a command', { exact: false }).count()).toBe(0);
+    await checkPage(page, 'fixes-04-settings');
+    await user.call('PATCH', '/app/api/settings', { country: 'AU', currency: 'AUD', timezone: 'Australia/Sydney' });
+  });
 });
