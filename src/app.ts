@@ -45,6 +45,8 @@ import { createWebhooks } from './features/webhooks/webhooks.service.js';
 import { loadSecretBox } from './lib/secret-box.js';
 import { createAccounts } from './features/accounts/accounts.service.js';
 import { accountsRoutes } from './features/accounts/accounts.routes.js';
+import { profileRoutes } from './features/accounts/profile.routes.js';
+import { createProfile } from './features/accounts/profile.service.js';
 import { keysRoutes } from './features/tokens/keys.routes.js';
 import { settingsRoutes } from './features/companies/settings.routes.js';
 import { companyRoutes } from './features/companies/company.routes.js';
@@ -251,6 +253,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(webhooksRoutes({ webhooks }));
   await app.register(accountsRoutes({ accounts, secureCookies: config.publicUrl.startsWith('https:') }));
+  const loginLimits = { perEmail: dashboardLimits.loginPerEmail, perIp: dashboardLimits.loginPerIp };
+  await app.register(profileRoutes({ profile: createProfile({ db, clock, loginLimits }) }));
   await app.register(keysRoutes({ tokens: createTokens({ db, clock }) }));
   const companies = createCompanies({ db, clock });
   await app.register(settingsRoutes({ companies, db }));
