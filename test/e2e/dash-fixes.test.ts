@@ -199,4 +199,50 @@ describe('dashboard fixes in a browser', () => {
     await checkPage(page, 'fixes-04-settings');
     await user.call('PATCH', '/app/api/settings', { country: 'AU', currency: 'AUD', timezone: 'Australia/Sydney' });
   });
+
+  it('changes name, email and password on the profile page, and logs out of other sessions', async () => {
+    const u = await server.user({ role: 'member', companyId: user.companyId });
+    const mine = await sessionContext(chrome, u, server.url, { width: 1360, height: 900 });
+    const p = await mine.newPage();
+    // Another session of the same user (another browser), by logging in.
+    const login = await server.fetch('POST', '/app/api/login', { body: { email: u.email, password: u.password }, headers: { origin: server.url } });
+    const elsewhere = login.headers.getSetCookie().find((c) => c.startsWith('ql_session='))!.split(';')[0];
+
+    await p.goto(app('/'));
+    await heading(p, 'Home');
+    await p.getByRole('link', { name: /Test User/ }).click();
+    await heading(p, 'Profile');
+    await p.getByTestId('other-sessions').getByText('also logged in on 1 other').waitFor();
+    await checkPage(p, 'fixes-05-profile');
+
+    await p.getByRole('textbox', { name: 'Name', exact: true }).fill('Pia Profile');
+    await p.getByRole('button', { name: 'Save name' }).click();
+    await p.getByRole('status').filter({ hasText: 'Name saved.' }).waitFor();
+    await p.getByRole('banner').getByText('Pia Profile').waitFor();
+
+    const newEmail = `pia-${u.userId.slice(0, 8)}@example.com`;
+    await p.getByRole('textbox', { name: 'Email', exact: true }).fill(newEmail);
+    await p.locator('#email-current-password').fill('not my password');
+    await p.getByRole('button', { name: 'Change email' }).click();
+    await p.getByRole('alert').filter({ hasText: 'Your current password is wrong' }).waitFor();
+    await p.locator('#email-current-password').fill(u.password);
+    await p.getByRole('button', { name: 'Change email' }).click();
+    await p.getByRole('status').filter({ hasText: `Email changed to ${newEmail}.` }).waitFor();
+
+    await p.locator('#password-current-password').fill(u.password);
+    await p.getByLabel('New password').fill('pia has a new passphrase');
+    await p.getByRole('button', { name: 'Change password' }).click();
+    await p.getByRole('status').filter({ hasText: 'Password changed. Logged out of 1 other session.' }).waitFor();
+    expect((await server.fetch('GET', '/app/api/me', { headers: { cookie: elsewhere } })).status).toBe(401);
+    await p.getByTestId('other-sessions').getByText('logged in only here').waitFor();
+    expect(await p.getByRole('button', { name: 'Log out of other sessions' }).isDisabled()).toBe(true);
+    const again = await server.fetch('POST', '/app/api/login', { body: { email: newEmail, password: 'pia has a new passphrase' }, headers: { origin: server.url } });
+    expect(again.status).toBe(200);
+    await p.reload();
+    await heading(p, 'Profile');
+    await p.getByRole('button', { name: 'Log out of other sessions' }).click();
+    await p.getByRole('status').filter({ hasText: 'Logged out of 1 other session.' }).waitFor();
+    expect((await u.call('GET', '/app/api/me')).status).toBe(200);
+    await mine.close();
+  });
 });

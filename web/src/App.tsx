@@ -19,6 +19,7 @@ import IntakeFormsPage from './pages/integrations/IntakeFormsPage';
 import IntakeFormPage from './pages/integrations/IntakeFormPage';
 import TeamPage from './pages/TeamPage';
 import SettingsPage from './pages/SettingsPage';
+import ProfilePage from './pages/ProfilePage';
 import AgentPage from './pages/agent/AgentPage';
 import AutomationsPage from './pages/automations/AutomationsPage';
 import PriceBookPage from './pages/PriceBookPage';
@@ -63,6 +64,7 @@ const router = createBrowserRouter(
         },
         { path: 'team', element: <RequireManager />, children: [{ index: true, element: <TeamPage /> }] },
         { path: 'settings', element: <SettingsPage /> },
+        { path: 'profile', element: <ProfilePage /> },
         { path: '*', element: <NotFoundPage /> },
       ],
     },

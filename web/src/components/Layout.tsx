@@ -49,9 +49,9 @@ export default function Layout() {
       <header className="topbar">
         <span className="brand">QuoteLeads</span>
         <span className="topbar-company">{me?.company.name}</span>
-        <span className="topbar-user">
+        <Link className="topbar-user" to="/profile" title="Your profile" style={{ color: '#e2e8f0' }}>
           {me?.user.name} <span className="role-badge">{me?.user.role}</span>
-        </span>
+        </Link>
         <Bell />
         <button type="button" className="btn btn-secondary btn-small" onClick={logOut} disabled={leaving}>
           Log out
