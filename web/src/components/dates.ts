@@ -5,6 +5,7 @@
 // The locale is English as written in the company's country ("en-AU": "2 Dec 2026, 9:00 am"), since
 // the dashboard's words are English. It is set from the settings as they load (main.tsx), before any
 // time can show: until the zone is known, times read '…' anyway.
+import { localeOfCountry } from '../../../src/lib/locale';
 import { formatPhone as formatPhoneIn } from '../../../src/lib/phone';
 import { formatDayKey, formatIn } from './zoned-time';
 
@@ -12,15 +13,6 @@ const DEFAULT_COUNTRY = 'AU';
 let country = DEFAULT_COUNTRY;
 let locale = localeOfCountry(DEFAULT_COUNTRY);
 
-/** The locale of a company in `countryCode` (ISO 3166 alpha-2): English as written there, or plain English. */
-export function localeOfCountry(countryCode: string): string {
-  const wanted = `en-${countryCode.toUpperCase()}`;
-  try {
-    return Intl.DateTimeFormat.supportedLocalesOf([wanted])[0] ?? 'en';
-  } catch {
-    return 'en';
-  }
-}
 
 /** Called with the company's settings as they load or change. */
 export function setCompanyCountry(countryCode: string | undefined) {
