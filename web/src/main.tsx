@@ -2,7 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { ApiError, SETTINGS_KEY } from './api';
-import { setCompanyCountry } from './components/dates';
+import { setCompanyCountry } from './components/company-locale';
 import type { SettingsView } from '../../src/features/companies/settings.routes';
 import App from './App';
 import './styles.css';

@@ -5,24 +5,11 @@
 // The locale is English as written in the company's country ("en-AU": "2 Dec 2026, 9:00 am"), since
 // the dashboard's words are English. It is set from the settings as they load (main.tsx), before any
 // time can show: until the zone is known, times read '…' anyway.
-import { localeOfCountry } from '../../../src/lib/locale';
 import { formatPhone as formatPhoneIn } from '../../../src/lib/phone';
+import { companyCountry, companyLocale } from './company-locale';
 import { formatDayKey, formatIn } from './zoned-time';
 
-const DEFAULT_COUNTRY = 'AU';
-let country = DEFAULT_COUNTRY;
-let locale = localeOfCountry(DEFAULT_COUNTRY);
-
-
-/** Called with the company's settings as they load or change. */
-export function setCompanyCountry(countryCode: string | undefined) {
-  if (!countryCode || countryCode === country) return;
-  country = countryCode;
-  locale = localeOfCountry(countryCode);
-}
-
-/** The company's locale, for an Intl formatter this file does not have. */
-export const companyLocale = () => locale;
+export { companyLocale, setCompanyCountry } from './company-locale';
 
 const DATE: Intl.DateTimeFormatOptions = { day: 'numeric', month: 'short', year: 'numeric' };
 const TIME: Intl.DateTimeFormatOptions = { hour: 'numeric', minute: '2-digit' };
@@ -33,7 +20,7 @@ function formatInstant(iso: string | null | undefined, zone: string | undefined,
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return zone ? formatIn(zone, options, locale).format(d) : '…';
+  return zone ? formatIn(zone, options, companyLocale()).format(d) : '…';
 }
 
 /** The day an instant falls on in `zone` (the company's: useCompanyZone). */
@@ -45,17 +32,17 @@ export const formatTime = (iso: string, zone: string | undefined) => formatInsta
 
 /** A YYYY-MM-DD date (no time zone) as people read it, with `options` (default: "2 Dec 2026"). */
 export function formatDay(ymd: string | null | undefined, options: Intl.DateTimeFormatOptions = DATE) {
-  return ymd ? formatDayKey(ymd, options, locale) : '—';
+  return ymd ? formatDayKey(ymd, options, companyLocale()) : '—';
 }
 
 /** A count or a quantity, grouped as the company's country writes it. */
 export function formatNumber(n: number | null | undefined, options?: Intl.NumberFormatOptions) {
-  return n === null || n === undefined ? '—' : new Intl.NumberFormat(locale, options).format(n);
+  return n === null || n === undefined ? '—' : new Intl.NumberFormat(companyLocale(), options).format(n);
 }
 
 /** A stored (E.164) phone number as the company's country writes it: "0412 555 019" in AU. */
 export function formatPhone(e164: string | null | undefined) {
-  return e164 ? formatPhoneIn(e164, country) : '—';
+  return e164 ? formatPhoneIn(e164, companyCountry()) : '—';
 }
 
 const agoFormats = new Map<string, Intl.RelativeTimeFormat>();
@@ -67,6 +54,7 @@ const DAY = 24 * HOUR;
 export function formatAgo(iso: string, zone: string | undefined, now = Date.now()) {
   const ago = now - new Date(iso).getTime();
   if (Number.isNaN(ago)) return iso;
+  const locale = companyLocale();
   let f = agoFormats.get(locale);
   if (!f) agoFormats.set(locale, (f = new Intl.RelativeTimeFormat(locale, { numeric: 'auto', style: 'short' })));
   if (ago < MINUTE) return 'just now';
