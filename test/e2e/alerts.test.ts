@@ -264,7 +264,7 @@ describe('the mobile for SMS alerts in a browser', () => {
     await section.getByText('Wrong code').waitFor();
     await section.getByLabel('Code').fill(code);
     await section.getByRole('button', { name: 'Verify' }).click();
-    await section.getByText('Verified').waitFor();
+    await section.getByText('Verified', { exact: true }).waitFor();
     await expect.poll(() => smsSwitch.isDisabled()).toBe(false);
     await smsSwitch.check();
     await expect.poll(async () => (await owner.call('GET', '/app/api/me/notifications')).body.kinds[0]).toMatchObject({ kind: 'new_lead', sms: true, chosen: { sms: true } });
