@@ -258,10 +258,10 @@ describe('the dashboard on a phone and on a desk', () => {
       await expectTappable(text, 'text');
       expect((await mail.boundingBox())!.height).toBeGreaterThanOrEqual(TAP);
       // The details have them too, named for who is called.
-      await details.getByRole('link', { name: 'Call on +61412345678' }).waitFor();
-      await details.getByRole('link', { name: 'Text on +61412345678' }).waitFor();
-      await p.getByRole('link', { name: 'Call Dana Reyes-Whitcombe on +61412345678' }).waitFor();
-      await p.getByRole('link', { name: 'Text Dana Reyes-Whitcombe on +61412345678' }).waitFor();
+      await details.getByRole('link', { name: 'Call on 0412 345 678' }).waitFor();
+      await details.getByRole('link', { name: 'Text on 0412 345 678' }).waitFor();
+      await p.getByRole('link', { name: 'Call Dana Reyes-Whitcombe on 0412 345 678' }).waitFor();
+      await p.getByRole('link', { name: 'Text Dana Reyes-Whitcombe on 0412 345 678' }).waitFor();
       await p.getByRole('link', { name: /^Email Dana Reyes-Whitcombe/ }).waitFor();
       await expectTappable(p.getByRole('link', { name: 'Edit' }), 'Edit');
       await expectNoHorizontalScroll(p);

@@ -38,10 +38,10 @@ export function ContactActions({ phone, email, name }: { phone?: string | null; 
     <p className="contact-actions">
       {phone && (
         <>
-          <a className="contact-action" href={`tel:${dialable(phone)}`} aria-label={`Call ${name} on ${phone}`}>
+          <a className="contact-action" href={`tel:${dialable(phone)}`} aria-label={`Call ${name} on ${formatPhone(phone)}`}>
             Call
           </a>
-          <a className="contact-action" href={`sms:${dialable(phone)}`} aria-label={`Text ${name} on ${phone}`}>
+          <a className="contact-action" href={`sms:${dialable(phone)}`} aria-label={`Text ${name} on ${formatPhone(phone)}`}>
             Text
           </a>
         </>
