@@ -12,7 +12,8 @@ const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><t
 <body><main><h1>The dashboard is not built</h1><p>Run <code>npm run build</code> (npm install does it too), then reload.</p></main></body></html>`;
 
 /**
- * Serves the built dashboard under /app/: its files as they are (hashed assets cached for a year),
+ * Serves the built dashboard under /app/: its files as built, compressed when the browser accepts it
+ * (hashed assets cached for a year),
  * and index.html for every other /app/ path, so that the app's own routes survive a reload.
  */
 export async function registerDashboard(app: FastifyInstance, dir = DASHBOARD_DIR) {
@@ -33,9 +34,19 @@ export async function registerDashboard(app: FastifyInstance, dir = DASHBOARD_DI
     index: false,
     // Ours, set below: send's own would be max-age=0 for every file.
     cacheControl: false,
+    // The build writes each text file also as .br and .gz (web/vite.config.ts): sent to a browser
+    // that accepts them, with Vary: Accept-Encoding; the plain file otherwise.
+    preCompressed: true,
     setHeaders(res, filePath) {
       res.setHeader('Cache-Control', filePath.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
     },
+  });
+  // The same URL answers brotli, gzip or plain by Accept-Encoding: caches must keep them apart.
+  app.addHook('onSend', async (request, reply) => {
+    if (!request.url.startsWith('/app/') || request.url.startsWith('/app/api/')) return;
+    const vary = reply.getHeader('vary');
+    const names = (Array.isArray(vary) ? vary.join(',') : String(vary ?? '')).split(',').map((v) => v.trim()).filter(Boolean);
+    if (!names.some((v) => v.toLowerCase() === 'accept-encoding')) reply.header('Vary', [...names, 'Accept-Encoding'].join(', '));
   });
   const sendIndex = async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.url.startsWith('/app/api/')) throw new NotFoundError(`Unknown route: ${request.method} ${request.url.split('?')[0]}`);

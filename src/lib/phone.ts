@@ -24,3 +24,14 @@ export function phoneSearchDigits(term: string): string | null {
   const digits = term.replace(/\D/g, '').replace(/^0+/, '');
   return digits.length >= 3 ? digits : null;
 }
+
+/**
+ * A stored (E.164) number as people of `country` write it: national format for a number of that
+ * country ("+61412555019" → "0412 555 019" in AU), international for any other ("+44 20 7946 0958").
+ * Anything that does not parse is shown as stored.
+ */
+export function formatPhone(e164: string, country: string): string {
+  const parsed = parsePhoneNumberFromString(e164, country as CountryCode);
+  if (!parsed) return e164;
+  return parsed.country === country ? parsed.formatNational() : parsed.formatInternational();
+}

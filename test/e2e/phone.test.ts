@@ -177,9 +177,12 @@ describe('the dashboard on a phone and on a desk', () => {
           const top = await p.getByRole('heading', { level: 1 }).evaluate((h) => h.getBoundingClientRect().top);
           expect(top, `heading of ${slug}`).toBeLessThan(150);
         }
-        await checkPage(p, `70-${size}-${slug}`);
+        // axe at the issue's two sizes (390 and 1366); at 360 the layout is the phone's, so the overflow
+        // check and a picture are what that width adds, and CI does not pay for a third axe pass.
+        if (size === 'narrow') await p.screenshot({ path: nodePath.join(SCREENSHOT_DIR, `70-${size}-${slug}.png`), fullPage: true });
+        else await checkPage(p, `70-${size}-${slug}`);
         // What the first screenful looks like, with the bars where they are (a full-page picture moves them).
-        if (size !== 'desktop') await p.screenshot({ path: nodePath.join(SCREENSHOT_DIR, `70-${size}-${slug}-screen.png`) });
+        if (size === 'phone') await p.screenshot({ path: nodePath.join(SCREENSHOT_DIR, `70-${size}-${slug}-screen.png`) });
         await p.close();
       }
     }, 240_000);
@@ -255,10 +258,10 @@ describe('the dashboard on a phone and on a desk', () => {
       await expectTappable(text, 'text');
       expect((await mail.boundingBox())!.height).toBeGreaterThanOrEqual(TAP);
       // The details have them too, named for who is called.
-      await details.getByRole('link', { name: 'Call on +61412345678' }).waitFor();
-      await details.getByRole('link', { name: 'Text on +61412345678' }).waitFor();
-      await p.getByRole('link', { name: 'Call Dana Reyes-Whitcombe on +61412345678' }).waitFor();
-      await p.getByRole('link', { name: 'Text Dana Reyes-Whitcombe on +61412345678' }).waitFor();
+      await details.getByRole('link', { name: 'Call on 0412 345 678' }).waitFor();
+      await details.getByRole('link', { name: 'Text on 0412 345 678' }).waitFor();
+      await p.getByRole('link', { name: 'Call Dana Reyes-Whitcombe on 0412 345 678' }).waitFor();
+      await p.getByRole('link', { name: 'Text Dana Reyes-Whitcombe on 0412 345 678' }).waitFor();
       await p.getByRole('link', { name: /^Email Dana Reyes-Whitcombe/ }).waitFor();
       await expectTappable(p.getByRole('link', { name: 'Edit' }), 'Edit');
       await expectNoHorizontalScroll(p);

@@ -1,71 +1,85 @@
+import { lazy, Suspense, type ReactNode } from 'react';
 import { createBrowserRouter, Navigate, RouterProvider } from 'react-router';
-import Layout from './components/Layout';
 import RequireAuth, { RequireManager } from './components/RequireAuth';
-import HomePage from './pages/crm/HomePage';
-import LeadsPage from './pages/crm/LeadsPage';
-import InboxPage from './pages/inbox/InboxPage';
-import LeadFormPage from './pages/crm/LeadFormPage';
-import LeadPage from './pages/crm/LeadPage';
-import BoardPage from './pages/crm/BoardPage';
-import QuotesPage from './pages/crm/QuotesPage';
-import QuoteEditorPage from './pages/crm/QuoteEditorPage';
-import AppointmentsPage from './pages/crm/AppointmentsPage';
 import LoginPage from './pages/LoginPage';
-import SignupPage from './pages/SignupPage';
-import InvitePage from './pages/InvitePage';
-import ApiKeysPage from './pages/integrations/ApiKeysPage';
-import WebhooksPage from './pages/integrations/WebhooksPage';
-import WebhookPage from './pages/integrations/WebhookPage';
-import IntakeFormsPage from './pages/integrations/IntakeFormsPage';
-import IntakeFormPage from './pages/integrations/IntakeFormPage';
-import TeamPage from './pages/TeamPage';
-import SettingsPage from './pages/SettingsPage';
-import AgentPage from './pages/agent/AgentPage';
-import AutomationsPage from './pages/automations/AutomationsPage';
-import PriceBookPage from './pages/PriceBookPage';
-import NotFoundPage from './pages/NotFoundPage';
+
+// Every page but the log-in page is a chunk of its own, fetched when first opened: the log-in page,
+// the first a phone on a slow line sees, loads only what it needs.
+const Layout = lazy(() => import('./components/Layout'));
+const HomePage = lazy(() => import('./pages/crm/HomePage'));
+const LeadsPage = lazy(() => import('./pages/crm/LeadsPage'));
+const InboxPage = lazy(() => import('./pages/inbox/InboxPage'));
+const LeadFormPage = lazy(() => import('./pages/crm/LeadFormPage'));
+const LeadPage = lazy(() => import('./pages/crm/LeadPage'));
+const BoardPage = lazy(() => import('./pages/crm/BoardPage'));
+const QuotesPage = lazy(() => import('./pages/crm/QuotesPage'));
+const QuoteEditorPage = lazy(() => import('./pages/crm/QuoteEditorPage'));
+const AppointmentsPage = lazy(() => import('./pages/crm/AppointmentsPage'));
+const SignupPage = lazy(() => import('./pages/SignupPage'));
+const InvitePage = lazy(() => import('./pages/InvitePage'));
+const ApiKeysPage = lazy(() => import('./pages/integrations/ApiKeysPage'));
+const WebhooksPage = lazy(() => import('./pages/integrations/WebhooksPage'));
+const WebhookPage = lazy(() => import('./pages/integrations/WebhookPage'));
+const IntakeFormsPage = lazy(() => import('./pages/integrations/IntakeFormsPage'));
+const IntakeFormPage = lazy(() => import('./pages/integrations/IntakeFormPage'));
+const TeamPage = lazy(() => import('./pages/TeamPage'));
+const SettingsPage = lazy(() => import('./pages/SettingsPage'));
+const ProfilePage = lazy(() => import('./pages/ProfilePage'));
+const AgentPage = lazy(() => import('./pages/agent/AgentPage'));
+const AutomationsPage = lazy(() => import('./pages/automations/AutomationsPage'));
+const PriceBookPage = lazy(() => import('./pages/PriceBookPage'));
+const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
+
+const page = (element: ReactNode) => (
+  <Suspense
+    fallback={
+      <p className="page-loading" role="status">
+        Loading…
+      </p>
+    }
+  >
+    {element}
+  </Suspense>
+);
 
 const router = createBrowserRouter(
   [
     { path: '/login', element: <LoginPage /> },
-    { path: '/signup', element: <SignupPage /> },
-    { path: '/invite/:token', element: <InvitePage /> },
+    { path: '/signup', element: page(<SignupPage />) },
+    { path: '/invite/:token', element: page(<InvitePage />) },
     {
-      element: (
-        <RequireAuth>
-          <Layout />
-        </RequireAuth>
-      ),
+      element: <RequireAuth>{page(<Layout />)}</RequireAuth>,
       children: [
-        { index: true, element: <HomePage /> },
-        { path: 'inbox', element: <InboxPage /> },
-        { path: 'leads', element: <LeadsPage /> },
-        { path: 'leads/new', element: <LeadFormPage /> },
-        { path: 'leads/:id', element: <LeadPage /> },
-        { path: 'leads/:id/edit', element: <LeadFormPage /> },
-        { path: 'board', element: <BoardPage /> },
-        { path: 'quotes', element: <QuotesPage /> },
-        { path: 'quotes/new', element: <QuoteEditorPage /> },
-        { path: 'quotes/:id', element: <QuoteEditorPage /> },
-        { path: 'appointments', element: <AppointmentsPage /> },
-        { path: 'price-book', element: <PriceBookPage /> },
-        { path: 'agent', element: <RequireManager />, children: [{ index: true, element: <AgentPage /> }] },
-        { path: 'automations', element: <RequireManager />, children: [{ index: true, element: <AutomationsPage /> }] },
+        { index: true, element: page(<HomePage />) },
+        { path: 'inbox', element: page(<InboxPage />) },
+        { path: 'leads', element: page(<LeadsPage />) },
+        { path: 'leads/new', element: page(<LeadFormPage />) },
+        { path: 'leads/:id', element: page(<LeadPage />) },
+        { path: 'leads/:id/edit', element: page(<LeadFormPage />) },
+        { path: 'board', element: page(<BoardPage />) },
+        { path: 'quotes', element: page(<QuotesPage />) },
+        { path: 'quotes/new', element: page(<QuoteEditorPage />) },
+        { path: 'quotes/:id', element: page(<QuoteEditorPage />) },
+        { path: 'appointments', element: page(<AppointmentsPage />) },
+        { path: 'price-book', element: page(<PriceBookPage />) },
+        { path: 'agent', element: <RequireManager />, children: [{ index: true, element: page(<AgentPage />) }] },
+        { path: 'automations', element: <RequireManager />, children: [{ index: true, element: page(<AutomationsPage />) }] },
         {
           path: 'integrations',
           element: <RequireManager />,
           children: [
             { index: true, element: <Navigate to="/integrations/keys" replace /> },
-            { path: 'keys', element: <ApiKeysPage /> },
-            { path: 'webhooks', element: <WebhooksPage /> },
-            { path: 'webhooks/:id', element: <WebhookPage /> },
-            { path: 'forms', element: <IntakeFormsPage /> },
-            { path: 'forms/:id', element: <IntakeFormPage /> },
+            { path: 'keys', element: page(<ApiKeysPage />) },
+            { path: 'webhooks', element: page(<WebhooksPage />) },
+            { path: 'webhooks/:id', element: page(<WebhookPage />) },
+            { path: 'forms', element: page(<IntakeFormsPage />) },
+            { path: 'forms/:id', element: page(<IntakeFormPage />) },
           ],
         },
-        { path: 'team', element: <RequireManager />, children: [{ index: true, element: <TeamPage /> }] },
-        { path: 'settings', element: <SettingsPage /> },
-        { path: '*', element: <NotFoundPage /> },
+        { path: 'team', element: <RequireManager />, children: [{ index: true, element: page(<TeamPage />) }] },
+        { path: 'settings', element: page(<SettingsPage />) },
+        { path: 'profile', element: page(<ProfilePage />) },
+        { path: '*', element: page(<NotFoundPage />) },
       ],
     },
   ],

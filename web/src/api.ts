@@ -1,4 +1,5 @@
 // The dashboard's one door to the server: /app/api and /v1 with the session cookie, never a token.
+import { useSyncExternalStore } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import type { SessionView } from '../../src/auth/principal';
 import type { SettingsView } from '../../src/features/companies/settings.routes';
@@ -18,6 +19,36 @@ export class ApiError extends Error {
     this.code = code;
     this.details = details;
   }
+}
+
+/** No answer at all: the server is down, or this browser is offline. */
+export class NetworkError extends ApiError {
+  constructor() {
+    super(0, 'Cannot reach the server. Check your connection, then try again.', 'network_error');
+    this.name = 'NetworkError';
+  }
+}
+
+// Whether the server answered the last request: the banner on every page reads it. Any answer, even
+// an error, shows the server is there; only a request that got none sets it.
+let reachable = true;
+const watchers = new Set<() => void>();
+function setReachable(next: boolean) {
+  if (reachable === next) return;
+  reachable = next;
+  for (const w of watchers) w();
+}
+if (typeof window !== 'undefined') window.addEventListener('offline', () => setReachable(false));
+
+/** False from a request that got no answer (or the browser going offline) until one gets an answer. */
+export function useServerReachable(): boolean {
+  return useSyncExternalStore(
+    (w) => {
+      watchers.add(w);
+      return () => watchers.delete(w);
+    },
+    () => reachable,
+  );
 }
 
 type Init = {
@@ -44,12 +75,21 @@ export async function api<T>(path: string, init: Init = {}): Promise<T> {
   const method = init.method ?? (init.body === undefined ? 'GET' : 'POST');
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (init.body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(withQuery(path, init.query), {
-    method,
-    headers,
-    credentials: 'same-origin',
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
+  let res: Response;
+  try {
+    res = await fetch(withQuery(path, init.query), {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+  } catch (err) {
+    // fetch rejects only when no answer came (a TypeError: "Failed to fetch"), or when aborted.
+    if (err instanceof DOMException && err.name === 'AbortError') throw err;
+    setReachable(false);
+    throw new NetworkError();
+  }
+  setReachable(true);
   if (res.status === 204) return undefined as T;
   const text = await res.text();
   let data: unknown = undefined;
@@ -92,7 +132,7 @@ export function fieldErrors(err: unknown): Record<string, string> {
   return out;
 }
 
-export function useMe(): { me: Me | undefined; isLoading: boolean } {
+export function useMe(): { me: Me | undefined; isLoading: boolean; error: unknown; retry(): void } {
   const q = useQuery({
     queryKey: ['me'],
     queryFn: async () => {
@@ -107,7 +147,7 @@ export function useMe(): { me: Me | undefined; isLoading: boolean } {
     retry: false,
     staleTime: 60_000,
   });
-  return { me: q.data ?? undefined, isLoading: q.isLoading };
+  return { me: q.data ?? undefined, isLoading: q.isLoading, error: q.error, retry: () => void q.refetch() };
 }
 
 /** The query key of the company settings: one cache for the settings page, the CRM and the SMS pause banner. */

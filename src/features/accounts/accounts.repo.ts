@@ -116,3 +116,40 @@ export async function claimInviteAnyCompany(db: Db, inviteId: string, now: Date)
     .returning();
   return row;
 }
+
+/** A user of the company with what a profile change needs (the password's hash to check). */
+export async function findCompanyUser(db: Db, companyId: string, userId: string): Promise<UserRow | undefined> {
+  const [row] = await db.select().from(users).where(and(eq(users.id, userId), eq(users.companyId, companyId)));
+  return row;
+}
+
+export async function updateCompanyUser(
+  db: Db,
+  companyId: string,
+  userId: string,
+  values: Partial<Pick<typeof users.$inferInsert, 'name' | 'email' | 'passwordHash'>>,
+): Promise<UserRow | undefined> {
+  const [row] = await db.update(users).set(values).where(and(eq(users.id, userId), eq(users.companyId, companyId))).returning();
+  return row;
+}
+
+/**
+ * Ends every session of the user but `keepSessionId`. By user id: the caller's session was just
+ * authenticated as this user, whose company is checked by updateCompanyUser/findCompanyUser.
+ */
+export async function deleteOtherSessionsOfUser(db: Db, userId: string, keepSessionId: string): Promise<number> {
+  const rows = await db
+    .delete(sessions)
+    .where(and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId)))
+    .returning({ id: sessions.id });
+  return rows.length;
+}
+
+/** The user's live sessions (their count on the profile page). */
+export async function countLiveSessionsOfUser(db: Db, userId: string, now: Date): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, now), gt(sessions.idleExpiresAt, now)));
+  return row.n;
+}

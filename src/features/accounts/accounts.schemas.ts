@@ -55,3 +55,14 @@ export type CreatedInvite = z.infer<typeof createdInvite>;
 export const inviteInfo = z.object({ company_name: z.string(), role: z.string() });
 export const idParams = z.object({ id: z.string() });
 export const tokenParams = z.object({ token: z.string() });
+
+// The profile (/app/api/me): the user's own name, email and password. A change of email or password
+// needs the current password, so a session left open on a shared computer cannot take the account.
+const currentPassword = z.string().min(1, { error: 'is required' }).max(1000);
+export const profileBody = z.object({ name: personName });
+export const emailChangeBody = z.object({ email, current_password: currentPassword });
+export type EmailChangeInput = z.output<typeof emailChangeBody>;
+export const passwordChangeBody = z.object({ current_password: currentPassword, new_password: password });
+export type PasswordChangeInput = z.output<typeof passwordChangeBody>;
+export const sessionsView = z.object({ sessions: z.number().int(), ended: z.number().int().optional() });
+

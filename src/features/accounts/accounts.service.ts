@@ -3,13 +3,13 @@ import type { Db } from '../../db/client.js';
 import type { Role } from '../../db/schema/index.js';
 import { uniqueViolation } from '../../db/errors.js';
 import type { Clock } from '../../lib/clock.js';
-import { ConflictError, ForbiddenError, NotFoundError, RateLimitedError, UnauthorizedError, ValidationError } from '../../lib/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../../lib/errors.js';
 import type { SecretBox } from '../../lib/secret-box.js';
 import { enqueueJob } from '../../jobs/jobs.repo.js';
 import { INVITE_EMAIL_JOB } from './invite-email.js';
 import { isUuid } from '../../lib/ids.js';
 import { hashPassword, verifyAgainstDecoy, verifyPassword } from '../../lib/passwords.js';
-import type { RateDecision, RateLimiter, Reservation } from '../../lib/rate-limiter.js';
+import { guardedPasswordCheck, loginKeys, refuse, type LoginLimits } from './login-limits.js';
 import { insertCompany } from '../companies/companies.repo.js';
 import {
   claimInviteAnyCompany,
@@ -67,8 +67,7 @@ export type AccountsDeps = {
   secrets: SecretBox;
   /** Why email cannot be sent (no SMTP_URL), or null. */
   mailProblem: string | null;
-  /** Failed log-ins per email and per client address (src/http/limiters.ts). */
-  loginLimits: { perEmail: RateLimiter; perIp: RateLimiter };
+  loginLimits: LoginLimits;
 };
 
 export function createAccounts(deps: AccountsDeps) {
@@ -85,25 +84,6 @@ export function createAccounts(deps: AccountsDeps) {
     };
   }
 
-  // Log-in limits count failures only (an office of colleagues logging in fine is never blocked),
-  // and are checked before the password is: once an email or an address is over, even the right
-  // password gets the 429, so guessing on past the limit learns nothing.
-  function refuse(d: RateDecision, what = 'login attempts'): never {
-    const seconds = Math.max(1, Math.ceil(d.resetMs / 1000));
-    throw new RateLimitedError(`Too many ${what}; try again in ${seconds} seconds`, { 'Retry-After': String(seconds) });
-  }
-  // Each attempt takes its slots before the password is checked (atomically: guesses sent all at
-  // once cannot all pass a limit that only counts later), and gives them back when it succeeds.
-  async function reserveLoginSlots(keys: { ip: string; email: string }): Promise<Reservation[]> {
-    const ip = await deps.loginLimits.perIp.reserve(keys.ip);
-    if (!ip.allowed) refuse(ip);
-    const email = await deps.loginLimits.perEmail.reserve(keys.email);
-    if (!email.allowed) {
-      await ip.release();
-      refuse(email);
-    }
-    return [ip, email];
-  }
   // Each new account costs a password hash (and a sign-up a company): 50 per client address per
   // 15 minutes, counting every attempt, so no one address can flood either.
   async function limitAccountCreation(clientIp: string) {
@@ -135,22 +115,18 @@ export function createAccounts(deps: AccountsDeps) {
     },
 
     async login(input: LoginInput, clientIp: string): Promise<{ token: string; session: SessionView }> {
-      const keys = { ip: `ip:${clientIp}`, email: `email:${digest(input.email)}` };
-      const slots = await reserveLoginSlots(keys);
-      let failed = false;
-      try {
-        const found = await findUserForLogin(db, input.email);
-        const ok = found ? await verifyPassword(input.password, found.user.passwordHash) : await verifyAgainstDecoy(input.password);
-        if (!found || !ok) {
-          failed = true; // the slots stay taken: this failure counts
-          throw new UnauthorizedError('Invalid email or password');
-        }
-        const token = await openSession(found.user.id);
-        return { token, session: view(found.user, { id: found.user.companyId, name: found.companyName }) };
-      } finally {
-        // A success, or an error of ours (the database), is not a guess.
-        if (!failed) await Promise.all(slots.map((s) => s.release()));
-      }
+      return guardedPasswordCheck(
+        deps.loginLimits,
+        loginKeys(clientIp, input.email),
+        async () => {
+          const found = await findUserForLogin(db, input.email);
+          const ok = found ? await verifyPassword(input.password, found.user.passwordHash) : await verifyAgainstDecoy(input.password);
+          if (!found || !ok) return false;
+          const token = await openSession(found.user.id);
+          return { token, session: view(found.user, { id: found.user.companyId, name: found.companyName }) };
+        },
+        () => new UnauthorizedError('Invalid email or password'),
+      );
     },
 
     async logout(token: string | undefined) {

@@ -169,3 +169,21 @@ describe('PATCH /v1/appointments/:id', () => {
     expect(missing.body.error).toBe('Appointment not found');
   });
 });
+
+describe('rescheduling from the dashboard (session)', () => {
+  it('moves an appointment by its start alone, past its old end or before its start, keeping its length', async () => {
+    const user = await server.user();
+    const lead = (await user.call('POST', '/v1/leads', { name: 'Rae Reschedule', phone: '0412 345 679' })).body.data;
+    const a = (await user.call('POST', '/v1/appointments', {
+      lead_id: lead.id, appointment_type: 'onsite', start_time: '2026-06-01T09:00:00+10:00', end_time: '2026-06-01T10:30:00+10:00',
+    })).body.data;
+    const later = await user.call('PATCH', `/v1/appointments/${a.id}`, { start_time: '2026-06-03T14:00:00+10:00' });
+    expect(later.status).toBe(200);
+    expect(later.body.data).toMatchObject({ start_time: '2026-06-03T04:00:00.000Z', end_time: '2026-06-03T05:30:00.000Z' });
+    const earlier = await user.call('PATCH', `/v1/appointments/${a.id}`, { start_time: '2026-05-30T08:00:00+10:00' });
+    expect(earlier.body.data).toMatchObject({ start_time: '2026-05-29T22:00:00.000Z', end_time: '2026-05-29T23:30:00.000Z' });
+    // A new end alone keeps the start.
+    const longer = await user.call('PATCH', `/v1/appointments/${a.id}`, { end_time: '2026-05-30T11:00:00+10:00' });
+    expect(longer.body.data).toMatchObject({ start_time: '2026-05-29T22:00:00.000Z', end_time: '2026-05-30T01:00:00.000Z' });
+  });
+});

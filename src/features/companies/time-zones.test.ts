@@ -62,4 +62,16 @@ describe('company timezone', () => {
       expect((await owner.call('POST', `/v1/quotes/${draft.body.data.id}/send`, {})).status).toBe(200);
     },
   );
+
+  it('lists the zones a company may choose (GET /app/api/time-zones): sorted, each one the PATCH takes', async () => {
+    const owner = await server.user();
+    const res = await owner.call('GET', '/app/api/time-zones');
+    expect(res.status).toBe(200);
+    const zones: string[] = res.body.data;
+    expect(zones).toContain('Australia/Sydney');
+    expect(zones).not.toContain('US/Pacific-New');
+    expect([...zones].sort()).toEqual(zones);
+    expect((await owner.call('PATCH', '/app/api/settings', { timezone: zones[zones.length - 1] })).status).toBe(200);
+    expect((await server.fetch('GET', '/app/api/time-zones')).status).toBe(401);
+  });
 });

@@ -1,4 +1,5 @@
 import { esc, publicPage } from '../../lib/html.js';
+import { localeOfCountry, taxNameOf } from '../../lib/locale.js';
 import { formatMoney } from '../../lib/money.js';
 import type { Quote } from './quotes.schemas.js';
 
@@ -25,36 +26,38 @@ button{width:100%;font:inherit;font-weight:600;padding:14px;border-radius:10px;b
 
 const layout = (title: string, body: string) => publicPage(title, CSS, body);
 
-function dateIn(iso: string, timezone: string): string {
-  return new Intl.DateTimeFormat('en-AU', { timeZone: timezone, day: 'numeric', month: 'long', year: 'numeric' }).format(new Date(iso));
-}
-
-/** A YYYY-MM-DD date as people read it (no timezone shift: it is already the company's date). */
-function calendarDate(date: string): string {
-  return new Intl.DateTimeFormat('en-AU', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' }).format(new Date(`${date}T00:00:00Z`));
-}
+const DATE: Intl.DateTimeFormatOptions = { day: 'numeric', month: 'long', year: 'numeric' };
 
 const cents = (n: number) => BigInt(Math.round(n * 100));
 
-export type PageQuote = { quote: Quote; companyName: string; leadName: string | null; timezone: string; token: string };
+export type PageQuote = { quote: Quote; companyName: string; leadName: string | null; timezone: string; country: string; token: string };
 
 export function renderQuotePage(p: PageQuote, notice?: { kind: 'ok' | 'no' | 'info'; text: string }): string {
   const { quote: q } = p;
-  const money = (n: number) => esc(formatMoney(cents(n), q.currency));
-  const rate = `${(q.tax_rate * 100).toLocaleString('en-AU', { maximumFractionDigits: 3 })}%`;
+  // Dates and numbers as the company's country writes them, dates in its timezone.
+  const locale = localeOfCountry(p.country);
+  const dateIn = (iso: string) => new Intl.DateTimeFormat(locale, { ...DATE, timeZone: p.timezone }).format(new Date(iso));
+  // A YYYY-MM-DD date is already the company's: no timezone shift.
+  const calendarDate = (date: string) => new Intl.DateTimeFormat(locale, { ...DATE, timeZone: 'UTC' }).format(new Date(`${date}T00:00:00Z`));
+  const money = (n: number) => esc(formatMoney(cents(n), q.currency, locale));
+  const rate = `${(q.tax_rate * 100).toLocaleString(locale, { maximumFractionDigits: 3 })}%`;
   const rows = q.line_items
     .map(
       (l) => `<tr><td>${esc(l.description)}<span class="qty">${esc(String(l.quantity))} × ${money(l.unit_price)}</span></td><td class="num">${money(l.subtotal)}</td></tr>`,
     )
     .join('\n');
+  // "GST" where that is its name and the customer expects to read it (an Australian tax invoice);
+  // elsewhere, or with no tax, a plain "Tax" with its rate.
+  const taxName = taxNameOf(p.country);
+  const named = taxName !== 'Tax' && q.tax_rate > 0;
   const taxRow =
     q.tax_mode === 'inclusive'
-      ? `<tr><td>Includes tax (${rate})</td><td class="num">${money(q.tax)}</td></tr>`
-      : `<tr><td>Tax (${rate})</td><td class="num">${money(q.tax)}</td></tr>`;
+      ? `<tr><td>Includes ${named ? taxName : `tax (${rate})`}</td><td class="num">${money(q.tax)}</td></tr>`
+      : `<tr><td>${named ? taxName : `Tax (${rate})`}</td><td class="num">${money(q.tax)}</td></tr>`;
 
   let state = '';
-  if (q.status === 'accepted') state = `<div class="banner ok">You accepted this quote on ${esc(dateIn(q.accepted_at!, p.timezone))}. Thank you! ${esc(p.companyName)} will be in touch.</div>`;
-  else if (q.status === 'declined') state = `<div class="banner no">You declined this quote on ${esc(dateIn(q.declined_at!, p.timezone))}.</div>`;
+  if (q.status === 'accepted') state = `<div class="banner ok">You accepted this quote on ${esc(dateIn(q.accepted_at!))}. Thank you! ${esc(p.companyName)} will be in touch.</div>`;
+  else if (q.status === 'declined') state = `<div class="banner no">You declined this quote on ${esc(dateIn(q.declined_at!))}.</div>`;
   else if (q.status === 'expired') state = `<div class="banner info">This quote expired at the end of ${esc(calendarDate(q.valid_until!))}. Contact ${esc(p.companyName)} for a new one.</div>`;
 
   const open = q.status === 'sent' || q.status === 'viewed';
@@ -71,7 +74,7 @@ export function renderQuotePage(p: PageQuote, notice?: { kind: 'ok' | 'no' | 'in
 <div class="card">
 <h1>${esc(p.companyName)}</h1>
 <p class="muted">Quote ${esc(q.quote_number)}${p.leadName ? ` for ${esc(p.leadName)}` : ''}</p>
-${q.valid_until ? `<p class="muted">Valid until ${esc(calendarDate(q.valid_until))}</p>` : ''}
+<p class="muted">Dated ${esc(dateIn(q.sent_at ?? q.created_at))}${q.valid_until ? ` · valid until ${esc(calendarDate(q.valid_until))}` : ''}</p>
 <table>
 <thead><tr><th>Item</th><th class="num">Amount</th></tr></thead>
 <tbody>

@@ -47,7 +47,7 @@ export function quotePageRoutes(deps: { quotes: QuotesService; page: ReturnType<
       reply,
       status,
       renderQuotePage(
-        { quote: quotes.quoteView(row), companyName: row.companyName, leadName: row.leadName, timezone: row.timezone, token },
+        { quote: quotes.quoteView(row), companyName: row.companyName, leadName: row.leadName, timezone: row.timezone, country: row.country, token },
         notice,
       ),
     );

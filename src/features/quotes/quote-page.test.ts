@@ -68,11 +68,24 @@ describe('GET /q/:token', () => {
     expect(html).toContain('$112.73');
     expect(html).toContain('$1,239.98');
     expect(html).toContain('Total (AUD)');
-    expect(html).toContain('Valid until 30 April 2026');
+    const dated = new Intl.DateTimeFormat('en-AU', { timeZone: 'Australia/Sydney', day: 'numeric', month: 'long', year: 'numeric' }).format(new Date(q.sent_at ?? Date.now()));
+    expect(html).toContain(`Dated ${dated} · valid until 30 April 2026`);
+    // An Australian company's tax is GST, by its name.
+    expect(html).toContain('<tr><td>GST</td>');
+    expect(html).not.toContain('Tax (10%)');
     expect(html).toContain('Work starts within 2 weeks of acceptance.');
     expect(html).toContain(`<form method="post" action="${path}/accept">`);
     expect(html).toContain(`<form method="post" action="${path}/decline">`);
     expect(html).not.toContain('<script');
+  });
+
+  it('calls the tax "Tax" with its rate outside Australia, and writes dates as the country does', async () => {
+    const t = await server.tenant({ country: 'US' });
+    const { path } = await sentQuote(t, { body: { valid_until: '2026-04-30' } });
+    const html = (await page(path)).text;
+    expect(html).toContain('<tr><td>Tax (10%)</td>');
+    expect(html).not.toContain('GST');
+    expect(html).toContain('valid until April 30, 2026');
   });
 
   it('escapes everything it shows', async () => {

@@ -51,12 +51,12 @@ export async function findQuote(db: Db, companyId: string, quoteId: string, o: {
   return row;
 }
 
-export type PublicQuote = QuoteRecord & { companyName: string; timezone: string; leadName: string | null };
+export type PublicQuote = QuoteRecord & { companyName: string; timezone: string; country: string; leadName: string | null };
 
 /** For the public page, whose only credential is the token: across companies by design. */
 export async function findQuoteByPublicToken(db: Db, token: string, o: { lock?: boolean } = {}): Promise<PublicQuote | undefined> {
   const query = db
-    .select({ ...withLines, companyName: companies.name, timezone: companies.timezone, leadName: leads.name })
+    .select({ ...withLines, companyName: companies.name, timezone: companies.timezone, country: companies.country, leadName: leads.name })
     .from(quotes)
     .innerJoin(companies, eq(companies.id, quotes.companyId))
     .innerJoin(leads, eq(leads.id, quotes.leadId))

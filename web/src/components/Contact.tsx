@@ -1,4 +1,5 @@
 // A phone number or an email as something a phone can act on: call, text, write.
+import { formatPhone } from './dates';
 
 /** What a `tel:`/`sms:` link dials: the number without the spaces and brackets people write it with. */
 export const dialable = (phone: string) => phone.replace(/[^\d+]/g, '');
@@ -7,12 +8,14 @@ export const dialable = (phone: string) => phone.replace(/[^\d+]/g, '');
 export function PhoneLinks({ phone, name }: { phone: string; name?: string }) {
   const number = dialable(phone);
   const whom = name ? ` ${name}` : '';
+  // Shown as the company's country writes it (0412 555 019), dialled as stored (E.164).
+  const shown = formatPhone(phone);
   return (
     <span className="contact-links">
-      <a className="contact-link" href={`tel:${number}`} aria-label={`Call${whom} on ${phone}`}>
-        {phone}
+      <a className="contact-link" href={`tel:${number}`} aria-label={`Call${whom} on ${shown}`}>
+        {shown}
       </a>
-      <a className="contact-link contact-text" href={`sms:${number}`} aria-label={`Text${whom} on ${phone}`}>
+      <a className="contact-link contact-text" href={`sms:${number}`} aria-label={`Text${whom} on ${shown}`}>
         Text
       </a>
     </span>
@@ -35,10 +38,10 @@ export function ContactActions({ phone, email, name }: { phone?: string | null; 
     <p className="contact-actions">
       {phone && (
         <>
-          <a className="contact-action" href={`tel:${dialable(phone)}`} aria-label={`Call ${name} on ${phone}`}>
+          <a className="contact-action" href={`tel:${dialable(phone)}`} aria-label={`Call ${name} on ${formatPhone(phone)}`}>
             Call
           </a>
-          <a className="contact-action" href={`sms:${dialable(phone)}`} aria-label={`Text ${name} on ${phone}`}>
+          <a className="contact-action" href={`sms:${dialable(phone)}`} aria-label={`Text ${name} on ${formatPhone(phone)}`}>
             Text
           </a>
         </>

@@ -9,6 +9,7 @@ import { LINKS } from './navLinks';
 import { PhoneNav } from './PhoneNav';
 import { isManager } from './RequireAuth';
 import './phone.css';
+import { ConnectionBanner } from './Retry';
 
 export default function Layout() {
   const { me } = useMe();
@@ -43,9 +44,9 @@ export default function Layout() {
       <header className="topbar">
         <span className="brand">QuoteLeads</span>
         <span className="topbar-company">{me?.company.name}</span>
-        <span className="topbar-user">
+        <Link className="topbar-user" to="/profile" title="Your profile" style={{ color: '#e2e8f0' }}>
           {me?.user.name} <span className="role-badge">{me?.user.role}</span>
-        </span>
+        </Link>
         <Bell />
         <span className="topbar-logout">{logOutButton}</span>
       </header>
@@ -63,6 +64,7 @@ export default function Layout() {
           </ul>
         </nav>
         <main id="main" className="content" tabIndex={-1}>
+          <ConnectionBanner />
           {settings.data?.sms_paused && <SmsPausedBanner />}
           <Outlet />
         </main>

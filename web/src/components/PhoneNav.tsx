@@ -1,6 +1,6 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { NavLink, useLocation } from 'react-router';
-import { BOTTOM_LINKS, LINKS, type NavItem } from './navLinks';
+import { BOTTOM_LINKS, type NavItem } from './navLinks';
 import { Sheet } from './Sheet';
 
 // Outline icons on a 24 px grid, drawn with the text's colour; the label says the same in words.

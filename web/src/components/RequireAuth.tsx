@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { Navigate, Outlet, useLocation } from 'react-router';
-import { api, useMe } from '../api';
+import { api, NetworkError, useMe } from '../api';
 import { useTitle } from './useTitle';
 
 export function isManager(role: string | undefined): boolean {
@@ -10,7 +10,7 @@ export function isManager(role: string | undefined): boolean {
 
 /** Renders its children for a logged-in user; otherwise sends the visitor to log in (or to sign up on an empty install). */
 export default function RequireAuth({ children }: { children: ReactNode }) {
-  const { me, isLoading } = useMe();
+  const { me, isLoading, error, retry } = useMe();
   const location = useLocation();
   const setup = useQuery({
     queryKey: ['setup'],
@@ -19,6 +19,18 @@ export default function RequireAuth({ children }: { children: ReactNode }) {
   });
   if (isLoading || (!me && setup.isLoading)) {
     return <p className="page-loading" role="status">Loading…</p>;
+  }
+  // No answer is not "logged out": say so, rather than send a logged-in user to the log-in page.
+  if (!me && error) {
+    return (
+      <section className="card page-loading" role="alert">
+        <h1>{error instanceof NetworkError ? 'Cannot reach the server' : 'Something went wrong'}</h1>
+        <p>{error instanceof Error ? error.message : 'Something went wrong.'}</p>
+        <button type="button" className="btn btn-primary" onClick={retry}>
+          Retry
+        </button>
+      </section>
+    );
   }
   if (!me) {
     if (setup.data && !setup.data.has_users) return <Navigate to="/signup" replace />;

@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState, type InputHTMLAttributes, type ReactNode } from 'react';
 import { ApiError } from '../api';
+import { RetryButton } from './Retry';
 
 type FieldProps = {
   label: string;
@@ -43,6 +44,7 @@ export function FormError({ error }: { error: unknown }) {
   return (
     <div className="alert alert-error" role="alert">
       {message}
+      <RetryButton error={error} />
     </div>
   );
 }

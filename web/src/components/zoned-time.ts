@@ -93,16 +93,16 @@ export function nextHourIn(timeZone: string, now = Date.now()): string {
 }
 
 const displayFormats = new Map<string, Intl.DateTimeFormat>();
-/** A cached formatter of `options` in `timeZone` (undefined: the browser's), in the browser's language. */
-export function formatIn(timeZone: string | undefined, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const key = `${timeZone ?? ''} ${JSON.stringify(options)}`;
+/** A cached formatter of `options` in `timeZone` and `locale` (the company's: see dates.ts). */
+export function formatIn(timeZone: string, options: Intl.DateTimeFormatOptions, locale: string): Intl.DateTimeFormat {
+  const key = `${locale} ${timeZone} ${JSON.stringify(options)}`;
   let f = displayFormats.get(key);
-  if (!f) displayFormats.set(key, (f = new Intl.DateTimeFormat(undefined, { ...options, timeZone })));
+  if (!f) displayFormats.set(key, (f = new Intl.DateTimeFormat(locale, { ...options, timeZone })));
   return f;
 }
 
 /** A day key ("2026-04-03") formatted as a date, with no zone shifting it to a neighbouring day. */
-export function formatDayKey(day: string, options: Intl.DateTimeFormatOptions): string {
+export function formatDayKey(day: string, options: Intl.DateTimeFormatOptions, locale: string): string {
   const [y, m, d] = day.split('-').map(Number);
-  return formatIn('UTC', options).format(Date.UTC(y, m - 1, d));
+  return formatIn('UTC', options, locale).format(Date.UTC(y, m - 1, d));
 }

@@ -1,9 +1,11 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { getCountries } from 'libphonenumber-js/min';
 import { api, fieldErrors, SETTINGS_KEY, useMe, useSettings } from '../api';
 import { isManager } from '../components/RequireAuth';
 import { Field, FormError } from '../components/forms';
 import { useTitle } from '../components/useTitle';
+import { companyLocale, formatNumber, formatPhone } from '../components/dates';
 import { AlertSettings } from './alerts/AlertSettings';
 import type { Settings } from './crm/types';
 
@@ -27,8 +29,28 @@ function toForm(s: Settings): FormState {
   };
 }
 
-const COUNTRIES = ['AU', 'NZ', 'GB', 'IE', 'US', 'CA', 'ZA', 'SG'];
-const CURRENCIES = ['AUD', 'NZD', 'GBP', 'EUR', 'USD', 'CAD', 'ZAR', 'SGD'];
+// Choices, not free text: every country whose phone numbers can be read (the server reads national
+// numbers in it), every currency Intl knows (as the server checks), the zones the server accepts.
+type Choice = { value: string; label: string };
+function named(values: string[], type: 'region' | 'currency', current: string): Choice[] {
+  let names: Intl.DisplayNames | undefined;
+  try {
+    names = new Intl.DisplayNames([companyLocale()], { type });
+  } catch {
+    names = undefined;
+  }
+  const all = values.includes(current) || !current ? values : [current, ...values];
+  return all
+    .map((value) => ({ value, label: `${names?.of(value) ?? value} (${value})` }))
+    .sort((a, b) => a.label.localeCompare(b.label));
+}
+const supportedCurrencies = () => {
+  try {
+    return Intl.supportedValuesOf('currency');
+  } catch {
+    return ['AUD', 'NZD', 'GBP', 'EUR', 'USD', 'CAD', 'ZAR', 'SGD'];
+  }
+};
 
 export default function SettingsPage() {
   useTitle('Settings');
@@ -38,13 +60,13 @@ export default function SettingsPage() {
   const settings = useSettings();
   const [form, setForm] = useState<FormState | null>(null);
   const [saved, setSaved] = useState(false);
+  const zones = useQuery({ queryKey: ['time-zones'], queryFn: () => api<{ data: string[] }>('/app/api/time-zones'), staleTime: Infinity });
+  const countries = useMemo(() => named(getCountries(), 'region', form?.country ?? ''), [form?.country]);
+  const currencies = useMemo(() => named(supportedCurrencies(), 'currency', form?.currency ?? ''), [form?.currency]);
   const timezones = useMemo(() => {
-    try {
-      return Intl.supportedValuesOf('timeZone');
-    } catch {
-      return [];
-    }
-  }, []);
+    const all = zones.data?.data ?? [];
+    return form && !all.includes(form.timezone) ? [form.timezone, ...all] : all;
+  }, [zones.data, form]);
 
   useEffect(() => {
     if (settings.data && !form) setForm(toForm(settings.data));
@@ -111,32 +133,33 @@ export default function SettingsPage() {
                 <legend className="visually-hidden">Company settings</legend>
                 <Field label="Company name" required value={form.name} onChange={set('name')} error={errors.name} />
                 <div className="form-row">
-                  <Field
+                  <ChoiceField
+                    id="country"
                     label="Country"
-                    list="country-list"
-                    maxLength={2}
                     value={form.country}
                     onChange={set('country')}
+                    choices={countries}
                     error={errors.country}
-                    hint="Two-letter code; national phone numbers are read in this country."
+                    hint="National phone numbers are read, and dates and numbers written, as in this country."
                   />
-                  <Field
+                  <ChoiceField
+                    id="currency"
                     label="Currency"
-                    list="currency-list"
-                    maxLength={3}
                     value={form.currency}
                     onChange={set('currency')}
+                    choices={currencies}
                     error={errors.currency}
-                    hint="Three-letter code, e.g. AUD."
+                    hint="Of new quotes and the price book."
                   />
                 </div>
-                <Field
+                <ChoiceField
+                  id="timezone"
                   label="Timezone"
-                  list="timezone-list"
                   value={form.timezone}
                   onChange={set('timezone')}
-                  error={errors.timezone}
-                  hint="Quotes expire at the end of their last day in this timezone."
+                  choices={timezones.map((z) => ({ value: z, label: z.replace(/_/g, ' ') }))}
+                  error={errors.timezone ?? (zones.error ? 'The list of timezones could not be loaded.' : undefined)}
+                  hint="Every time in the dashboard is in this timezone; quotes expire at the end of their last day in it."
                 />
                 <div className="form-row">
                   <Field
@@ -184,21 +207,6 @@ export default function SettingsPage() {
                 </div>
               )}
             </form>
-            <datalist id="country-list">
-              {COUNTRIES.map((c) => (
-                <option key={c} value={c} />
-              ))}
-            </datalist>
-            <datalist id="currency-list">
-              {CURRENCIES.map((c) => (
-                <option key={c} value={c} />
-              ))}
-            </datalist>
-            <datalist id="timezone-list">
-              {timezones.map((z) => (
-                <option key={z} value={z} />
-              ))}
-            </datalist>
           </section>
 
           <section className="card">
@@ -230,20 +238,67 @@ export default function SettingsPage() {
               {pause.isSuccess ? (s.sms_paused ? 'SMS paused.' : 'SMS back on.') : ''}
             </p>
             <dl className="dl">
-              <dt>Twilio number</dt>
-              <dd data-testid="twilio-number">{s.twilio_number ?? 'Not set'}</dd>
+              <dt>Texts come from</dt>
+              <dd data-testid="twilio-number">{s.twilio_number ? formatPhone(s.twilio_number) : 'No number yet'}</dd>
               <dt>SMS credits</dt>
-              <dd data-testid="sms-credits">{s.sms_credits.toLocaleString()}</dd>
+              <dd data-testid="sms-credits">{formatNumber(s.sms_credits)}</dd>
             </dl>
-            <p className="muted small" style={{ marginTop: '0.75rem' }}>
-              The SMS number and the credit balance are set by your QuoteLeads operator (
-              <code>quoteleads company update</code>). Each SMS segment sent costs one credit.
+            <p className="small" style={{ marginTop: '0.75rem' }} data-testid="sms-state">
+              {!s.twilio_number
+                ? 'No texts can be sent or received until your company has an SMS number. Your QuoteLeads provider sets it up.'
+                : s.sms_credits <= 0
+                  ? 'Texts are refused until credits are added. Your QuoteLeads provider adds them.'
+                  : `Each SMS segment (up to 160 plain characters) costs one credit: about ${formatNumber(s.sms_credits)} more short texts.`}
             </p>
+            <details className="small" style={{ marginTop: '0.5rem' }}>
+              <summary>For the operator of this QuoteLeads server</summary>
+              <p className="muted">
+                The number and the credits are set on the server, for this company (id <code>{me?.company.id}</code>):
+              </p>
+              <pre className="snippet">
+                <code>{`quoteleads company update ${me?.company.id ?? '<company-id>'} --twilio-number +61… --sms-credits 500`}</code>
+              </pre>
+            </details>
           </section>
 
           <AlertSettings />
         </>
       )}
     </>
+  );
+}
+
+function ChoiceField(props: {
+  id: string;
+  label: string;
+  value: string;
+  onChange(e: { target: { value: string } }): void;
+  choices: Choice[];
+  error?: string;
+  hint?: string;
+}) {
+  const { id, label, value, onChange, choices, error, hint } = props;
+  const described = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <select id={id} value={value} onChange={onChange} aria-invalid={error ? true : undefined} aria-describedby={described}>
+        {choices.map((c) => (
+          <option key={c.value} value={c.value}>
+            {c.label}
+          </option>
+        ))}
+      </select>
+      {hint && (
+        <span className="hint" id={`${id}-hint`}>
+          {hint}
+        </span>
+      )}
+      {error && (
+        <p className="field-error" id={`${id}-error`}>
+          {error}
+        </p>
+      )}
+    </div>
   );
 }

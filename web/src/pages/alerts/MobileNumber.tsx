@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, fieldErrors, useCompanyZone } from '../../api';
-import { formatTime } from '../../components/dates';
+import { formatPhone, formatTime } from '../../components/dates';
 import { Field, FormError } from '../../components/forms';
 import { ALERT_PREFERENCES_KEY } from './alerts-api';
 
@@ -95,7 +95,7 @@ export function MobileNumber({ mobile, verified }: { mobile: string | null; veri
       <div className="mobile-form">
         <FormError error={remove.error} />
         <p className="small" role="status">
-          <strong>{mobile}</strong> <span className="badge badge-green">Verified</span>
+          <strong>{formatPhone(mobile)}</strong> <span className="badge badge-green">Verified</span>
         </p>
         <div className="actions">{actions}</div>
       </div>
@@ -110,7 +110,7 @@ export function MobileNumber({ mobile, verified }: { mobile: string | null; veri
     <form className="mobile-form" onSubmit={submit} noValidate>
       <FormError error={verify.error ?? send.error ?? remove.error} />
       <p className="small" role="status">
-        A code was texted to <strong>{mobile}</strong> <span className="badge badge-amber">Not verified</span>
+        A code was texted to <strong>{formatPhone(mobile)}</strong> <span className="badge badge-amber">Not verified</span>
         {expires && ` It works until ${formatTime(expires, zone)}.`}
       </p>
       <Field

@@ -6,11 +6,12 @@ import { useTitle } from '../../components/useTitle';
 import { PhoneLinks } from '../../components/Contact';
 import { Sheet } from '../../components/Sheet';
 import { useNarrow } from '../../components/useNarrow';
+import { SaveSelect } from '../../components/SaveSelect';
 import { AppointmentForm, zonedInstant } from './AppointmentForm';
 import { APPOINTMENT_STATUSES, type Appointment, type AppointmentStatus, type One } from './types';
 import { ErrorBanner, Field, PageHead, StatusBadge, appointmentTypeLabel, fetchAll, humanize, leadLabel } from './ui';
-import { addDays, dayIn, formatDayKey, isoToZoned, startOfDayIn } from '../../components/zoned-time';
-import { formatTime } from '../../components/dates';
+import { addDays, dayIn, isoToZoned, startOfDayIn } from '../../components/zoned-time';
+import { formatDay, formatTime } from '../../components/dates';
 
 const DAYS = 14;
 const DAY_KEY = /^\d{4}-\d{2}-\d{2}$/;
@@ -83,7 +84,7 @@ function Agenda({ zone }: { zone: string }) {
             Previous {DAYS} days
           </button>
           <strong aria-live="polite">
-            {formatDayKey(fromKey, SHORT_DAY)} – {formatDayKey(addDays(toKey, -1), SHORT_DAY)}
+            {formatDay(fromKey, SHORT_DAY)} – {formatDay(addDays(toKey, -1), SHORT_DAY)}
           </strong>
           <button type="button" className="crm-btn" onClick={() => go(DAYS)}>
             Next {DAYS} days
@@ -101,7 +102,7 @@ function Agenda({ zone }: { zone: string }) {
           <section key={k} className="crm-day" aria-labelledby={`day-${k}`}>
             <h2 id={`day-${k}`}>
               {k === todayKey ? 'Today, ' : ''}
-              {formatDayKey(k, DAY_HEADING)}
+              {formatDay(k, DAY_HEADING)}
             </h2>
             {list.map((a) => (
               <AppointmentRow key={a.id} appt={a} zone={zone} />
@@ -141,7 +142,12 @@ function AppointmentRow({ appt, zone }: { appt: Appointment; zone: string }) {
 
   function reschedule(e: FormEvent) {
     e.preventDefault();
-    patch.mutate({ start_time: zonedInstant(start, zone), end_time: zonedInstant(end, zone) });
+    // Only what changed: a new start alone moves the appointment and the server keeps its length.
+    const body: { start_time?: string; end_time?: string } = {};
+    if (start !== isoToZoned(appt.start_time, zone)) body.start_time = zonedInstant(start, zone);
+    if (end && end !== isoToZoned(appt.end_time, zone)) body.end_time = zonedInstant(end, zone);
+    if (!body.start_time && !body.end_time) return setEditing(false);
+    patch.mutate(body);
   }
 
   const lead = leadLabel(appt.leads);
@@ -171,11 +177,11 @@ function AppointmentRow({ appt, zone }: { appt: Appointment; zone: string }) {
         <label className="crm-visually-hidden" htmlFor={`status-${appt.id}`}>
           Status of {appt.title}
         </label>
-        <select
+        <SaveSelect
           id={`status-${appt.id}`}
           value={appt.status}
-          disabled={patch.isPending}
-          onChange={(e) => patch.mutate({ status: e.target.value as AppointmentStatus })}
+          saving={patch.isPending}
+          onSave={(status) => patch.mutate({ status: status as AppointmentStatus })}
           style={{ width: 'auto' }}
         >
           {APPOINTMENT_STATUSES.map((s) => (
@@ -183,7 +189,7 @@ function AppointmentRow({ appt, zone }: { appt: Appointment; zone: string }) {
               {humanize(s)}
             </option>
           ))}
-        </select>
+        </SaveSelect>
         {!editing && (
           <button type="button" className="crm-btn crm-btn-small" onClick={() => setEditing(true)}>
             Reschedule

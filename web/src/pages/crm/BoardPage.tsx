@@ -1,9 +1,11 @@
-import { useRef, useState, type DragEvent } from 'react';
+import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { Link } from 'react-router';
 import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, useSettings } from '../../api';
 import { useTitle } from '../../components/useTitle';
 import { LEAD_EVENTS, useLiveRefetch } from '../../live';
+import { SaveSelect } from '../../components/SaveSelect';
+import { formatPhone } from '../../components/dates';
 import { STAGES, STAGE_LABELS, type Lead, type One, type Paged, type Pipeline, type Stage } from './types';
 import { ErrorBanner, PageHead, StageOptions, StatusBadge, leadLabel, money } from './ui';
 
@@ -31,6 +33,15 @@ export default function BoardPage() {
   const [draggingId, setDraggingId] = useState<string | null>(null);
   const [over, setOver] = useState<Stage | null>(null);
   const [announcement, setAnnouncement] = useState('');
+  // A card moved by its "Move to" list is drawn anew in its new column: its list gets the focus back.
+  const refocus = useRef<string | null>(null);
+  useEffect(() => {
+    const id = refocus.current;
+    const el = id && document.getElementById(`move-${id}`);
+    if (!el) return;
+    refocus.current = null;
+    if (!document.activeElement || document.activeElement === document.body) el.focus();
+  });
 
   // The stage changes through PATCH /v1/leads/:id, as an API client would change it, so the server
   // fires the same lead.updated (and sale.completed) events. The board moves at once and rolls back on error.
@@ -147,11 +158,12 @@ export default function BoardPage() {
                 <span>{STAGE_LABELS[stage]}</span>
                 <span className="crm-count" data-count={count ?? ''}>
                   <span className="crm-visually-hidden">, </span>
-                  {count ?? '…'}
+                  {count ?? (col.isError ? '–' : '…')}
                   <span className="crm-visually-hidden"> leads</span>
                 </span>
               </h2>
               {col.isLoading && <p className="crm-column-more">Loading…</p>}
+              {col.isError && !col.data && <p className="crm-column-more">Not loaded</p>}
               {leads.map((lead) => (
                 <article
                   key={lead.id}
@@ -166,7 +178,7 @@ export default function BoardPage() {
                     {leadLabel(lead)}
                   </Link>
                   <div className="crm-card-meta">
-                    <span>{lead.service_type ?? lead.phone ?? ''}</span>
+                    <span>{lead.service_type ?? (lead.phone ? formatPhone(lead.phone) : '')}</span>
                     <span>{lead.value !== null ? money(lead.value, currency) : ''}</span>
                   </div>
                   <div className="crm-card-meta">
@@ -174,9 +186,17 @@ export default function BoardPage() {
                   </div>
                   <div className="crm-move">
                     <label htmlFor={`move-${lead.id}`}>Move to</label>
-                    <select id={`move-${lead.id}`} value={lead.pipeline_stage} onChange={(e) => moveLead(lead, e.target.value as Stage)}>
+                    <SaveSelect
+                      id={`move-${lead.id}`}
+                      value={lead.pipeline_stage}
+                      saving={move.isPending && move.variables?.lead.id === lead.id}
+                      onSave={(to) => {
+                        refocus.current = lead.id;
+                        moveLead(lead, to as Stage);
+                      }}
+                    >
                       <StageOptions />
-                    </select>
+                    </SaveSelect>
                   </div>
                 </article>
               ))}

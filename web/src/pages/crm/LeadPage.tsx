@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, useSettings } from '../../api';
 import { useTitle } from '../../components/useTitle';
 import { ContactActions, EmailLink, PhoneLinks } from '../../components/Contact';
+import { SaveSelect } from '../../components/SaveSelect';
 import { AgentPanel } from './AgentPanel';
 import { AppointmentForm } from './AppointmentForm';
 import { Conversation } from './Conversation';
@@ -155,14 +156,14 @@ function LeadView({ lead }: { lead: Lead }) {
             <h2 id="details-heading">Details</h2>
             <div className="crm-field" style={{ marginBottom: '1rem', maxWidth: '20rem' }}>
               <label htmlFor="lead-stage">Stage</label>
-              <select
+              <SaveSelect
                 id="lead-stage"
-                value={changeStage.isPending ? changeStage.variables : lead.pipeline_stage}
-                disabled={changeStage.isPending}
-                onChange={(e) => changeStage.mutate(e.target.value as Stage)}
+                value={changeStage.isPending && changeStage.variables ? changeStage.variables : lead.pipeline_stage}
+                saving={changeStage.isPending}
+                onSave={(stage) => changeStage.mutate(stage as Stage)}
               >
                 <StageOptions />
-              </select>
+              </SaveSelect>
             </div>
             <ErrorBanner error={changeStage.error} />
             <dl className="crm-dl">

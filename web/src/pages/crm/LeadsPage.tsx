@@ -7,7 +7,7 @@ import { LEAD_EVENTS, useLiveRefetch } from '../../live';
 import { AI_STATUSES, type Lead, type Paged } from './types';
 import { EmailLink, PhoneLinks } from '../../components/Contact';
 import { ErrorBanner, Field, ListTable, Options, PageHead, Pagination, StageBadge, StageOptions, StatusBadge, money, useDebounced } from './ui';
-import { formatDate } from '../../components/dates';
+import { formatDate, formatPhone } from '../../components/dates';
 
 export default function LeadsPage() {
   useTitle('Leads');
@@ -112,7 +112,7 @@ export default function LeadsPage() {
         row={(lead) => (
           <tr key={lead.id} data-lead-id={lead.id}>
             <td>
-              <Link to={`/leads/${lead.id}`}>{lead.name || lead.phone || lead.email || 'Unnamed lead'}</Link>
+              <Link to={`/leads/${lead.id}`}>{lead.name || (lead.phone && formatPhone(lead.phone)) || lead.email || 'Unnamed lead'}</Link>
             </td>
             <td>{lead.phone ? <PhoneLinks phone={lead.phone} name={lead.name ?? undefined} /> : '—'}</td>
             <td>{lead.email ? <EmailLink email={lead.email} /> : '—'}</td>

@@ -2,6 +2,7 @@
 // table beside it that says the same numbers to a screen reader.
 import { useId } from 'react';
 import { STAGES, STAGE_LABELS, type Pipeline } from './types';
+import { formatDay } from '../../components/dates';
 
 export const STAGE_FILL: Record<string, string> = {
   new_lead: '#2f5fd0',
@@ -71,11 +72,8 @@ function ChartData({ caption, columns, rows }: { caption: string; columns: [stri
   );
 }
 
-const weekFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });
-function weekLabel(ymd: string) {
-  const [y, m, d] = ymd.split('-').map(Number);
-  return weekFmt.format(new Date(y, m - 1, d));
-}
+const WEEK: Intl.DateTimeFormatOptions = { day: 'numeric', month: 'short' };
+const weekLabel = (ymd: string) => formatDay(ymd, WEEK);
 
 /** A step for the y axis that gives 3–5 gridlines: 1, 2, 5, 10, 20, 50… */
 function niceStep(max: number) {

@@ -1,6 +1,7 @@
 // The editor's live totals, computed by the server's own money module so they match its rounding
 // to the cent: quantities in thousandths, prices in cents, rates in hundred-thousandths, all bigint.
 import { formatMoney, lineSubtotal, quoteTotals, toScaled, type Totals } from '../../../../src/lib/money';
+import { companyLocale } from '../../components/dates';
 import type { TaxMode, Unit } from './types';
 
 export type LineDraft = {
@@ -64,4 +65,4 @@ export function draftTotals(lines: LineDraft[], ratePct: string, mode: TaxMode):
   return quoteTotals(subs, rate, mode);
 }
 
-export const fmt = (cents: bigint | null, currency: string) => (cents === null ? '—' : formatMoney(cents, currency));
+export const fmt = (cents: bigint | null, currency: string) => (cents === null ? '—' : formatMoney(cents, currency, companyLocale()));

@@ -5,6 +5,8 @@ import { useQuery } from '@tanstack/react-query';
 import { api, ApiError } from '../../api';
 import { formatMoney } from '../../../../src/lib/money';
 import { Pager } from '../../components/Pager';
+import { RetryButton } from '../../components/Retry';
+import { companyLocale, formatPhone } from '../../components/dates';
 import { TableHead, labelCells, type Column } from '../../components/Table';
 import { STAGES, STAGE_LABELS, type Lead, type One, type PageMeta, type Paged, type Stage } from './types';
 import './crm.css';
@@ -31,7 +33,7 @@ export const appointmentTypeLabel = (t: string) => (t === 'onsite' ? 'On-site vi
 
 export function leadLabel(lead: Pick<Lead, 'name' | 'phone' | 'email'> | null | undefined): string {
   if (!lead) return '—';
-  return lead.name || lead.phone || lead.email || 'Unnamed lead';
+  return lead.name || (lead.phone && formatPhone(lead.phone)) || lead.email || 'Unnamed lead';
 }
 
 export function StageBadge({ stage }: { stage: Stage }) {
@@ -59,7 +61,7 @@ export function StatusBadge({ status }: { status: string }) {
 /** An amount the API answered (at most two decimals) in the company currency, formatted by the server's own helper. */
 export function money(amount: number | null | undefined, currency = 'AUD'): string {
   if (amount === null || amount === undefined) return '—';
-  return formatMoney(BigInt(Math.round(amount * 100)), currency);
+  return formatMoney(BigInt(Math.round(amount * 100)), currency, companyLocale());
 }
 
 /** Says which zone the times around it are in: the company's, which need not be the browser's. */
@@ -79,6 +81,7 @@ export function ErrorBanner({ error }: { error: unknown }) {
   return (
     <div className="crm-alert crm-alert-error" role="alert">
       {errorMessage(error)}
+      <RetryButton error={error} className="crm-btn crm-btn-small" />
     </div>
   );
 }
@@ -214,7 +217,7 @@ export function LeadPicker({ value, onChange, error }: { value: string; onChange
             {options.map((l) => (
               <option key={l.id} value={l.id}>
                 {leadLabel(l)}
-                {l.phone && l.name ? ` (${l.phone})` : ''}
+                {l.phone && l.name ? ` (${formatPhone(l.phone)})` : ''}
               </option>
             ))}
           </select>

@@ -7,6 +7,7 @@ import { useConfirmedAction } from '../../components/useConfirmedAction';
 import { useTitle } from '../../components/useTitle';
 import IntegrationsTabs from './IntegrationsTabs';
 import { formatDate, formatDateTime } from '../../components/dates';
+import { zonedToIso } from '../../components/zoned-time';
 
 import type { CreatedKey, KeyView as ApiKey, ScopeInfo as Scope } from '../../../../src/features/tokens/keys.routes';
 
@@ -41,8 +42,8 @@ export default function ApiKeysPage() {
         body: {
           name,
           scopes: chosen,
-          // The key works through the whole chosen day, in the user's own time zone.
-          ...(expiry ? { expires_at: new Date(`${expiry}T23:59:59`).toISOString() } : {}),
+          // The key works through the whole chosen day, in the company's timezone (as every date here).
+          ...(expiry ? { expires_at: (zone && zonedToIso(`${expiry}T23:59:59`, zone)) || new Date(`${expiry}T23:59:59`).toISOString() } : {}),
         },
       }),
     onSuccess: (key) => {
