@@ -18,6 +18,10 @@ import { createIntake } from './features/intake/intake.service.js';
 import { createCaptchaVerifier } from './features/intake/captcha.js';
 import { createLeads } from './features/leads/leads.service.js';
 import { pipelineRoutes } from './features/pipeline/pipeline.routes.js';
+import { createInbox } from './features/inbox/inbox.service.js';
+import { inboxRoutes } from './features/inbox/inbox.routes.js';
+import { createToday } from './features/today/today.service.js';
+import { todayRoutes } from './features/today/today.routes.js';
 import { createSmsProvider } from './features/sms/sms.provider.js';
 import { createAlerts } from './features/alerts/alerts.service.js';
 import { alertsRoutes } from './features/alerts/alerts.routes.js';
@@ -210,6 +214,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const verifyCaptcha = createCaptchaVerifier({ urls: { turnstile: config.turnstileVerifyUrl, hcaptcha: config.hcaptchaVerifyUrl }, timeoutMs: config.captchaTimeoutMs });
   await app.register(intakeRoutes({ intake: createIntake({ db, clock, secrets, upserts, perAddress: intakePerAddress, verifyCaptcha }) }));
   await app.register(pipelineRoutes({ pipeline: createPipeline({ db, clock }), lists }));
+  await app.register(inboxRoutes({ inbox: createInbox({ db, clock }) }));
+  await app.register(todayRoutes({ today: createToday({ db, clock }) }));
   const smsProvider = createSmsProvider(config, app.log);
   const sms = createSms({
     db,

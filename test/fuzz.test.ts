@@ -244,6 +244,16 @@ const DASHBOARD: Operation[] = [
   },
   { method: 'GET', path: '/app/api/settings', query: {}, pathParams: [], session: true },
   { method: 'GET', path: '/app/api/overview', query: {}, pathParams: [], session: true },
+  { method: 'GET', path: '/app/api/today', query: {}, pathParams: [], session: true },
+  {
+    method: 'GET',
+    path: '/app/api/inbox',
+    query: { filter: { type: 'string', enum: ['needs_reply', 'unread', 'read', ''] }, limit: { type: 'integer', minimum: 1, maximum: 100 }, before: str(60) },
+    pathParams: [],
+    session: true,
+  },
+  { method: 'GET', path: '/app/api/inbox/unread', query: {}, pathParams: [], session: true },
+  { method: 'POST', path: '/app/api/inbox/{lead_id}/read', query: {}, pathParams: ['lead_id'], session: true },
   {
     method: 'POST',
     path: '/app/api/keys',
@@ -332,6 +342,7 @@ function paramArbitrary(path: string, name: string, company: () => Company): fc.
     if (path.startsWith('/v1/webhooks')) return name === 'delivery_id' ? randomUUID() : ids.webhook;
     if (path.startsWith('/v1/price-book')) return ids['price-book'];
     if (path.startsWith('/app/api/keys')) return ids.key;
+    if (path.startsWith('/app/api/inbox')) return ids.lead;
     return randomUUID();
   };
   return fc.oneof(

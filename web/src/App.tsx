@@ -8,6 +8,7 @@ import LoginPage from './pages/LoginPage';
 const Layout = lazy(() => import('./components/Layout'));
 const HomePage = lazy(() => import('./pages/crm/HomePage'));
 const LeadsPage = lazy(() => import('./pages/crm/LeadsPage'));
+const InboxPage = lazy(() => import('./pages/inbox/InboxPage'));
 const LeadFormPage = lazy(() => import('./pages/crm/LeadFormPage'));
 const LeadPage = lazy(() => import('./pages/crm/LeadPage'));
 const BoardPage = lazy(() => import('./pages/crm/BoardPage'));
@@ -50,6 +51,7 @@ const router = createBrowserRouter(
       element: <RequireAuth>{page(<Layout />)}</RequireAuth>,
       children: [
         { index: true, element: page(<HomePage />) },
+        { path: 'inbox', element: page(<InboxPage />) },
         { path: 'leads', element: page(<LeadsPage />) },
         { path: 'leads/new', element: page(<LeadFormPage />) },
         { path: 'leads/:id', element: page(<LeadPage />) },

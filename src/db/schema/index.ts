@@ -9,3 +9,4 @@ export * from './agent.js';
 export * from './automations.js';
 export * from './intake.js';
 export * from './alerts.js';
+export * from './inbox.js';

@@ -2,24 +2,9 @@ import type { Db } from '../../db/client.js';
 import { sql, type SQL } from 'drizzle-orm';
 import { outboxEvents, type Actor } from '../../db/schema/index.js';
 
-/** Every event a webhook endpoint can subscribe to (A10 and B6). */
-export const EVENT_TYPES = [
-  'lead.created',
-  'lead.updated',
-  'lead.deleted',
-  'sale.completed',
-  'quote.sent',
-  'quote.viewed',
-  'quote.accepted',
-  'quote.declined',
-  'appointment.booked',
-  'appointment.updated',
-  'sms.received',
-  'sms.sent',
-  'agent.handed_off',
-  'sms.credits_low',
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
+// In a file of their own, without the database, so that the dashboard can import them too.
+import { EVENT_TYPES, type EventType } from './event-types.js';
+export { EVENT_TYPES, type EventType };
 
 /** What each event means, in the words the dashboard shows next to its checkbox (A10, B6). */
 export const EVENT_DESCRIPTIONS: Record<EventType, string> = {

@@ -17,6 +17,8 @@ const TABLES: Record<string, { covered: 'lead_id cascade' | 'erasure repo' | 'no
   quote_line_items: { covered: 'no lead data', why: 'lines of a quote, deleted with it (quote_id cascade)' },
   appointments: { covered: 'lead_id cascade' },
   sms_messages: { covered: 'lead_id cascade' },
+  conversations: { covered: 'lead_id cascade' },
+  conversation_reads: { covered: 'lead_id cascade' },
   lead_submissions: { covered: 'lead_id cascade' },
   intake_forms: { covered: 'no lead data', why: "a company's web form: its key, sites and limits" },
   intake_form_texts: { covered: 'no lead data', why: 'how many automatic texts a form gave in one hour: a form id, an hour and a count' },

@@ -4,6 +4,7 @@ import { Link, NavLink, Outlet, useNavigate } from 'react-router';
 import { api, useMe, useSettings } from '../api';
 import { closeLiveStream } from '../live';
 import { Bell } from '../pages/alerts/Bell';
+import { UnreadCount } from '../pages/inbox/UnreadCount';
 import { LINKS } from './navLinks';
 import { PhoneNav } from './PhoneNav';
 import { isManager } from './RequireAuth';
@@ -56,6 +57,7 @@ export default function Layout() {
               <li key={l.to}>
                 <NavLink to={l.to} end={l.end}>
                   {l.label}
+                  {l.to === '/inbox' && <UnreadCount />}
                 </NavLink>
               </li>
             ))}
@@ -69,6 +71,7 @@ export default function Layout() {
       </div>
       <PhoneNav
         links={links}
+        inboxBadge={<UnreadCount className="bottomnav-badge" />}
         account={
           <>
             <p className="more-user">

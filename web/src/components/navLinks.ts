@@ -3,6 +3,7 @@ export type NavItem = { to: string; label: string; managers?: true; end?: true }
 
 export const LINKS: NavItem[] = [
   { to: '/', label: 'Home', end: true },
+  { to: '/inbox', label: 'Inbox' },
   { to: '/leads', label: 'Leads' },
   { to: '/board', label: 'Board' },
   { to: '/quotes', label: 'Quotes' },

@@ -3,6 +3,7 @@ import { Link } from 'react-router';
 import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, useSettings } from '../../api';
 import { useTitle } from '../../components/useTitle';
+import { LEAD_EVENTS, useLiveRefetch } from '../../live';
 import { SaveSelect } from '../../components/SaveSelect';
 import { formatPhone } from '../../components/dates';
 import { STAGES, STAGE_LABELS, type Lead, type One, type Paged, type Pipeline, type Stage } from './types';
@@ -16,6 +17,8 @@ type Move = { lead: Lead; to: Stage };
 
 export default function BoardPage() {
   useTitle('Pipeline board');
+  useLiveRefetch(LEAD_EVENTS, ['board']);
+  useLiveRefetch(LEAD_EVENTS, ['pipeline']);
   const queryClient = useQueryClient();
   const settings = useSettings();
   const currency = settings.data?.currency ?? 'AUD';

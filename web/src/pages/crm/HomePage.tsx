@@ -2,7 +2,9 @@ import { Link } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { api, useMe } from '../../api';
 import { useTitle } from '../../components/useTitle';
+import { useLiveRefetch, LEAD_EVENTS, QUOTE_EVENTS } from '../../live';
 import { FunnelChart, WeeklyBarChart, WinRateRing } from './charts';
+import { TodaySections } from './TodaySections';
 import { ErrorBanner, PageHead } from './ui';
 import type { Overview } from './types';
 
@@ -10,6 +12,7 @@ export default function HomePage() {
   useTitle('Home');
   const { me } = useMe();
   const { data, error, isLoading } = useQuery({ queryKey: ['overview'], queryFn: () => api<Overview>('/app/api/overview') });
+  useLiveRefetch([...LEAD_EVENTS, ...QUOTE_EVENTS], ['overview']);
 
   const p = data?.pipeline;
   const open = p ? p.new_lead + p.follow_up + p.quote_in_progress + p.quoted : 0;
@@ -34,6 +37,7 @@ export default function HomePage() {
           </>
         }
       />
+      <TodaySections />
       <ErrorBanner error={error} />
       {isLoading && <p className="crm-muted">Loading…</p>}
       {data && p && q && (

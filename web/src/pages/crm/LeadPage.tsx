@@ -9,6 +9,7 @@ import { AgentPanel } from './AgentPanel';
 import { AppointmentForm } from './AppointmentForm';
 import { Conversation } from './Conversation';
 import { FollowUpsPanel } from './FollowUpsPanel';
+import { useLiveLead } from './useLiveLead';
 import { ReplyAsCustomer, useSmsConsole } from './ReplyAsCustomer';
 import type { Appointment, Lead, One, Quote, SmsMessage, Stage } from './types';
 import {
@@ -60,6 +61,7 @@ function LeadView({ lead }: { lead: Lead }) {
   const [confirmDelete, setConfirmDelete] = useState(false);
   const smsConsole = useSmsConsole();
   const thread = useFollowThread(lead.id);
+  useLiveLead(lead.id);
 
   const changeStage = useMutation({
     mutationFn: (stage: Stage) => api<One<Lead>>(`/v1/leads/${lead.id}`, { method: 'PATCH', body: { pipeline_stage: stage } }),

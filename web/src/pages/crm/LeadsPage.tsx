@@ -3,6 +3,7 @@ import { Link, useSearchParams } from 'react-router';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api, useSettings } from '../../api';
 import { useTitle } from '../../components/useTitle';
+import { LEAD_EVENTS, useLiveRefetch } from '../../live';
 import { AI_STATUSES, type Lead, type Paged } from './types';
 import { EmailLink, PhoneLinks } from '../../components/Contact';
 import { ErrorBanner, Field, ListTable, Options, PageHead, Pagination, StageBadge, StageOptions, StatusBadge, money, useDebounced } from './ui';
@@ -10,6 +11,7 @@ import { formatDate, formatPhone } from '../../components/dates';
 
 export default function LeadsPage() {
   useTitle('Leads');
+  useLiveRefetch(LEAD_EVENTS, ['leads']);
   // Filters live in the address, so Back and a reload keep them.
   const [params, setParams] = useSearchParams();
   const stage = params.get('stage') ?? '';

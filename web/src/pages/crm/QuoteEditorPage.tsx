@@ -2,6 +2,7 @@ import { Link, useParams, useSearchParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { api, useSettings } from '../../api';
 import { useTitle } from '../../components/useTitle';
+import { QUOTE_EVENTS, useLiveRefetch } from '../../live';
 import { QuoteForm } from './QuoteForm';
 import { QuoteView } from './QuoteView';
 import type { One, Quote } from './types';
@@ -17,6 +18,8 @@ export default function QuoteEditorPage() {
     queryFn: () => api<One<Quote>>(`/v1/quotes/${id}`).then((r) => r.data),
     enabled: !!id,
   });
+  // The customer's view, acceptance or decline flips the open page.
+  useLiveRefetch(QUOTE_EVENTS, ['quote', id]);
   useTitle(id ? (quote.data ? `Quote ${quote.data.quote_number}` : 'Quote') : 'New quote');
 
   const error = quote.error ?? settings.error;

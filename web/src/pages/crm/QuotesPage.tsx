@@ -2,12 +2,14 @@ import { Link, useSearchParams } from 'react-router';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api, useCompanyZone } from '../../api';
 import { useTitle } from '../../components/useTitle';
+import { QUOTE_EVENTS, useLiveRefetch } from '../../live';
 import { QUOTE_STATUSES, type Paged, type Quote } from './types';
 import { ErrorBanner, Field, LeadLink, ListTable, Options, PageHead, Pagination, StatusBadge, humanize, money } from './ui';
 import { formatDate, formatDay } from '../../components/dates';
 
 export default function QuotesPage() {
   useTitle('Quotes');
+  useLiveRefetch(QUOTE_EVENTS, ['quotes']);
   const [params, setParams] = useSearchParams();
   const status = params.get('status') ?? '';
   const page = Number(params.get('page') ?? '1') || 1;
