@@ -65,8 +65,10 @@ export async function sessionContext(chrome: TestBrowser, user: { cookie: string
  * that the bottom bar's More opens, opened here.
  */
 export async function mainMenu(page: Page): Promise<Locator> {
+  // The layout loads lazily: wait until a Main navigation is drawn before asking which one it is.
+  await page.getByRole('navigation', { name: 'Main' }).first().waitFor();
   const more = page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'More' });
-  if (!(await more.isVisible())) return page.getByRole('navigation', { name: 'Main' });
+  if (!(await more.isVisible())) return page.getByRole('navigation', { name: 'Main' }).first();
   await more.click();
   const sheet = page.getByRole('dialog', { name: 'More' });
   await sheet.waitFor();
