@@ -15,6 +15,7 @@ import { createCompanies } from '../src/features/companies/companies.service.js'
 import { createTokens } from '../src/features/tokens/tokens.service.js';
 import { ALL_SCOPES, type Scope } from '../src/auth/scopes.js';
 import type { TextQuoteLink } from '../src/features/quotes/quotes.service.js';
+import { createWorkerTasks } from '../src/worker/tasks.js';
 
 // Tests run on PGlite in memory by default, and on PostgreSQL / Redis when DATABASE_URL / REDIS_URL
 // are set (.ci/run does both). Every test makes its own companies, so tests never see each other's data.
@@ -59,6 +60,8 @@ export type TestServer = {
   tenant(opts?: { scopes?: Scope[]; country?: string; name?: string }): Promise<Tenant>;
   /** Another token of an existing company. */
   token(companyId: string, scopes?: Scope[]): Promise<{ token: string; tokenId: string }>;
+  /** An API client of an existing company (one a dashboard user made, say), with a token of its own. */
+  tenantOf(companyId: string, scopes?: Scope[]): Promise<Tenant>;
   fetch(method: string, path: string, opts?: { body?: unknown; headers?: Record<string, string> }): Promise<ApiAnswer>;
   /**
    * A dashboard user with a live session (a new company with its owner unless `companyId` is given).
@@ -123,6 +126,15 @@ export async function startTestServer(
     return { token: t.token, tokenId: t.id };
   }
 
+  async function tenantOf(companyId: string, scopes?: Scope[]): Promise<Tenant> {
+    const t = await token(companyId, scopes);
+    return {
+      companyId,
+      ...t,
+      call: (method, path, body, headers = {}) => fetchApi(method, path, { body, headers: { authorization: `Bearer ${t.token}`, ...headers } }),
+    };
+  }
+
   return {
     url,
     config,
@@ -159,14 +171,9 @@ export async function startTestServer(
     },
     async tenant(o = {}) {
       const company = await createCompanies({ db: database.db, clock }).create({ name: o.name ?? 'Test Roofing', country: o.country ?? 'AU' });
-      const t = await token(company.id, o.scopes);
-      return {
-        companyId: company.id,
-        ...t,
-        call: (method, path, body, headers = {}) =>
-          fetchApi(method, path, { body, headers: { authorization: `Bearer ${t.token}`, ...headers } }),
-      };
+      return tenantOf(company.id, o.scopes);
     },
+    tenantOf,
     async close() {
       await app.close();
       await limiter.close();
@@ -250,4 +257,15 @@ export async function until(check: () => boolean | Promise<boolean>, ms: number,
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * Runs what is due in the worker's tasks named `names` (default the jobs task), as a worker would, on
+ * `clock`: first moved to just past the database's now, at which jobs a trigger enqueued fall due.
+ */
+export async function runDueJobs(server: TestServer, clock: Clock & { set(ms: number): void }, names: string[] = ['jobs']) {
+  clock.set(Math.max(clock.now(), Date.now() + 1000));
+  const quiet = { warn() {}, info() {} };
+  const tasks = createWorkerTasks({ config: server.config, database: server.database, clock, log: quiet }).filter((t) => names.includes(t.name));
+  for (const task of tasks) while ((await task.runOnce()) > 0);
 }

@@ -47,7 +47,7 @@ export function alertEmailJobHandler(deps: { db: Db; mailer: Mailer; publicUrl: 
     async handle(job) {
       const id = job.uniqueKey!;
       const claimed = await db.transaction(async (tx) => {
-        const start = await startAlertSend(tx, id, 'email');
+        const start = await startAlertSend(tx, job.companyId, id, 'email');
         if ('done' in start) return start;
         if (mailer.problem) return skipAlertSend(tx, id, 'email', mailer.problem);
         await setSendStatus(tx, id, 'email', 'sending');

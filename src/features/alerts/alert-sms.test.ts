@@ -1,11 +1,10 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { companies, jobs, leads, notifications, smsMessages, teamTexts } from '../../db/schema/index.js';
-import { createWorkerTasks } from '../../worker/tasks.js';
 import { countSegments } from '../../lib/sms-segments.js';
 import { manualClock } from '../../../test/clock.js';
 import { PUBLIC_URL, randomAuMobile, smsTenant, startServerWithFakeTwilio, type FakeTwilio } from '../../../test/fake-twilio.js';
-import { databaseOfItsOwn, type DashboardUser, type Tenant, type TestServer } from '../../../test/helpers.js';
+import { databaseOfItsOwn, type DashboardUser, type Tenant, type TestServer, runDueJobs } from '../../../test/helpers.js';
 import { createCompanies } from '../companies/companies.service.js';
 import { alertSmsText } from './alert-sms.js';
 
@@ -27,13 +26,7 @@ afterAll(async () => {
   await own?.drop();
 });
 
-const quiet = { warn() {}, info() {} };
-/** Runs the due jobs as the worker's jobs task does; jobs a trigger enqueued are due at the database's now. */
-async function work() {
-  clock.set(Math.max(clock.now(), Date.now() + 1000));
-  const task = createWorkerTasks({ config: server.config, database: server.database, clock, log: quiet }).find((t) => t.name === 'jobs')!;
-  while ((await task.runOnce()) > 0);
-}
+const work = () => runDueJobs(server, clock);
 
 type Team = { api: Tenant & { number: string }; owner: DashboardUser; mobile: string };
 /** A company with a number and credits, its owner with a verified mobile who takes new leads by SMS. */

@@ -71,7 +71,7 @@ export function alertSmsJobHandler(deps: { db: Db; provider: SmsProvider; public
     async handle(job) {
       const id = job.uniqueKey!;
       const claimed = await db.transaction(async (tx) => {
-        const start = await startAlertSend(tx, id, 'sms');
+        const start = await startAlertSend(tx, job.companyId, id, 'sms');
         if ('done' in start) return start;
         const { row } = start;
         const skip = (reason: string) => skipAlertSend(tx, id, 'sms', reason);

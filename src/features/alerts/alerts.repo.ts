@@ -102,7 +102,7 @@ export async function writeAlertPrefs(db: Db, userId: string, prefs: AlertPrefs)
 }
 
 /** One alert with what sending it needs: its user's address and mobile, the company's name, zone, number and pause. */
-export async function findNotificationToSend(tx: Db, id: string, lock: boolean) {
+export async function findNotificationToSend(tx: Db, companyId: string, id: string, lock: boolean) {
   const q = tx
     .select({
       n: notifications,
@@ -120,7 +120,7 @@ export async function findNotificationToSend(tx: Db, id: string, lock: boolean) 
     .innerJoin(users, eq(users.id, notifications.userId))
     .innerJoin(companies, eq(companies.id, notifications.companyId))
     .leftJoin(leads, eq(leads.id, notifications.leadId))
-    .where(eq(notifications.id, id));
+    .where(and(eq(notifications.companyId, companyId), eq(notifications.id, id)));
   const [row] = lock ? await q.for('update', { of: notifications }) : await q;
   return row;
 }
@@ -150,8 +150,8 @@ export type AlertSendStart = { done: Record<string, unknown> } | { row: Notifica
  * locks the alert, and ends the run when there is nothing to send: the alert is gone, already settled,
  * or `sending` (a worker died mid-send: marked `unknown`, never sent again).
  */
-export async function startAlertSend(tx: Db, id: string, channel: 'email' | 'sms'): Promise<AlertSendStart> {
-  const row = await findNotificationToSend(tx, id, true);
+export async function startAlertSend(tx: Db, companyId: string, id: string, channel: 'email' | 'sms'): Promise<AlertSendStart> {
+  const row = await findNotificationToSend(tx, companyId, id, true);
   if (!row) return { done: { result: 'alert_gone' } };
   const status = channel === 'email' ? row.n.emailStatus : row.n.smsStatus;
   if (status === 'sending') {

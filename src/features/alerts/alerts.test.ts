@@ -1,10 +1,9 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobs, notifications } from '../../db/schema/index.js';
-import { createWorkerTasks } from '../../worker/tasks.js';
 import { manualClock } from '../../../test/clock.js';
 import { startFakeSmtp, type FakeSmtp } from '../../../test/fake-smtp.js';
-import { databaseOfItsOwn, startTestServer, type DashboardUser, type Tenant, type TestServer } from '../../../test/helpers.js';
+import { databaseOfItsOwn, startTestServer, type DashboardUser, type Tenant, type TestServer, runDueJobs } from '../../../test/helpers.js';
 import { PUBLIC_URL, randomAuMobile, startServerWithFakeTwilio, type FakeTwilio } from '../../../test/fake-twilio.js';
 import { createCompanies } from '../companies/companies.service.js';
 import { answerTo } from '../../../test/scripted-customer.js';
@@ -33,13 +32,7 @@ afterAll(async () => {
   await own?.drop();
 });
 
-const quiet = { warn() {}, info() {} };
-/** Runs the due jobs as the worker's jobs task does; jobs a trigger enqueued are due at the database's now. */
-async function work(kinds = ['jobs']) {
-  clock.set(Math.max(clock.now(), Date.now() + 1000));
-  const tasks = createWorkerTasks({ config: server.config, database: server.database, clock, log: quiet }).filter((t) => kinds.includes(t.name));
-  for (const task of tasks) while ((await task.runOnce()) > 0);
-}
+const work = (tasks?: string[]) => runDueJobs(server, clock, tasks);
 
 type Team = { api: Tenant; owner: DashboardUser; admin: DashboardUser; member: DashboardUser; number: string };
 /** A company with its Twilio number and credits, an owner, an admin, a member and an API key. */
@@ -49,13 +42,7 @@ async function team(credits = 100): Promise<Team> {
   await createCompanies({ db: server.database.db, clock }).change(owner.companyId, { smsCredits: credits, twilioNumber: number });
   const admin = await server.user({ role: 'admin', companyId: owner.companyId });
   const member = await server.user({ role: 'member', companyId: owner.companyId });
-  const { token, tokenId } = await server.token(owner.companyId);
-  const api: Tenant = {
-    companyId: owner.companyId,
-    token,
-    tokenId,
-    call: (method, path, body, headers = {}) => server.fetch(method, path, { body, headers: { authorization: `Bearer ${token}`, ...headers } }),
-  };
+  const api = await server.tenantOf(owner.companyId);
   return { api, owner, admin, member, number };
 }
 async function bell(u: DashboardUser, query = '') {
@@ -80,6 +67,16 @@ describe('alerts of a new lead, by role', () => {
     expect((await rowsOf(t.owner.userId))[0]).toMatchObject({ emailStatus: 'pending', smsStatus: null });
     expect((await rowsOf(t.admin.userId))[0]).toMatchObject({ emailStatus: 'pending', smsStatus: null });
     expect((await rowsOf(t.member.userId))[0]).toMatchObject({ emailStatus: null, smsStatus: null });
+  });
+
+  it('leads of a batch (written with their events in one statement) are each alerted, each tied to its lead', async () => {
+    const t = await team();
+    const batch = await t.api.call('POST', '/v1/leads/batch', { leads: [{ name: 'Batch One', phone: '0412 100 001' }, { name: 'Batch Two', phone: '0412 100 002' }] });
+    expect(batch.status, batch.text).toBe(200);
+    const mine = (await bell(t.owner)).data;
+    expect(mine.map((n) => n.title).sort()).toEqual(['New lead: Batch One', 'New lead: Batch Two']);
+    // Tied to the lead, so erasing it erases the alert.
+    expect(mine.every((n) => typeof n.lead_id === 'string')).toBe(true);
   });
 
   it('nobody is alerted of what they did themselves', async () => {

@@ -1,9 +1,8 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conversationReads } from '../../db/schema/index.js';
-import { createWorkerTasks } from '../../worker/tasks.js';
 import { manualClock } from '../../../test/clock.js';
-import { databaseOfItsOwn, type DashboardUser, type Tenant, type TestServer } from '../../../test/helpers.js';
+import { databaseOfItsOwn, type DashboardUser, type Tenant, type TestServer, runDueJobs } from '../../../test/helpers.js';
 import { randomAuMobile, startServerWithFakeTwilio, type FakeTwilio } from '../../../test/fake-twilio.js';
 import { createCompanies } from '../companies/companies.service.js';
 
@@ -24,12 +23,7 @@ afterAll(async () => {
   await own?.drop();
 });
 
-const quiet = { warn() {}, info() {} };
-async function work(kinds: string[]) {
-  clock.set(Math.max(clock.now(), Date.now() + 1000));
-  const tasks = createWorkerTasks({ config: server.config, database: server.database, clock, log: quiet }).filter((t) => kinds.includes(t.name));
-  for (const task of tasks) while ((await task.runOnce()) > 0);
-}
+const work = (tasks: string[]) => runDueJobs(server, clock, tasks);
 
 type Team = { api: Tenant; owner: DashboardUser; member: DashboardUser; number: string };
 async function team(): Promise<Team> {
@@ -37,13 +31,7 @@ async function team(): Promise<Team> {
   const number = randomAuMobile();
   await createCompanies({ db: server.database.db, clock }).change(owner.companyId, { smsCredits: 100, twilioNumber: number });
   const member = await server.user({ role: 'member', companyId: owner.companyId });
-  const { token, tokenId } = await server.token(owner.companyId);
-  const api: Tenant = {
-    companyId: owner.companyId,
-    token,
-    tokenId,
-    call: (method, path, body, headers = {}) => server.fetch(method, path, { body, headers: { authorization: `Bearer ${token}`, ...headers } }),
-  };
+  const api = await server.tenantOf(owner.companyId);
   return { api, owner, member, number };
 }
 async function inbox(u: DashboardUser, query = '') {

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../auth/principal.js';
-import { createCompanies } from '../companies/companies.service.js';
 import { createLeads } from '../leads/leads.service.js';
 import { findLead } from '../leads/leads.repo.js';
 import { startTestServer, type DashboardUser, type TestServer } from '../../../test/helpers.js';
